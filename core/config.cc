@@ -1,0 +1,180 @@
+#include "core/config.h"
+
+#include <regex>
+#include <set>
+
+#include "core/file_util.h"
+#include "core/toml_reader.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsIdentifier(const std::string& s) {
+  static const std::regex kId("[a-z0-9][a-z0-9_-]*");
+  return std::regex_match(s, kId);
+}
+
+// Reads an array of tables, each through `read_one`, checking that ids are well-formed and
+// unique.
+template <typename T, typename ReadOne>
+void ReadList(TomlTableReader& parent, const std::string& key, std::vector<T>* out,
+              ReadOne read_one) {
+  const toml::array* arr = parent.TableArray(key);
+  if (arr == nullptr) return;
+  std::set<std::string> seen;
+  for (const auto& node : *arr) {
+    TomlTableReader r = parent.Child(*node.as_table(), key);
+    T item;
+    r.String("id", &item.id);
+    read_one(r, &item);
+    if (!item.id.empty() && !IsIdentifier(item.id)) {
+      r.Fail("id", "must be lower-case letters, digits, '-' or '_'");
+    } else if (!seen.insert(item.id).second) {
+      r.Fail("id", "duplicate id '" + item.id + "'");
+    }
+    Status st = r.Finish();
+    if (!st.ok()) return parent.Absorb(st);
+    out->push_back(std::move(item));
+  }
+}
+
+void ReadHospital(TomlTableReader r, PortalConfig::Hospital* h, Status* st) {
+  r.String("name", &h->name);
+  r.String("short_name", &h->short_name);
+  r.String("records_department", &h->records_department);
+  r.String("portal_url", &h->portal_url);
+  if (!h->portal_url.starts_with("https://") && !h->portal_url.starts_with("http://")) {
+    r.Fail("portal_url", "must be an http(s) URL");
+  }
+  *st = r.Finish();
+}
+
+void ReadHelpLine(TomlTableReader r, PortalConfig::HelpLine* h, Status* st) {
+  r.String("name", &h->name);
+  r.String("display", &h->display);
+  r.String("tel", &h->tel);
+  if (!std::regex_match(h->tel, std::regex("\\+?[0-9]{3,15}"))) {
+    r.Fail("tel", "must be digits with an optional leading '+', as used in tel: links");
+  }
+  *st = r.Finish();
+}
+
+void ReadPaths(TomlTableReader r, const fs::path& base, PortalConfig::Paths* p, Status* st) {
+  std::string state, faq, home, templates, output;
+  r.String("state_dir", &state);
+  r.String("faq_dir", &faq);
+  r.String("home_page", &home);
+  r.String("templates_dir", &templates);
+  r.String("site_output_dir", &output);
+  auto resolve = [&](const std::string& s) { return (base / s).lexically_normal(); };
+  p->state_dir = resolve(state);
+  p->faq_dir = resolve(faq);
+  p->home_page = resolve(home);
+  p->templates_dir = resolve(templates);
+  p->site_output_dir = resolve(output);
+  *st = r.Finish();
+}
+
+void ReadSite(TomlTableReader r, PortalConfig::Site* s, Status* st) {
+  r.String("title", &s->title);
+  r.String("language", &s->language);
+  r.String("base_url", &s->base_url);
+  static const std::regex kUrl("https?://[^/?#\\s]+(/[^?#\\s]*)?/");
+  std::smatch m;
+  if (!std::regex_match(s->base_url, m, kUrl)) {
+    r.Fail("base_url", "must be an absolute http(s) URL ending in '/'");
+  } else {
+    s->base_path = (m[1].matched ? m[1].str() : std::string()) + "/";
+  }
+  if (!std::regex_match(s->language, std::regex("[a-z]{2,3}(-[A-Za-z0-9]+)*"))) {
+    r.Fail("language", "must be a language tag such as \"en\" or \"en-US\"");
+  }
+  ReadList(r, "topics", &s->topics, [](TomlTableReader& t, PortalConfig::Topic* topic) {
+    t.String("title", &topic->title);
+  });
+  *st = r.Finish();
+}
+
+void ReadMrn(TomlTableReader r, PortalConfig::Mrn* m, Status* st) {
+  r.String("pattern", &m->pattern);
+  r.String("example", &m->example);
+  r.String("description", &m->description);
+  try {
+    std::regex re(m->pattern);
+  } catch (const std::regex_error&) {
+    r.Fail("pattern", "is not a valid regular expression");
+  }
+  *st = r.Finish();
+}
+
+void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
+  r.Int("delay_hours", &rel->delay_hours);
+  r.Int("minimum_age_years", &rel->minimum_age_years);
+  if (rel->delay_hours < 0 || rel->delay_hours > 24 * 365) r.Fail("delay_hours", "out of range");
+  if (rel->minimum_age_years < 0 || rel->minimum_age_years > 30) {
+    r.Fail("minimum_age_years", "out of range");
+  }
+  ReadList(r, "sections", &rel->sections,
+           [](TomlTableReader& t, PortalConfig::ReleaseSection* s) {
+             t.String("title", &s->title);
+             t.String("shows", &s->shows);
+             t.Bool("current_only", &s->current_only, false);
+             t.Int("since_year", &s->since_year, false);
+             t.Int("max_age_years", &s->max_age_years, false);
+             t.String("note", &s->note, false);
+             const int windows = (s->current_only ? 1 : 0) + (s->since_year != 0 ? 1 : 0) +
+                                 (s->max_age_years != 0 ? 1 : 0);
+             if (windows != 1) {
+               t.Fail("id", "needs exactly one of current_only, since_year, max_age_years");
+             }
+           });
+  *st = r.Finish();
+}
+
+Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg) {
+  TomlTableReader r(root, path.string(), "");
+  Status st;
+  const fs::path base = cfg->config_path.parent_path();
+  auto section = [&](const char* key, auto read) {
+    if (!st.ok()) return;
+    if (const toml::table* t = r.Table(key)) read(r.Child(*t, key));
+  };
+  section("hospital", [&](TomlTableReader c) { ReadHospital(c, &cfg->hospital, &st); });
+  section("help_line", [&](TomlTableReader c) { ReadHelpLine(c, &cfg->help_line, &st); });
+  section("paths", [&](TomlTableReader c) { ReadPaths(c, base, &cfg->paths, &st); });
+  section("site", [&](TomlTableReader c) { ReadSite(c, &cfg->site, &st); });
+  section("mrn", [&](TomlTableReader c) { ReadMrn(c, &cfg->mrn, &st); });
+  section("messaging", [&](TomlTableReader c) {
+    ReadList(c, "providers", &cfg->providers,
+             [](TomlTableReader& t, PortalConfig::Provider* p) { t.String("name", &p->name); });
+    st = c.Finish();
+  });
+  section("release", [&](TomlTableReader c) { ReadRelease(c, &cfg->release, &st); });
+  section("profile", [&](TomlTableReader c) {
+    ReadList(c, "fields", &cfg->profile_fields,
+             [](TomlTableReader& t, PortalConfig::ProfileField* f) { t.String("label", &f->label); });
+    st = c.Finish();
+  });
+  if (!st.ok()) return st;
+  return r.Finish();
+}
+
+}  // namespace
+
+Status LoadConfig(const fs::path& path, PortalConfig* out) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  toml::table root;
+  PORTAL_RETURN_IF_ERROR(ParseToml(text, path.string(), 0, &root));
+  PortalConfig cfg;
+  std::error_code ec;
+  cfg.config_path = fs::absolute(path, ec).lexically_normal();
+  PORTAL_RETURN_IF_ERROR(ReadRoot(root, path, &cfg));
+  *out = std::move(cfg);
+  return Status::Ok();
+}
+
+}  // namespace portal

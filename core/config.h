@@ -1,0 +1,86 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace portal {
+
+// The hospital's facts and the portal's settings, read once from content/portal.toml. Every
+// fact the pages or programs reuse lives here and nowhere else.
+struct PortalConfig {
+  struct Hospital {
+    std::string name;
+    std::string short_name;
+    std::string records_department;
+    std::string portal_url;
+  };
+  struct HelpLine {
+    std::string name;
+    std::string display;  // As printed: "860 823-6363".
+    std::string tel;      // For tel: links: "+18608236363".
+  };
+  struct Paths {  // All absolute after loading (relative ones resolve against the config folder).
+    std::filesystem::path state_dir;
+    std::filesystem::path faq_dir;
+    std::filesystem::path home_page;
+    std::filesystem::path templates_dir;
+    std::filesystem::path site_output_dir;
+  };
+  struct Topic {
+    std::string id;
+    std::string title;
+  };
+  struct Site {
+    std::string title;
+    std::string language;
+    std::string base_url;   // Absolute, ends in '/'.
+    std::string base_path;  // Path part of base_url, derived: "/" or "/help/".
+    std::vector<Topic> topics;
+  };
+  struct Mrn {
+    std::string pattern;  // ECMAScript regular expression for a whole MRN.
+    std::string example;
+    std::string description;
+  };
+  struct Provider {
+    std::string id;
+    std::string name;
+  };
+  struct ReleaseSection {
+    std::string id;
+    std::string title;
+    std::string shows;       // What the section holds: "laboratory results".
+    bool current_only = false;
+    long long since_year = 0;     // 0 = no lower bound.
+    long long max_age_years = 0;  // 0 = no age limit.
+    std::string note;
+  };
+  struct Release {
+    long long delay_hours = 72;
+    long long minimum_age_years = 18;
+    std::vector<ReleaseSection> sections;
+  };
+  struct ProfileField {
+    std::string id;
+    std::string label;
+  };
+
+  std::filesystem::path config_path;
+  Hospital hospital;
+  HelpLine help_line;
+  Paths paths;
+  Site site;
+  Mrn mrn;
+  std::vector<Provider> providers;
+  Release release;
+  std::vector<ProfileField> profile_fields;
+};
+
+// Loads and validates the config file. Unknown keys, wrong types and bad values are
+// InvalidInput errors naming the file, line and key.
+Status LoadConfig(const std::filesystem::path& path, PortalConfig* out);
+
+}  // namespace portal

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace portal {
+
+// Reads the whole file at `path` into `*out`.
+Status ReadFile(const std::filesystem::path& path, std::string* out);
+
+// Writes `data` to `path`, creating missing parent directories. Not atomic by itself: callers
+// write into a staging tree (see staged_directory.h) or a temporary name.
+Status WriteFile(const std::filesystem::path& path, std::string_view data);
+
+// Regular files directly inside `dir` whose names end in `suffix`, sorted by name.
+Status ListFiles(const std::filesystem::path& dir, std::string_view suffix,
+                 std::vector<std::filesystem::path>* out);
+
+}  // namespace portal

@@ -1,0 +1,113 @@
+#include "generator/content.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/file_util.h"
+#include "core/toml_reader.h"
+#include "generator/front_matter.h"
+#include "generator/mustache_lint.h"
+#include "generator/slug.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Content Markdown may only print facts, escaped: no partials, no {{{raw}}} values.
+Status LintContentBody(const std::string& body, const std::string& file, int body_line) {
+  MustacheLintResult lint;
+  PORTAL_RETURN_IF_ERROR(LintMustache(body, file, body_line - 1, &lint));
+  if (!lint.partials.empty()) {
+    return Status::InvalidInput(file + ":" + std::to_string(lint.partials[0].line) +
+                                ": partials are not allowed in content");
+  }
+  if (!lint.unescaped.empty()) {
+    return Status::InvalidInput(file + ":" + std::to_string(lint.unescaped[0].line) +
+                                ": unescaped values ({{{...}}} or {{&...}}) are not allowed in "
+                                "content");
+  }
+  return Status::Ok();
+}
+
+Status LoadHome(const fs::path& path, ContentPage* out) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  FrontMatterDocument doc;
+  const std::string file = path.string();
+  PORTAL_RETURN_IF_ERROR(ParseFrontMatter(text, file, &doc));
+  TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
+  r.String("title", &out->title);
+  PORTAL_RETURN_IF_ERROR(r.Finish());
+  PORTAL_RETURN_IF_ERROR(LintContentBody(doc.body, file, doc.body_line));
+  out->file = file;
+  out->body = std::move(doc.body);
+  out->body_line = doc.body_line;
+  return Status::Ok();
+}
+
+Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& topics,
+                    FaqEntry* out) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  FrontMatterDocument doc;
+  const std::string file = path.string();
+  PORTAL_RETURN_IF_ERROR(ParseFrontMatter(text, file, &doc));
+  TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
+  r.String("title", &out->title);
+  r.String("topic", &out->topic);
+  r.Int("weight", &out->weight);
+  r.String("anchor", &out->anchor, false);
+  if (!out->topic.empty() && topics.count(out->topic) == 0) {
+    r.Fail("topic", "unknown topic '" + out->topic + "' (topics are listed in [[site.topics]])");
+  }
+  if (out->anchor.empty()) out->anchor = GithubSlug(out->title);
+  if (out->anchor.empty() || GithubSlug(out->anchor) != out->anchor) {
+    r.Fail(doc.front_matter.contains("anchor") ? "anchor" : "title",
+           "gives the anchor '" + out->anchor + "', which is not a valid anchor");
+  }
+  PORTAL_RETURN_IF_ERROR(r.Finish());
+  PORTAL_RETURN_IF_ERROR(LintContentBody(doc.body, file, doc.body_line));
+  out->file = file;
+  out->body = std::move(doc.body);
+  out->body_line = doc.body_line;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadSiteContent(const PortalConfig& config, SiteContent* out) {
+  SiteContent content;
+  PORTAL_RETURN_IF_ERROR(LoadHome(config.paths.home_page, &content.home));
+  std::map<std::string, size_t> topics;
+  for (size_t i = 0; i < config.site.topics.size(); ++i) topics[config.site.topics[i].id] = i;
+
+  std::vector<fs::path> files;
+  PORTAL_RETURN_IF_ERROR(ListFiles(config.paths.faq_dir, ".md", &files));
+  if (files.empty()) {
+    return Status::InvalidInput(config.paths.faq_dir.string() + ": no FAQ files (*.md)");
+  }
+  std::map<std::string, std::string> anchor_owner;
+  for (const auto& topic : config.site.topics) anchor_owner[topic.id] = "topic '" + topic.id + "'";
+  content.faq.resize(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    FaqEntry& entry = content.faq[i];
+    PORTAL_RETURN_IF_ERROR(LoadFaqEntry(files[i], topics, &entry));
+    auto [it, fresh] = anchor_owner.emplace(entry.anchor, entry.file);
+    if (!fresh) {
+      return Status::InvalidInput(entry.file + ":1: duplicate anchor '" + entry.anchor +
+                                  "' (also used by " + it->second + ")");
+    }
+  }
+  std::stable_sort(content.faq.begin(), content.faq.end(),
+                   [&](const FaqEntry& a, const FaqEntry& b) {
+                     const size_t ta = topics.at(a.topic), tb = topics.at(b.topic);
+                     if (ta != tb) return ta < tb;
+                     return a.weight < b.weight;
+                   });
+  *out = std::move(content);
+  return Status::Ok();
+}
+
+}  // namespace portal

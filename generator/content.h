@@ -1,0 +1,41 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace portal {
+
+// One FAQ question, from one file under content/faq/.
+struct FaqEntry {
+  std::string file;    // As shown in messages.
+  std::string title;   // The question.
+  std::string topic;   // A topic id from the config.
+  long long weight = 0;
+  std::string anchor;  // Explicit, or the GitHub slug of the title. Unique across the FAQ.
+  std::string body;    // Markdown; a Mustache template over the config's facts.
+  int body_line = 1;
+};
+
+// A standalone page (the home page).
+struct ContentPage {
+  std::string file;
+  std::string title;
+  std::string body;
+  int body_line = 1;
+};
+
+struct SiteContent {
+  ContentPage home;
+  std::vector<FaqEntry> faq;  // Sorted by topic order, then weight, then file name.
+};
+
+// Reads the home page and every *.md under the FAQ folder, and checks them: front matter keys
+// and types, known topics, unique anchors, well-formed Mustache with no partials or unescaped
+// tags. Errors name the file and line.
+Status LoadSiteContent(const PortalConfig& config, SiteContent* out);
+
+}  // namespace portal

@@ -1,0 +1,55 @@
+// portal-gen: the batch generator. Thin: parse arguments, call one command.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "core/version.h"
+#include "generator/site_command.h"
+
+namespace {
+
+constexpr char kExitCodes[] =
+    "Exit codes: 0 success, 1 invalid input (config, content, templates), 2 usage error,\n"
+    "3 I/O or system failure.";
+
+int Fail(const portal::Status& status) {
+  std::fprintf(stderr, "portal-gen: error: %s\n", status.message().c_str());
+  return status.ExitCode();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"portal-gen — renders the public Patient Portal FAQ site.", "portal-gen"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", std::string("portal-gen ") + portal::kVersion);
+  app.require_subcommand(1);
+
+  portal::SiteCommandOptions site;
+  site.config_path = "content/portal.toml";
+  app.add_option("--config", site.config_path, "Config file (default content/portal.toml)");
+
+  CLI::App* site_cmd = app.add_subcommand("site", "Render the public FAQ site");
+  site_cmd->add_option("--output", site.output_dir,
+                       "Site folder (default: paths.site_output_dir of the config)");
+  site_cmd->add_option("--jobs", site.jobs, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  site_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-gen --help)"));
+  }
+  if (site_cmd->parsed()) {
+    const portal::Status status = portal::RunSiteCommand(site);
+    return status.ok() ? 0 : Fail(status);
+  }
+  return 0;
+}

@@ -1,0 +1,25 @@
+#include "generator/site_command.h"
+
+#include <cstdio>
+
+#include "core/config.h"
+#include "core/parallel.h"
+#include "generator/site_builder.h"
+
+namespace portal {
+
+Status RunSiteCommand(const SiteCommandOptions& options) {
+  PortalConfig config;
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  const std::filesystem::path output =
+      options.output_dir.empty() ? config.paths.site_output_dir
+                                 : std::filesystem::path(options.output_dir);
+  SiteReport report;
+  PORTAL_RETURN_IF_ERROR(
+      BuildSite(config, output, options.jobs > 0 ? options.jobs : DefaultJobs(), &report));
+  std::printf("site: %zu questions, %zu files -> %s\n", report.questions, report.files,
+              output.c_str());
+  return Status::Ok();
+}
+
+}  // namespace portal

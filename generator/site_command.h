@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace portal {
+
+struct SiteCommandOptions {
+  std::string config_path;
+  std::string output_dir;  // Empty: the config's paths.site_output_dir.
+  int jobs = 0;            // 0: one per core.
+};
+
+// `portal-gen site`: loads the config and renders the public FAQ site. Prints one summary line
+// to stdout on success.
+Status RunSiteCommand(const SiteCommandOptions& options);
+
+}  // namespace portal
