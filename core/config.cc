@@ -117,20 +117,19 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
   if (rel->minimum_age_years < 0 || rel->minimum_age_years > 30) {
     r.Fail("minimum_age_years", "out of range");
   }
-  ReadList(r, "sections", &rel->sections,
-           [](TomlTableReader& t, PortalConfig::ReleaseSection* s) {
-             t.String("title", &s->title);
-             t.String("shows", &s->shows);
-             t.Bool("current_only", &s->current_only, false);
-             t.Int("since_year", &s->since_year, false);
-             t.Int("max_age_years", &s->max_age_years, false);
-             t.String("note", &s->note, false);
-             const int windows = (s->current_only ? 1 : 0) + (s->since_year != 0 ? 1 : 0) +
-                                 (s->max_age_years != 0 ? 1 : 0);
-             if (windows != 1) {
-               t.Fail("id", "needs exactly one of current_only, since_year, max_age_years");
-             }
-           });
+  ReadList(r, "sections", &rel->sections, [](TomlTableReader& t, PortalConfig::ReleaseSection* s) {
+    t.String("title", &s->title);
+    t.String("shows", &s->shows);
+    t.Bool("current_only", &s->current_only, false);
+    t.Int("since_year", &s->since_year, false);
+    t.Int("max_age_years", &s->max_age_years, false);
+    t.String("note", &s->note, false);
+    const int windows =
+        (s->current_only ? 1 : 0) + (s->since_year != 0 ? 1 : 0) + (s->max_age_years != 0 ? 1 : 0);
+    if (windows != 1) {
+      t.Fail("id", "needs exactly one of current_only, since_year, max_age_years");
+    }
+  });
   *st = r.Finish();
 }
 
@@ -154,8 +153,9 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
   });
   section("release", [&](TomlTableReader c) { ReadRelease(c, &cfg->release, &st); });
   section("profile", [&](TomlTableReader c) {
-    ReadList(c, "fields", &cfg->profile_fields,
-             [](TomlTableReader& t, PortalConfig::ProfileField* f) { t.String("label", &f->label); });
+    ReadList(
+        c, "fields", &cfg->profile_fields,
+        [](TomlTableReader& t, PortalConfig::ProfileField* f) { t.String("label", &f->label); });
     st = c.Finish();
   });
   if (!st.ok()) return st;

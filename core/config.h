@@ -52,7 +52,7 @@ struct PortalConfig {
   struct ReleaseSection {
     std::string id;
     std::string title;
-    std::string shows;       // What the section holds: "laboratory results".
+    std::string shows;  // What the section holds: "laboratory results".
     bool current_only = false;
     long long since_year = 0;     // 0 = no lower bound.
     long long max_age_years = 0;  // 0 = no age limit.

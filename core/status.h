@@ -14,7 +14,9 @@ class Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidInput(std::string msg) { return Status(Code::kInvalidInput, std::move(msg)); }
+  static Status InvalidInput(std::string msg) {
+    return Status(Code::kInvalidInput, std::move(msg));
+  }
   static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
 
@@ -38,8 +40,8 @@ class Status {
 }  // namespace portal
 
 // Returns early from the enclosing function when `expr` yields a failed Status.
-#define PORTAL_RETURN_IF_ERROR(expr)         \
-  do {                                       \
-    ::portal::Status portal_status_ = (expr); \
+#define PORTAL_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::portal::Status portal_status_ = (expr);        \
     if (!portal_status_.ok()) return portal_status_; \
   } while (0)

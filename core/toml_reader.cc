@@ -4,7 +4,10 @@ namespace portal {
 
 TomlTableReader::TomlTableReader(const toml::table& table, std::string file, std::string prefix,
                                  int line_offset)
-    : table_(table), file_(std::move(file)), prefix_(std::move(prefix)), line_offset_(line_offset) {}
+    : table_(table),
+      file_(std::move(file)),
+      prefix_(std::move(prefix)),
+      line_offset_(line_offset) {}
 
 std::string TomlTableReader::Where(const std::string& key, int line) const {
   std::string where = file_;
@@ -91,8 +94,8 @@ const toml::array* TomlTableReader::TableArray(const std::string& key, bool requ
   if (node == nullptr) return nullptr;
   const auto* arr = node->as_array();
   if (arr == nullptr || !arr->is_array_of_tables()) {
-    Fail(key, "expected an array of tables ([[" + (prefix_.empty() ? key : prefix_ + "." + key) +
-                  "]])");
+    Fail(key,
+         "expected an array of tables ([[" + (prefix_.empty() ? key : prefix_ + "." + key) + "]])");
     return nullptr;
   }
   return arr;
@@ -121,9 +124,8 @@ Status ParseToml(std::string_view text, const std::string& file, int line_offset
   try {
     *out = toml::parse(text, file);
   } catch (const toml::parse_error& err) {
-    return Status::InvalidInput(file + ":" +
-                                std::to_string(err.source().begin.line + line_offset) + ": " +
-                                std::string(err.description()));
+    return Status::InvalidInput(file + ":" + std::to_string(err.source().begin.line + line_offset) +
+                                ": " + std::string(err.description()));
   }
   return Status::Ok();
 }

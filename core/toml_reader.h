@@ -50,7 +50,6 @@ class TomlTableReader {
 };
 
 // Parses TOML text; a syntax error becomes InvalidInput "FILE:LINE: message".
-Status ParseToml(std::string_view text, const std::string& file, int line_offset,
-                 toml::table* out);
+Status ParseToml(std::string_view text, const std::string& file, int line_offset, toml::table* out);
 
 }  // namespace portal

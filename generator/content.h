@@ -11,9 +11,9 @@ namespace portal {
 
 // One FAQ question, from one file under content/faq/.
 struct FaqEntry {
-  std::string file;    // As shown in messages.
-  std::string title;   // The question.
-  std::string topic;   // A topic id from the config.
+  std::string file;   // As shown in messages.
+  std::string title;  // The question.
+  std::string topic;  // A topic id from the config.
   long long weight = 0;
   std::string anchor;  // Explicit, or the GitHub slug of the title. Unique across the FAQ.
   std::string body;    // Markdown; a Mustache template over the config's facts.

@@ -29,9 +29,12 @@ class FactsBuilder {
 
   mstch::map Build(const PortalConfig& c) const {
     mstch::array providers, topics, sections, fields;
-    for (const auto& p : c.providers) providers.push_back(mstch::map{{"id", p.id}, {"name", Text(p.name)}});
-    for (const auto& t : c.site.topics) topics.push_back(mstch::map{{"id", t.id}, {"title", Text(t.title)}});
-    for (const auto& f : c.profile_fields) fields.push_back(mstch::map{{"id", f.id}, {"label", Text(f.label)}});
+    for (const auto& p : c.providers)
+      providers.push_back(mstch::map{{"id", p.id}, {"name", Text(p.name)}});
+    for (const auto& t : c.site.topics)
+      topics.push_back(mstch::map{{"id", t.id}, {"title", Text(t.title)}});
+    for (const auto& f : c.profile_fields)
+      fields.push_back(mstch::map{{"id", f.id}, {"label", Text(f.label)}});
     for (const auto& s : c.release.sections) sections.push_back(Section(s));
     return mstch::map{
         {"hospital", mstch::map{{"name", Text(c.hospital.name)},
@@ -46,13 +49,13 @@ class FactsBuilder {
                             {"base_url", Text(c.site.base_url)},
                             {"base_path", Text(c.site.base_path)},
                             {"topics", topics}}},
-        {"mrn", mstch::map{{"example", Text(c.mrn.example)},
-                           {"description", Text(c.mrn.description)}}},
+        {"mrn",
+         mstch::map{{"example", Text(c.mrn.example)}, {"description", Text(c.mrn.description)}}},
         {"messaging", mstch::map{{"providers", providers}}},
-        {"release", mstch::map{{"delay_hours", Text(std::to_string(c.release.delay_hours))},
-                               {"minimum_age_years",
-                                Text(std::to_string(c.release.minimum_age_years))},
-                               {"sections", sections}}},
+        {"release",
+         mstch::map{{"delay_hours", Text(std::to_string(c.release.delay_hours))},
+                    {"minimum_age_years", Text(std::to_string(c.release.minimum_age_years))},
+                    {"sections", sections}}},
         {"profile", mstch::map{{"fields", fields}}},
     };
   }

@@ -14,8 +14,8 @@ namespace portal {
 
 namespace {
 
-constexpr int kOptions = CMARK_OPT_DEFAULT | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE |
-                         CMARK_OPT_VALIDATE_UTF8;
+constexpr int kOptions =
+    CMARK_OPT_DEFAULT | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE | CMARK_OPT_VALIDATE_UTF8;
 constexpr const char* kExtensions[] = {"table", "autolink", "strikethrough", "tagfilter"};
 
 struct ParserDeleter {

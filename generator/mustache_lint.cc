@@ -36,8 +36,8 @@ class Linter {
       pos = tag.end;
     }
     if (!sections_.empty()) {
-      return Error(sections_.back().line, "section {{#" + sections_.back().name +
-                                              "}} is never closed");
+      return Error(sections_.back().line,
+                   "section {{#" + sections_.back().name + "}} is never closed");
     }
     return Status::Ok();
   }
@@ -49,8 +49,7 @@ class Linter {
   }
 
   Status Error(int line, const std::string& problem) const {
-    return Status::InvalidInput(file_ + ":" + std::to_string(line + line_offset_) + ": " +
-                                problem);
+    return Status::InvalidInput(file_ + ":" + std::to_string(line + line_offset_) + ": " + problem);
   }
 
   Status ReadTag(size_t at, Tag* tag) {
@@ -60,7 +59,8 @@ class Linter {
       tag->type = '{';
       close = "}" + close_;
       ++p;
-    } else if (p < text_.size() && std::string_view("#^/>!=&").find(text_[p]) != std::string::npos) {
+    } else if (p < text_.size() &&
+               std::string_view("#^/>!=&").find(text_[p]) != std::string::npos) {
       tag->type = text_[p];
       ++p;
     }

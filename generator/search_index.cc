@@ -19,8 +19,8 @@ std::string CutUtf8(const std::string& text, size_t limit) {
 std::string SearchIndexJson(const std::vector<SearchDocument>& docs) {
   nlohmann::json index = nlohmann::json::array();
   for (const auto& d : docs) {
-    index.push_back({{"t", d.title}, {"s", d.topic}, {"u", d.url},
-                     {"x", CutUtf8(d.text, kSearchTextLimit)}});
+    index.push_back(
+        {{"t", d.title}, {"s", d.topic}, {"u", d.url}, {"x", CutUtf8(d.text, kSearchTextLimit)}});
   }
   // Replace invalid UTF-8 rather than throw; content is validated by cmark already.
   return index.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTemplates = {"layout", "home",     "faq",
+const std::vector<std::string> kTemplates = {"layout",       "home",     "faq",
                                              "faq_question", "question", "404"};
 // Ids the layout itself uses; Markdown headings never take them.
 const std::vector<std::string> kLayoutIds = {"main", "site-search", "search-input",
@@ -73,12 +73,9 @@ class SiteRenderer {
     r.status = Markdown(q.body, q.file, 1, &page_slugs, facts, &page_md);
     if (!r.status.ok()) return r;
     const std::string path = "faq/" + q.anchor + "/";
-    mstch::map ctx{{"anchor", q.anchor},
-                   {"title", q.title},
-                   {"topic_id", q.topic},
-                   {"topic_title", TopicTitle(q.topic)},
-                   {"answer_html", faq_md.html},
-                   {"page_url", config_.site.base_path + path}};
+    mstch::map ctx{{"anchor", q.anchor},         {"title", q.title},
+                   {"topic_id", q.topic},        {"topic_title", TopicTitle(q.topic)},
+                   {"answer_html", faq_md.html}, {"page_url", config_.site.base_path + path}};
     r.faq_block = templates_.Render("faq_question", Merge(ctx));
     ctx["answer_html"] = page_md.html;
     ctx["faq_url"] = config_.site.base_path + "faq/#" + q.anchor;
@@ -107,7 +104,8 @@ class SiteRenderer {
         if (blocks != nullptr) html += (*blocks)[i].faq_block;
       }
       if (questions.empty()) continue;
-      topics.push_back(mstch::map{{"id", t.id}, {"title", t.title},
+      topics.push_back(mstch::map{{"id", t.id},
+                                  {"title", t.title},
                                   {"questions", std::move(questions)},
                                   {"questions_html", std::move(html)}});
     }
@@ -204,16 +202,15 @@ Status BuildSite(const PortalConfig& config, const fs::path& output_dir, int job
   SlugSet home_slugs;
   for (const auto& id : kLayoutIds) home_slugs.Reserve(id);
   RenderedMarkdown home_md;
-  PORTAL_RETURN_IF_ERROR(renderer.Markdown(content.home.body, content.home.file, 1, &home_slugs,
-                                           facts[0], &home_md));
+  PORTAL_RETURN_IF_ERROR(
+      renderer.Markdown(content.home.body, content.home.file, 1, &home_slugs, facts[0], &home_md));
   std::vector<Asset> pages;
-  pages.push_back({"index.html", renderer.Page("home",
-                                               {{"intro_html", home_md.html},
-                                                {"topics", renderer.Topics(nullptr)}},
-                                               content.home.title, "", true)});
-  pages.push_back({"faq/index.html",
-                   renderer.Page("faq", {{"topics", renderer.Topics(&questions)}},
-                                 "Frequently asked questions", "faq/", true)});
+  pages.push_back(
+      {"index.html",
+       renderer.Page("home", {{"intro_html", home_md.html}, {"topics", renderer.Topics(nullptr)}},
+                     content.home.title, "", true)});
+  pages.push_back({"faq/index.html", renderer.Page("faq", {{"topics", renderer.Topics(&questions)}},
+                                                   "Frequently asked questions", "faq/", true)});
   questions.clear();
   pages.push_back({"404.html", renderer.Page("404", {}, "Page not found", "404.html", false)});
   pages.push_back({"sitemap.xml", SitemapXml(config.site.base_url, sitemap)});

@@ -11,9 +11,9 @@ namespace portal {
 Status RunSiteCommand(const SiteCommandOptions& options) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
-  const std::filesystem::path output =
-      options.output_dir.empty() ? config.paths.site_output_dir
-                                 : std::filesystem::path(options.output_dir);
+  const std::filesystem::path output = options.output_dir.empty()
+                                           ? config.paths.site_output_dir
+                                           : std::filesystem::path(options.output_dir);
   SiteReport report;
   PORTAL_RETURN_IF_ERROR(
       BuildSite(config, output, options.jobs > 0 ? options.jobs : DefaultJobs(), &report));

@@ -27,6 +27,34 @@ char32_t NextCodePoint(std::string_view text, size_t* i, size_t* len) {
   return cp;
 }
 
+// Lower-cases the Latin-1, Greek and Cyrillic capitals; other letters pass unchanged.
+char32_t ToLower(char32_t cp) {
+  if ((cp >= 0xc0 && cp <= 0xde && cp != 0xd7) || (cp >= 0x391 && cp <= 0x3a9) ||
+      (cp >= 0x410 && cp <= 0x42f)) {
+    return cp + 0x20;
+  }
+  if (cp >= 0x400 && cp <= 0x40f) return cp + 0x50;
+  return cp;
+}
+
+void AppendUtf8(char32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    *out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out += static_cast<char>(0xc0 | (cp >> 6));
+    *out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    *out += static_cast<char>(0xe0 | (cp >> 12));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    *out += static_cast<char>(0xf0 | (cp >> 18));
+    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
 bool IsDroppedNonAscii(char32_t cp) {
   return (cp >= 0x00a0 && cp <= 0x00bf) || cp == 0x00d7 || cp == 0x00f7 ||
          (cp >= 0x2000 && cp <= 0x206f) || (cp >= 0x20a0 && cp <= 0x20cf) ||
@@ -51,7 +79,7 @@ std::string GithubSlug(std::string_view text) {
         out += '-';
       }
     } else if (!IsDroppedNonAscii(cp)) {
-      out.append(text.substr(i, len));
+      AppendUtf8(ToLower(cp), &out);
     }
     i += len;
   }

@@ -7,8 +7,9 @@
 namespace portal {
 
 // GitHub-style heading anchor: lower-case, punctuation and symbols dropped (but '-' and '_'),
-// each space becomes '-'. Non-ASCII letters are kept; Unicode punctuation in the General
-// Punctuation block and Latin-1 symbols are dropped.
+// each space becomes '-'. Non-ASCII letters are kept (Latin-1, Greek and Cyrillic capitals
+// lower-cased); Latin-1 symbols and the General Punctuation, arrows/symbols and CJK punctuation
+// blocks are dropped.
 std::string GithubSlug(std::string_view text);
 
 // Hands out unique slugs within one page the way GitHub does: "a", then "a-1", "a-2".

@@ -37,9 +37,8 @@ Status LoadDir(const fs::path& dir, std::map<std::string, std::string>* out,
 
 void InstallMstchEscape() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    mstch::config::escape = [](const std::string& s) { return HtmlEscape(s); };
-  });
+  std::call_once(
+      once, [] { mstch::config::escape = [](const std::string& s) { return HtmlEscape(s); }; });
 }
 
 Status TemplateSet::Load(const fs::path& dir, const std::vector<std::string>& required,
@@ -60,8 +59,8 @@ Status TemplateSet::Load(const fs::path& dir, const std::vector<std::string>& re
   }
   for (const auto& [file, ref] : uses) {
     if (set.partials_.count(ref.name) == 0) {
-      return Status::InvalidInput(file + ":" + std::to_string(ref.line) + ": partial '" +
-                                  ref.name + "' not found (expected " +
+      return Status::InvalidInput(file + ":" + std::to_string(ref.line) + ": partial '" + ref.name +
+                                  "' not found (expected " +
                                   (dir / "partials" / (ref.name + kSuffix)).string() + ")");
     }
   }

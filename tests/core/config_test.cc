@@ -1,0 +1,203 @@
+#define BOOST_TEST_MODULE config_test
+#include "core/config.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/test_util.h"
+
+namespace portal {
+namespace {
+
+using testing::TempDir;
+
+// A minimal valid config; tests change one thing at a time.
+const char kValid[] = R"(
+[hospital]
+name = "General"
+short_name = "Gen"
+records_department = "Records"
+portal_url = "https://example.org/portal"
+
+[help_line]
+name = "help line"
+display = "555 010-0000"
+tel = "+15550100000"
+
+[paths]
+state_dir = "state"
+faq_dir = "faq"
+home_page = "home.md"
+templates_dir = "../tmpl"
+site_output_dir = "out/site"
+
+[site]
+title = "Help"
+language = "en"
+base_url = "https://example.org/help/"
+[[site.topics]]
+id = "access"
+title = "Access"
+
+[mrn]
+pattern = "^M[0-9]{6}$"
+example = "M######"
+description = "an M and 6 digits"
+
+[messaging]
+[[messaging.providers]]
+id = "clinic-a"
+name = "Clinic A"
+
+[release]
+delay_hours = 72
+minimum_age_years = 18
+[[release.sections]]
+id = "results"
+title = "Results"
+shows = "laboratory results"
+since_year = 2003
+
+[profile]
+[[profile.fields]]
+id = "race"
+label = "Race"
+)";
+
+Status LoadText(const TempDir& dir, const std::string& text, PortalConfig* cfg) {
+  const auto path = dir.path() / "conf" / "portal.toml";
+  testing::Spit(path, text);
+  return LoadConfig(path, cfg);
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  BOOST_REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+BOOST_AUTO_TEST_CASE(reads_every_section_and_resolves_paths_against_the_config_folder) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.hospital.short_name == "Gen");
+  BOOST_TEST(cfg.help_line.tel == "+15550100000");
+  BOOST_TEST(cfg.paths.faq_dir == dir.path() / "conf" / "faq");
+  BOOST_TEST(cfg.paths.templates_dir == dir.path() / "tmpl");
+  BOOST_TEST(cfg.paths.site_output_dir == dir.path() / "conf" / "out" / "site");
+  BOOST_TEST(cfg.site.base_path == "/help/");
+  BOOST_TEST(cfg.site.topics.size() == 1u);
+  BOOST_TEST(cfg.providers.size() == 1u);
+  BOOST_TEST(cfg.providers[0].name == "Clinic A");
+  BOOST_TEST(cfg.release.sections[0].since_year == 2003);
+  BOOST_TEST(cfg.profile_fields[0].label == "Race");
+}
+
+BOOST_AUTO_TEST_CASE(root_base_url_gives_root_base_path) {
+  TempDir dir;
+  PortalConfig cfg;
+  BOOST_REQUIRE(
+      LoadText(dir, Replace(kValid, "https://example.org/help/", "http://h:8080/"), &cfg).ok());
+  BOOST_TEST(cfg.site.base_path == "/");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_is_named_with_file_and_line) {
+  TempDir dir;
+  PortalConfig cfg;
+  // "colour" lands on line 7 of the file (kValid starts with an empty line).
+  Status st = LoadText(dir,
+                       Replace(kValid, "portal_url = \"https://example.org/portal\"\n",
+                               "portal_url = \"https://example.org/portal\"\ncolour = 1\n"),
+                       &cfg);
+  BOOST_TEST(!st.ok());
+  BOOST_TEST((st.code() == Status::Code::kInvalidInput));
+  BOOST_TEST(st.message().find("portal.toml:7: hospital.colour: unknown key") != std::string::npos,
+             st.message());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_table_is_an_error) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, std::string(kValid) + "\n[extras]\nx = 1\n", &cfg);
+  BOOST_TEST(st.message().find("extras: unknown key") != std::string::npos, st.message());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_type_is_named) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, Replace(kValid, "delay_hours = 72", "delay_hours = \"72\""), &cfg);
+  BOOST_TEST(st.message().find("release.delay_hours: expected an integer") != std::string::npos,
+             st.message());
+}
+
+BOOST_AUTO_TEST_CASE(missing_key_is_named) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, Replace(kValid, "display = \"555 010-0000\"\n", ""), &cfg);
+  BOOST_TEST(st.message().find("help_line.display: missing") != std::string::npos, st.message());
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
+  TempDir dir;
+  PortalConfig cfg;
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* expect;
+  } cases[] = {
+      {"tel = \"+15550100000\"", "tel = \"555-0100\"", "help_line.tel"},
+      {"https://example.org/help/", "https://example.org/help", "site.base_url"},
+      {"pattern = \"^M[0-9]{6}$\"", "pattern = \"^M[0-9\"", "mrn.pattern"},
+      {"since_year = 2003", "since_year = 2003\nmax_age_years = 2", "release.sections.id"},
+      {"id = \"clinic-a\"", "id = \"Clinic A\"", "messaging.providers.id"},
+      {"language = \"en\"", "language = \"English\"", "site.language"},
+  };
+  for (const auto& c : cases) {
+    Status st = LoadText(dir, Replace(kValid, c.from, c.to), &cfg);
+    BOOST_TEST(!st.ok(), c.to);
+    BOOST_TEST(st.message().find(c.expect) != std::string::npos, st.message());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_ids_are_refused) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir,
+                       Replace(kValid, "[release]",
+                               "[[messaging.providers]]\nid = \"clinic-a\"\nname = \"B\"\n\n"
+                               "[release]"),
+                       &cfg);
+  BOOST_TEST(st.message().find("duplicate id 'clinic-a'") != std::string::npos, st.message());
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_names_the_line) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, "[hospital]\nname = \"unterminated\n", &cfg);
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(st.message().find("portal.toml:2:") != std::string::npos, st.message());
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadConfig(dir.path() / "absent.toml", &cfg);
+  BOOST_TEST((st.code() == Status::Code::kIoError));
+  BOOST_TEST(st.message().find("absent.toml") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_project_config_loads_and_matches_the_seed_faq) {
+  PortalConfig cfg;
+  Status st = LoadConfig(testing::SourceDir() / "content" / "portal.toml", &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  // Values written out from ../shared/seed/patient-portal-faq.txt.
+  BOOST_TEST(cfg.help_line.display == "860 823-6363");
+  BOOST_TEST(cfg.release.delay_hours == 72);
+  BOOST_TEST(cfg.release.minimum_age_years == 18);
+  BOOST_TEST(cfg.providers.size() == 6u);
+  BOOST_TEST(cfg.profile_fields.size() == 8u);
+  BOOST_TEST(cfg.release.sections.size() == 7u);
+}
+
+}  // namespace
+}  // namespace portal

@@ -1,0 +1,60 @@
+#define BOOST_TEST_MODULE portal_gen_cli_test
+#include <boost/test/unit_test.hpp>
+
+#include "tests/test_util.h"
+
+namespace portal {
+namespace {
+
+using testing::RunCommand;
+
+const std::string kBin = (testing::BinaryDir() / "bin" / "portal-gen").string();
+
+BOOST_AUTO_TEST_CASE(help_and_version) {
+  auto help = RunCommand({kBin, "--help"});
+  BOOST_TEST(help.exit_code == 0);
+  BOOST_TEST(help.out.find("site") != std::string::npos);
+  BOOST_TEST(help.out.find("Exit codes") != std::string::npos);
+  auto version = RunCommand({kBin, "--version"});
+  BOOST_TEST(version.exit_code == 0);
+  BOOST_TEST(version.out.find("portal-gen 0.") != std::string::npos, version.out);
+  BOOST_TEST(RunCommand({kBin, "site", "--help"}).exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_one_line) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {kBin}, {kBin, "frobnicate"}, {kBin, "site", "--jobs", "0"}, {kBin, "--bogus"}}) {
+    auto r = RunCommand(args);
+    BOOST_TEST(r.exit_code == 2, r.out);
+    BOOST_TEST(r.out.starts_with("portal-gen: error: "), r.out);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_config_exits_1_naming_the_file) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  testing::ReplaceInFile(config, "[site]\n", "[site]\ncolor = \"blue\"\n");
+  auto r = RunCommand(
+      {kBin, "site", "--config", config.string(), "--output", (dir.path() / "out").string()});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(r.out.find("portal.toml:") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("site.color: unknown key") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(missing_config_exits_3) {
+  auto r = RunCommand({kBin, "--config", "/nonexistent/portal.toml", "site"});
+  BOOST_TEST(r.exit_code == 3, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(renders_the_site_and_says_where) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  const auto out = dir.path() / "out";
+  auto r = RunCommand({kBin, "site", "--config", config.string(), "--output", out.string()});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("12 questions") != std::string::npos, r.out);
+  BOOST_TEST(std::filesystem::exists(out / "faq" / "index.html"));
+}
+
+}  // namespace
+}  // namespace portal
