@@ -30,7 +30,7 @@ BOOST_FIXTURE_TEST_CASE(project_faq_is_sorted_by_topic_then_weight, Fixture) {
   BOOST_TEST(content.faq.size() == 12u);
   BOOST_TEST(content.faq.front().anchor == "how-do-i-get-access-to-the-patient-portal");
   BOOST_TEST(content.faq.back().topic == "messaging");
-  BOOST_TEST(content.home.title == "Patient Portal help");
+  BOOST_TEST(content.home.title == "Home");
 }
 
 BOOST_FIXTURE_TEST_CASE(unknown_topic_is_named, Fixture) {
