@@ -1,5 +1,10 @@
 #include "core/file_util.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -21,14 +26,73 @@ Status ReadFile(const fs::path& path, std::string* out) {
 }
 
 Status WriteFile(const fs::path& path, std::string_view data) {
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IoError(path.string() + ": cannot create: " + std::strerror(errno));
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out) return Status::IoError(path.string() + ": write failed");
+  return WriteFileParts(path, {data});
+}
+
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now, reporting the error a delayed write may surface at close.
+  int Close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+// Writes every byte of `parts` to `fd` with as few system calls as it takes.
+bool WriteAllParts(int fd, const std::vector<std::string_view>& parts) {
+  std::vector<iovec> iov;
+  for (std::string_view p : parts) {
+    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  }
+  size_t first = 0;
+  while (first < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    ssize_t n = ::writev(fd, iov.data() + first, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    while (n > 0 && first < iov.size()) {
+      const size_t take = std::min<size_t>(static_cast<size_t>(n), iov[first].iov_len);
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + take;
+      iov[first].iov_len -= take;
+      n -= static_cast<ssize_t>(take);
+      if (iov[first].iov_len == 0) ++first;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Status WriteFileParts(const fs::path& path, const std::vector<std::string_view>& parts) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  int fd = ::open(path.c_str(), kFlags, 0644);
+  if (fd < 0 && errno == ENOENT && path.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
+    fd = ::open(path.c_str(), kFlags, 0644);
+  }
+  if (fd < 0) return Status::IoError(path.string() + ": cannot create: " + std::strerror(errno));
+  Fd file(fd);
+  if (!WriteAllParts(file.get(), parts) || file.Close() != 0) {
+    return Status::IoError(path.string() + ": write failed: " + std::strerror(errno));
+  }
   return Status::Ok();
 }
 

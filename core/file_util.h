@@ -16,6 +16,10 @@ Status ReadFile(const std::filesystem::path& path, std::string* out);
 // write into a staging tree (see staged_directory.h) or a temporary name.
 Status WriteFile(const std::filesystem::path& path, std::string_view data);
 
+// Writes the concatenation of `parts` to `path`, like WriteFile.
+Status WriteFileParts(const std::filesystem::path& path,
+                      const std::vector<std::string_view>& parts);
+
 // Regular files directly inside `dir` whose names end in `suffix`, sorted by name.
 Status ListFiles(const std::filesystem::path& dir, std::string_view suffix,
                  std::vector<std::filesystem::path>* out);

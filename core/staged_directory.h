@@ -1,32 +1,49 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
 namespace portal {
 
-// Builds a new version of the directory `target` in a sibling staging directory and swaps it
-// in with one atomic exchange, so a reader sees the previous tree or the new one, never a mix.
-// A failed or crashed run leaves the previous tree untouched; its leftover staging directory is
-// removed by the next run.
+// Publishes a new version of the directory `target` with one atomic exchange, so a reader sees
+// the previous tree or the new one, never a mix. Double-buffered: the new version is written
+// into the back buffer `<target>.next` (the tree that was live before the last publish, kept
+// for reuse): a file whose bytes are unchanged is left alone, a changed one is overwritten in
+// place, and files the run did not write are removed just before the swap. A failed or killed run
+// leaves `target` untouched. `<target>.lock` keeps two runs from publishing the same target at
+// once.
 class StagedDirectory {
  public:
   explicit StagedDirectory(std::filesystem::path target);
-  ~StagedDirectory();  // Removes the staging tree unless Commit() succeeded.
+  ~StagedDirectory();
   StagedDirectory(const StagedDirectory&) = delete;
   StagedDirectory& operator=(const StagedDirectory&) = delete;
 
-  // Creates an empty staging directory and removes stale ones left by dead processes.
+  // Takes the lock (Busy if another run holds it) and prepares the back buffer.
   Status Open();
-  const std::filesystem::path& staging_path() const { return staging_; }
-  // Flushes the staging tree to disk, swaps it in and deletes the previous tree.
+
+  // Writes the concatenation of `parts` to `relative_path` in the back buffer. Thread-safe.
+  Status Write(const std::string& relative_path, const std::vector<std::string_view>& parts);
+
+  // Removes what this run did not write, flushes the tree to disk and swaps it in.
   Status Commit();
 
+  const std::filesystem::path& staging_path() const { return staging_; }
+
  private:
+  Status RemoveUnwritten();
+
   std::filesystem::path target_;
   std::filesystem::path staging_;
-  bool committed_ = false;
+  int lock_fd_ = -1;
+  std::mutex mu_;
+  std::set<std::string> written_;  // Guarded by mu_.
 };
 
 }  // namespace portal

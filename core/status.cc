@@ -17,6 +17,8 @@ int Status::ExitCode() const {
       return 2;
     case Code::kIoError:
       return 3;
+    case Code::kBusy:
+      return 4;
   }
   return 3;
 }

@@ -10,7 +10,7 @@ namespace portal {
 // a person needs and never carry PHI.
 class Status {
  public:
-  enum class Code { kOk = 0, kInvalidInput, kIoError, kUsage };
+  enum class Code { kOk = 0, kInvalidInput, kIoError, kUsage, kBusy };
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -19,6 +19,8 @@ class Status {
   }
   static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
+  // Another run holds the lock on what this one would change.
+  static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -28,7 +30,7 @@ class Status {
   Status WithPrefix(const std::string& prefix) const;
 
   // Process exit code for this status (documented in README.md): 0 ok, 1 invalid input,
-  // 2 usage, 3 I/O or system failure.
+  // 2 usage, 3 I/O or system failure, 4 another run holds the lock.
   int ExitCode() const;
 
  private:

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/file_util.h"
+#include "core/parallel.h"
 #include "core/toml_reader.h"
 #include "generator/front_matter.h"
 #include "generator/mustache_lint.h"
@@ -39,6 +40,7 @@ Status LoadHome(const fs::path& path, ContentPage* out) {
   PORTAL_RETURN_IF_ERROR(ParseFrontMatter(text, file, &doc));
   TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
   r.String("title", &out->title);
+  if (doc.front_matter.contains("title") && out->title.empty()) r.Fail("title", "is empty");
   PORTAL_RETURN_IF_ERROR(r.Finish());
   PORTAL_RETURN_IF_ERROR(LintContentBody(doc.body, file, doc.body_line));
   out->file = file;
@@ -59,6 +61,7 @@ Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& t
   r.String("topic", &out->topic);
   r.Int("weight", &out->weight);
   r.String("anchor", &out->anchor, false);
+  if (doc.front_matter.contains("title") && out->title.empty()) r.Fail("title", "is empty");
   if (!out->topic.empty() && topics.count(out->topic) == 0) {
     r.Fail("topic", "unknown topic '" + out->topic + "' (topics are listed in [[site.topics]])");
   }
@@ -77,7 +80,7 @@ Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& t
 
 }  // namespace
 
-Status LoadSiteContent(const PortalConfig& config, SiteContent* out) {
+Status LoadSiteContent(const PortalConfig& config, int jobs, SiteContent* out) {
   SiteContent content;
   PORTAL_RETURN_IF_ERROR(LoadHome(config.paths.home_page, &content.home));
   std::map<std::string, size_t> topics;
@@ -91,9 +94,12 @@ Status LoadSiteContent(const PortalConfig& config, SiteContent* out) {
   std::map<std::string, std::string> anchor_owner;
   for (const auto& topic : config.site.topics) anchor_owner[topic.id] = "topic '" + topic.id + "'";
   content.faq.resize(files.size());
+  std::vector<Status> loaded(files.size());
+  ParallelFor(files.size(), jobs,
+              [&](size_t i, int) { loaded[i] = LoadFaqEntry(files[i], topics, &content.faq[i]); });
   for (size_t i = 0; i < files.size(); ++i) {
-    FaqEntry& entry = content.faq[i];
-    PORTAL_RETURN_IF_ERROR(LoadFaqEntry(files[i], topics, &entry));
+    PORTAL_RETURN_IF_ERROR(loaded[i]);
+    const FaqEntry& entry = content.faq[i];
     auto [it, fresh] = anchor_owner.emplace(entry.anchor, entry.file);
     if (!fresh) {
       return Status::InvalidInput(entry.file + ":1: duplicate anchor '" + entry.anchor +

@@ -35,7 +35,8 @@ struct SiteContent {
 
 // Reads the home page and every *.md under the FAQ folder, and checks them: front matter keys
 // and types, known topics, unique anchors, well-formed Mustache with no partials or unescaped
-// tags. Errors name the file and line.
-Status LoadSiteContent(const PortalConfig& config, SiteContent* out);
+// tags. Files are read on `jobs` threads. Errors name the file and line; with several bad
+// files, the first by name is reported.
+Status LoadSiteContent(const PortalConfig& config, int jobs, SiteContent* out);
 
 }  // namespace portal

@@ -59,8 +59,14 @@ std::string HeadingText(cmark_node* heading) {
   return text;
 }
 
-// Walks the tree once: shifts headings, names them, gathers plain text.
-void Walk(cmark_node* doc, int shift, SlugSet* slugs, RenderedMarkdown* out) {
+struct HeadingNode {
+  cmark_node* node;
+  int level;  // As written.
+  std::string text;
+};
+
+// Walks the tree once: finds the headings and gathers the plain text.
+void Walk(cmark_node* doc, std::vector<HeadingNode>* headings, std::string* plain_text) {
   std::unique_ptr<cmark_iter, IterDeleter> it(cmark_iter_new(doc));
   cmark_event_type ev;
   while ((ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE) {
@@ -68,20 +74,16 @@ void Walk(cmark_node* doc, int shift, SlugSet* slugs, RenderedMarkdown* out) {
     cmark_node* n = cmark_iter_get_node(it.get());
     const auto type = cmark_node_get_type(n);
     if (type == CMARK_NODE_HEADING) {
-      const int level = std::min(6, cmark_node_get_heading_level(n) + shift);
-      cmark_node_set_heading_level(n, level);
-      MarkdownHeading h{level, HeadingText(n), ""};
-      h.id = slugs->Unique(h.text);
-      out->headings.push_back(std::move(h));
+      headings->push_back({n, cmark_node_get_heading_level(n), HeadingText(n)});
     } else if (type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE ||
                type == CMARK_NODE_CODE_BLOCK) {
-      AppendCollapsed(cmark_node_get_literal(n), &out->plain_text);
-      AppendCollapsed(" ", &out->plain_text);
+      AppendCollapsed(cmark_node_get_literal(n), plain_text);
+      AppendCollapsed(" ", plain_text);
     } else if (type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK) {
-      AppendCollapsed(" ", &out->plain_text);
+      AppendCollapsed(" ", plain_text);
     }
   }
-  while (!out->plain_text.empty() && out->plain_text.back() == ' ') out->plain_text.pop_back();
+  while (!plain_text->empty() && plain_text->back() == ' ') plain_text->pop_back();
 }
 
 // Adds id attributes to the headings, in document order. With raw HTML off every "<hN>" in
@@ -111,6 +113,15 @@ void RegisterMarkdownExtensions() {
 
 Status RenderMarkdown(std::string_view markdown, int heading_shift, SlugSet* slugs,
                       RenderedMarkdown* out) {
+  std::vector<RenderedMarkdown> results;
+  PORTAL_RETURN_IF_ERROR(RenderMarkdownVariants(markdown, {{heading_shift, slugs}}, &results));
+  *out = std::move(results[0]);
+  return Status::Ok();
+}
+
+Status RenderMarkdownVariants(std::string_view markdown,
+                              const std::vector<MarkdownVariant>& variants,
+                              std::vector<RenderedMarkdown>* out) {
   RegisterMarkdownExtensions();
   std::unique_ptr<cmark_parser, ParserDeleter> parser(cmark_parser_new(kOptions));
   if (!parser) return Status::IoError("markdown: out of memory");
@@ -123,13 +134,24 @@ Status RenderMarkdown(std::string_view markdown, int heading_shift, SlugSet* slu
   cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
   std::unique_ptr<cmark_node, NodeDeleter> doc(cmark_parser_finish(parser.get()));
   if (!doc) return Status::IoError("markdown: parse failed");
-  RenderedMarkdown result;
-  Walk(doc.get(), heading_shift, slugs, &result);
-  std::unique_ptr<char, CharDeleter> html(
-      cmark_render_html(doc.get(), kOptions, cmark_parser_get_syntax_extensions(parser.get())));
-  if (!html) return Status::IoError("markdown: render failed");
-  result.html = AddHeadingIds(html.get(), result.headings);
-  *out = std::move(result);
+  std::vector<HeadingNode> headings;
+  std::string plain_text;
+  Walk(doc.get(), &headings, &plain_text);
+  std::vector<RenderedMarkdown> results(variants.size());
+  for (size_t v = 0; v < variants.size(); ++v) {
+    RenderedMarkdown& result = results[v];
+    for (const HeadingNode& h : headings) {
+      const int level = std::min(6, h.level + variants[v].heading_shift);
+      cmark_node_set_heading_level(h.node, level);
+      result.headings.push_back({level, h.text, variants[v].slugs->Unique(h.text)});
+    }
+    std::unique_ptr<char, CharDeleter> html(
+        cmark_render_html(doc.get(), kOptions, cmark_parser_get_syntax_extensions(parser.get())));
+    if (!html) return Status::IoError("markdown: render failed");
+    result.html = AddHeadingIds(html.get(), result.headings);
+    result.plain_text = plain_text;
+  }
+  *out = std::move(results);
   return Status::Ok();
 }
 

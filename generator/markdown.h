@@ -31,4 +31,16 @@ struct RenderedMarkdown {
 Status RenderMarkdown(std::string_view markdown, int heading_shift, SlugSet* slugs,
                       RenderedMarkdown* out);
 
+// One rendering of a document: its heading shift and the page's slug set.
+struct MarkdownVariant {
+  int heading_shift = 0;
+  SlugSet* slugs = nullptr;
+};
+
+// Parses once and renders once per variant (a page shows the same answer at several heading
+// depths); (*out)[i] belongs to variants[i].
+Status RenderMarkdownVariants(std::string_view markdown,
+                              const std::vector<MarkdownVariant>& variants,
+                              std::vector<RenderedMarkdown>* out);
+
 }  // namespace portal

@@ -14,6 +14,9 @@ struct SearchDocument {
 
 inline constexpr size_t kSearchTextLimit = 2000;
 
+// `text` cut to kSearchTextLimit bytes without splitting a UTF-8 sequence.
+std::string SearchText(const std::string& text);
+
 // The client-side search's index: a JSON array of {"t","s","u","x"} objects (title, topic,
 // url, text), in FAQ order.
 std::string SearchIndexJson(const std::vector<SearchDocument>& docs);

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/config.h"
+#include "core/phase_clock.h"
 #include "core/status.h"
 
 namespace portal {
@@ -10,6 +11,7 @@ namespace portal {
 struct SiteReport {
   size_t questions = 0;
   size_t files = 0;  // Every file written, assets included.
+  PhaseClock clock;  // load, pages, lists, publish.
 };
 
 // Renders the public FAQ site from the config's content and templates into `output_dir`:

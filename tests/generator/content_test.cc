@@ -20,7 +20,7 @@ struct Fixture {
     BOOST_REQUIRE(LoadConfig(config, &cfg).ok());
   }
   fs::path Faq(const std::string& name) const { return cfg.paths.faq_dir / name; }
-  Status Load(SiteContent* out) const { return LoadSiteContent(cfg, out); }
+  Status Load(SiteContent* out) const { return LoadSiteContent(cfg, 2, out); }
 };
 
 BOOST_FIXTURE_TEST_CASE(project_faq_is_sorted_by_topic_then_weight, Fixture) {
