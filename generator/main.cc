@@ -10,7 +10,7 @@ namespace {
 
 constexpr char kExitCodes[] =
     "Exit codes: 0 success, 1 invalid input (config, content, templates), 2 usage error,\n"
-    "3 I/O or system failure.";
+    "3 I/O or system failure, 4 another run is publishing the same output.";
 
 int Fail(const portal::Status& status) {
   std::fprintf(stderr, "portal-gen: error: %s\n", status.message().c_str());

@@ -84,6 +84,21 @@ BOOST_AUTO_TEST_CASE(a_failed_run_leaves_the_live_tree_untouched) {
   BOOST_TEST((ReadTree(target) == Tree{{"index.html", "next"}}));
 }
 
+BOOST_AUTO_TEST_CASE(unchanged_files_are_left_alone_and_changed_ones_rewritten) {
+  TempDir dir;
+  const fs::path target = dir.path() / "site";
+  Publish(target, {{"same.html", "same"}, {"changes.html", "v1"}});
+  // Mark the first run's files with an old time; the third run reuses that tree.
+  const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24 * 365);
+  fs::last_write_time(target / "same.html", old_time);
+  fs::last_write_time(target / "changes.html", old_time);
+  Publish(target, {{"same.html", "same"}, {"changes.html", "v2"}});
+  Publish(target, {{"same.html", "same"}, {"changes.html", "v3"}});
+  BOOST_TEST((ReadTree(target) == Tree{{"same.html", "same"}, {"changes.html", "v3"}}));
+  BOOST_TEST((fs::last_write_time(target / "same.html") == old_time));
+  BOOST_TEST((fs::last_write_time(target / "changes.html") != old_time));
+}
+
 BOOST_AUTO_TEST_CASE(a_second_concurrent_run_is_refused) {
   TempDir dir;
   const fs::path target = dir.path() / "site";

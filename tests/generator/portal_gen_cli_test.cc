@@ -1,4 +1,8 @@
 #define BOOST_TEST_MODULE portal_gen_cli_test
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/test_util.h"
@@ -44,6 +48,21 @@ BOOST_AUTO_TEST_CASE(bad_config_exits_1_naming_the_file) {
 BOOST_AUTO_TEST_CASE(missing_config_exits_3) {
   auto r = RunCommand({kBin, "--config", "/nonexistent/portal.toml", "site"});
   BOOST_TEST(r.exit_code == 3, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_run_on_the_same_output_exits_4) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  const auto out = dir.path() / "out";
+  // Hold the output's lock as a running portal-gen would.
+  const int fd = ::open((dir.path() / "out.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(::flock(fd, LOCK_EX) == 0);
+  auto r = RunCommand({kBin, "site", "--config", config.string(), "--output", out.string()});
+  ::close(fd);
+  BOOST_TEST(r.exit_code == 4, r.out);
+  BOOST_TEST(r.out.find("another run is publishing") != std::string::npos, r.out);
+  BOOST_TEST(!std::filesystem::exists(out));
 }
 
 BOOST_AUTO_TEST_CASE(renders_the_site_and_says_where) {

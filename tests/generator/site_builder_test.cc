@@ -207,26 +207,50 @@ BOOST_AUTO_TEST_CASE(release_windows_and_delay_come_from_the_config) {
 
 BOOST_AUTO_TEST_CASE(config_values_are_never_injected_unescaped) {
   Site site;
-  const std::string evil = "<script>alert('x')</script>";
-  ReplaceInFile(site.config_path, "short_name = \"Backus\"", "short_name = \"" + evil + "\"");
-  ReplaceInFile(site.config_path, "name = \"OB/Gyn Services\"", "name = \"<img src=x onerror=y>\"");
+  // Hostile values in facts that templates print (title, help line) and that content prints
+  // (short name, a provider), in text and in attribute positions.
+  const std::string title = "</title><script>t()</script>";
+  const std::string short_name = "<script>alert('x')</script>";
+  const std::string help = "<b onmouseover=\"x()\">help</b>";
   ReplaceInFile(site.config_path, "title = \"Backus Patient Portal help\"",
                 "title = \"</title><script>t()</script>\"");
+  ReplaceInFile(site.config_path, "short_name = \"Backus\"",
+                "short_name = \"<script>alert('x')</script>\"");
+  ReplaceInFile(site.config_path, "name = \"Medical Records Patient Portal help line\"",
+                "name = \"<b onmouseover=\\\"x()\\\">help</b>\"");
+  ReplaceInFile(site.config_path, "name = \"OB/Gyn Services\"", "name = \"<img src=x onerror=y>\"");
   site.MustBuild();
-  size_t shown = 0;
+  size_t short_name_shown = 0, help_shown = 0, provider_shown = 0;
   for (const auto& rel : site.HtmlPages()) {
     const std::string html = site.Page(rel);
-    BOOST_TEST(html.find("<script>") == std::string::npos, rel);
-    BOOST_TEST(html.find("<img") == std::string::npos, rel);
     HtmlDoc doc(html);
+    // The only script is the site's own, loaded by src.
     for (const GumboNode* s : doc.All(GUMBO_TAG_SCRIPT)) {
       BOOST_TEST(HtmlDoc::Attr(s, "src").starts_with("/portal-help/assets/search."), rel);
       BOOST_TEST(HtmlDoc::Text(s).empty(), rel);
     }
+    BOOST_TEST(doc.All(GUMBO_TAG_SCRIPT).size() == 1u, rel);
     BOOST_TEST(doc.All(GUMBO_TAG_IMG).empty(), rel);
-    if (HtmlDoc::Text(doc.root()).find(evil) != std::string::npos) ++shown;
+    BOOST_TEST(doc.All(GUMBO_TAG_B).empty(), rel);
+    BOOST_TEST(doc.Where([](const GumboNode* n) {
+                    return !HtmlDoc::Attr(n, "onmouseover").empty() ||
+                           !HtmlDoc::Attr(n, "onerror").empty();
+                  })
+                   .empty(),
+               rel);
+    // The title element holds the whole hostile title as text.
+    const auto titles = doc.All(GUMBO_TAG_TITLE);
+    BOOST_REQUIRE_EQUAL(titles.size(), 1u);
+    BOOST_TEST(HtmlDoc::Text(titles[0]).ends_with(" — " + title), rel);
+    const std::string text = HtmlDoc::Text(doc.root());
+    if (text.find(short_name) != std::string::npos) ++short_name_shown;
+    if (text.find(help) != std::string::npos) ++help_shown;
+    if (text.find("<img src=x onerror=y>") != std::string::npos) ++provider_shown;
   }
-  BOOST_TEST(shown >= 1u);  // The value is shown as text.
+  // Each value is shown, as text.
+  BOOST_TEST(short_name_shown >= 1u);
+  BOOST_TEST(help_shown >= 1u);
+  BOOST_TEST(provider_shown >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(site_files_sitemap_robots_and_fingerprinted_assets) {
