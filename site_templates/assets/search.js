@@ -74,4 +74,10 @@
     });
   });
   input.addEventListener('focus', load, { once: true });
+  // Enter opens the best match rather than reloading the page.
+  box.querySelector('form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var first = out.querySelector('a');
+    if (first) window.location.href = first.href;
+  });
 })();

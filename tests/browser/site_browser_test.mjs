@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_PATH = '/__test__/axe.min.js';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update',
   '--disable-sync'];
@@ -42,6 +43,11 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 
 function serve(root, base) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    if (url.pathname === AXE_PATH) {  // The test's own copy of axe-core, same origin for the CSP.
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(AXE_SOURCE);
+      return;
+    }
     let rel = decodeURIComponent(url.pathname);
     let file = null;
     if (rel.startsWith(base)) {
@@ -78,7 +84,7 @@ function assert(cond, message) {
 }
 
 async function axe(page, label) {
-  await page.addScriptTag({ content: AXE_SOURCE });
+  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
   const result = await page.evaluate(async () => await window.axe.run(document));
   const violations = result.violations.map((v) =>
     `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -102,6 +108,10 @@ async function main() {
     for (const [label, viewport] of Object.entries(VIEWPORTS)) {
       const context = await browser.newContext({ viewport });
       const page = await context.newPage();
+      // Any console error (a blocked inline script, a failed fetch, a JS exception) fails.
+      const errors = [];
+      page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+      page.on('pageerror', (err) => errors.push(String(err)));
 
       await check(`${label}: home page renders with search and axe finds nothing`, async () => {
         const res = await page.goto(root);
@@ -151,11 +161,18 @@ async function main() {
 
       await check(`${label}: unknown pages get the 404 page`, async () => {
         const res = await page.goto(`${root}no/such/page`);
+        await page.locator('#search-input').fill('password');
+        await page.locator('#search-results a').first().waitFor({ timeout: 10000 });
         assert(res.status() === 404, `status ${res.status()}`);
         assert((await page.locator('h1').innerText()) === 'Page not found', 'wrong page');
         assert(await page.locator('#search-input').isVisible(), 'search not working on 404 page');
         await page.screenshot({ path: path.join(opt.artifacts, `404-${label}.png`) });
         await axe(page, '404');
+      });
+      await check(`${label}: no console errors on any page`, async () => {
+        // The 404 page's own status line is expected; anything else is not.
+        const unexpected = errors.filter((e) => !/status of 404/.test(e));
+        assert(unexpected.length === 0, unexpected.join('\n'));
       });
       await context.close();
     }
