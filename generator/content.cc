@@ -1,6 +1,7 @@
 #include "generator/content.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "core/file_util.h"
@@ -32,7 +33,10 @@ Status LintContentBody(const std::string& body, const std::string& file, int bod
   return Status::Ok();
 }
 
-Status LoadHome(const fs::path& path, ContentPage* out) {
+// Reads a content file into `out`: the title and whatever `read_more` reads from the front
+// matter (unknown keys are errors), then the body, linted.
+Status LoadPage(const fs::path& path, ContentPage* out,
+                const std::function<void(const toml::table&, TomlTableReader*)>& read_more) {
   std::string text;
   PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
   FrontMatterDocument doc;
@@ -41,6 +45,7 @@ Status LoadHome(const fs::path& path, ContentPage* out) {
   TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
   r.String("title", &out->title);
   if (doc.front_matter.contains("title") && out->title.empty()) r.Fail("title", "is empty");
+  if (read_more) read_more(doc.front_matter, &r);
   PORTAL_RETURN_IF_ERROR(r.Finish());
   PORTAL_RETURN_IF_ERROR(LintContentBody(doc.body, file, doc.body_line));
   out->file = file;
@@ -51,38 +56,26 @@ Status LoadHome(const fs::path& path, ContentPage* out) {
 
 Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& topics,
                     FaqEntry* out) {
-  std::string text;
-  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
-  FrontMatterDocument doc;
-  const std::string file = path.string();
-  PORTAL_RETURN_IF_ERROR(ParseFrontMatter(text, file, &doc));
-  TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
-  r.String("title", &out->title);
-  r.String("topic", &out->topic);
-  r.Int("weight", &out->weight);
-  r.String("anchor", &out->anchor, false);
-  if (doc.front_matter.contains("title") && out->title.empty()) r.Fail("title", "is empty");
-  if (!out->topic.empty() && topics.count(out->topic) == 0) {
-    r.Fail("topic", "unknown topic '" + out->topic + "' (topics are listed in [[site.topics]])");
-  }
-  if (out->anchor.empty()) out->anchor = GithubSlug(out->title);
-  if (out->anchor.empty() || GithubSlug(out->anchor) != out->anchor) {
-    r.Fail(doc.front_matter.contains("anchor") ? "anchor" : "title",
-           "gives the anchor '" + out->anchor + "', which is not a valid anchor");
-  }
-  PORTAL_RETURN_IF_ERROR(r.Finish());
-  PORTAL_RETURN_IF_ERROR(LintContentBody(doc.body, file, doc.body_line));
-  out->file = file;
-  out->body = std::move(doc.body);
-  out->body_line = doc.body_line;
-  return Status::Ok();
+  return LoadPage(path, out, [&](const toml::table& front_matter, TomlTableReader* r) {
+    r->String("topic", &out->topic);
+    r->Int("weight", &out->weight);
+    r->String("anchor", &out->anchor, false);
+    if (!out->topic.empty() && topics.count(out->topic) == 0) {
+      r->Fail("topic", "unknown topic '" + out->topic + "' (topics are listed in [[site.topics]])");
+    }
+    if (out->anchor.empty()) out->anchor = GithubSlug(out->title);
+    if (out->anchor.empty() || GithubSlug(out->anchor) != out->anchor) {
+      r->Fail(front_matter.contains("anchor") ? "anchor" : "title",
+              "gives the anchor '" + out->anchor + "', which is not a valid anchor");
+    }
+  });
 }
 
 }  // namespace
 
 Status LoadSiteContent(const PortalConfig& config, int jobs, SiteContent* out) {
   SiteContent content;
-  PORTAL_RETURN_IF_ERROR(LoadHome(config.paths.home_page, &content.home));
+  PORTAL_RETURN_IF_ERROR(LoadPage(config.paths.home_page, &content.home, nullptr));
   std::map<std::string, size_t> topics;
   for (size_t i = 0; i < config.site.topics.size(); ++i) topics[config.site.topics[i].id] = i;
 

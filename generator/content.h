@@ -9,23 +9,19 @@
 
 namespace portal {
 
-// One FAQ question, from one file under content/faq/.
-struct FaqEntry {
+// A content file: TOML front matter with at least a title, then Markdown.
+struct ContentPage {
   std::string file;   // As shown in messages.
-  std::string title;  // The question.
-  std::string topic;  // A topic id from the config.
-  long long weight = 0;
-  std::string anchor;  // Explicit, or the GitHub slug of the title. Unique across the FAQ.
-  std::string body;    // Markdown; a Mustache template over the config's facts.
+  std::string title;  // Not empty.
+  std::string body;   // Markdown; a Mustache template over the config's facts.
   int body_line = 1;
 };
 
-// A standalone page (the home page).
-struct ContentPage {
-  std::string file;
-  std::string title;
-  std::string body;
-  int body_line = 1;
+// One FAQ question, from one file under content/faq/; its title is the question.
+struct FaqEntry : ContentPage {
+  std::string topic;  // A topic id from the config.
+  long long weight = 0;
+  std::string anchor;  // Explicit, or the GitHub slug of the title. Unique across the FAQ.
 };
 
 struct SiteContent {

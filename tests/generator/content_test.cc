@@ -63,6 +63,17 @@ BOOST_FIXTURE_TEST_CASE(duplicate_anchor_names_both_files, Fixture) {
   BOOST_TEST(st.message().find("99-dup.md") != std::string::npos, st.message());
 }
 
+BOOST_FIXTURE_TEST_CASE(empty_titles_are_refused, Fixture) {
+  Spit(Faq("99-x.md"), "+++\ntitle = \"\"\ntopic = \"access\"\nweight = 1\n+++\n");
+  SiteContent content;
+  Status st = Load(&content);
+  BOOST_TEST(st.message().find("99-x.md:2: title: is empty") != std::string::npos, st.message());
+  Spit(cfg.paths.home_page, "+++\ntitle = \"\"\n+++\nHello\n");
+  fs::remove(Faq("99-x.md"));
+  st = Load(&content);
+  BOOST_TEST(st.message().find("home.md:2: title: is empty") != std::string::npos, st.message());
+}
+
 BOOST_FIXTURE_TEST_CASE(explicit_anchor_must_be_a_slug, Fixture) {
   Spit(Faq("99-x.md"),
        "+++\ntitle = \"Q\"\ntopic = \"access\"\nweight = 1\nanchor = \"Not Valid\"\n+++\n");
