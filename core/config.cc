@@ -78,17 +78,14 @@ void ReadPaths(TomlTableReader r, const fs::path& base, PortalConfig::Paths* p, 
   *st = r.Finish();
 }
 
+constexpr char kBaseUrlRule[] = "must be an absolute http(s) URL ending in '/'";
+
 void ReadSite(TomlTableReader r, PortalConfig::Site* s, Status* st) {
   r.String("title", &s->title);
   r.String("language", &s->language);
-  r.String("base_url", &s->base_url);
-  static const std::regex kUrl("https?://[^/?#\\s]+(/[^?#\\s]*)?/");
-  std::smatch m;
-  if (!std::regex_match(s->base_url, m, kUrl)) {
-    r.Fail("base_url", "must be an absolute http(s) URL ending in '/'");
-  } else {
-    s->base_path = (m[1].matched ? m[1].str() : std::string()) + "/";
-  }
+  std::string base_url;
+  r.String("base_url", &base_url);
+  if (!SetBaseUrl(base_url, s)) r.Fail("base_url", kBaseUrlRule);
   if (!std::regex_match(s->language, std::regex("[a-z]{2,3}(-[A-Za-z0-9]+)*"))) {
     r.Fail("language", "must be a language tag such as \"en\" or \"en-US\"");
   }
@@ -163,6 +160,15 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
 }
 
 }  // namespace
+
+bool SetBaseUrl(const std::string& url, PortalConfig::Site* site) {
+  static const std::regex kUrl("https?://[^/?#\\s]+(/[^?#\\s]*)?/");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) return false;
+  site->base_url = url;
+  site->base_path = (m[1].matched ? m[1].str() : std::string()) + "/";
+  return true;
+}
 
 Status LoadConfig(const fs::path& path, PortalConfig* out) {
   std::string text;

@@ -79,6 +79,10 @@ struct PortalConfig {
   std::vector<ProfileField> profile_fields;
 };
 
+// Sets site.base_url and the derived base_path; false (nothing changed) unless `url` is an
+// absolute http(s) URL ending in '/'.
+bool SetBaseUrl(const std::string& url, PortalConfig::Site* site);
+
 // Loads and validates the config file. Unknown keys, wrong types and bad values are
 // InvalidInput errors naming the file, line and key.
 Status LoadConfig(const std::filesystem::path& path, PortalConfig* out);

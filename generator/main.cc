@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   CLI::App* site_cmd = app.add_subcommand("site", "Render the public FAQ site");
   site_cmd->add_option("--output", site.output_dir,
                        "Site folder (default: paths.site_output_dir of the config)");
+  site_cmd->add_option("--base-url", site.base_url,
+                       "Site address instead of site.base_url (e.g. http://127.0.0.1:8000/ to "
+                       "preview locally)");
   site_cmd->add_option("--jobs", site.jobs, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
   site_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");

@@ -11,6 +11,9 @@ namespace portal {
 Status RunSiteCommand(const SiteCommandOptions& options) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  if (!options.base_url.empty() && !SetBaseUrl(options.base_url, &config.site)) {
+    return Status::Usage("--base-url must be an absolute http(s) URL ending in '/'");
+  }
   const std::filesystem::path output = options.output_dir.empty()
                                            ? config.paths.site_output_dir
                                            : std::filesystem::path(options.output_dir);

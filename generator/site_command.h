@@ -9,6 +9,7 @@ namespace portal {
 struct SiteCommandOptions {
   std::string config_path;
   std::string output_dir;  // Empty: the config's paths.site_output_dir.
+  std::string base_url;    // Empty: the config's site.base_url (e.g. for a local preview).
   int jobs = 0;            // 0: one per core.
 };
 

@@ -65,6 +65,23 @@ BOOST_AUTO_TEST_CASE(a_second_run_on_the_same_output_exits_4) {
   BOOST_TEST(!std::filesystem::exists(out));
 }
 
+BOOST_AUTO_TEST_CASE(base_url_can_be_overridden_for_a_preview) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  const auto out = dir.path() / "out";
+  auto r = RunCommand({kBin, "site", "--config", config.string(), "--output", out.string(),
+                       "--base-url", "http://127.0.0.1:8000/"});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const std::string home = testing::Slurp(out / "index.html");
+  BOOST_TEST(home.find("href=\"/faq/\"") != std::string::npos);
+  BOOST_TEST(home.find("portal-help") == std::string::npos);
+  BOOST_TEST(testing::Slurp(out / "robots.txt").find("http://127.0.0.1:8000/sitemap.xml") !=
+             std::string::npos);
+  r = RunCommand({kBin, "site", "--config", config.string(), "--output", out.string(), "--base-url",
+                  "127.0.0.1:8000"});
+  BOOST_TEST(r.exit_code == 2, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(renders_the_site_and_says_where) {
   testing::TempDir dir;
   const auto config = testing::CopyProjectSite(dir.path());
