@@ -97,6 +97,7 @@ void ReadSite(TomlTableReader r, PortalConfig::Site* s, Status* st) {
 
 void ReadMrn(TomlTableReader r, PortalConfig::Mrn* m, Status* st) {
   r.String("pattern", &m->pattern);
+  r.String("identifier_system", &m->identifier_system, false);
   r.String("example", &m->example);
   r.String("description", &m->description);
   try {

@@ -41,7 +41,8 @@ struct PortalConfig {
     std::vector<Topic> topics;
   };
   struct Mrn {
-    std::string pattern;  // ECMAScript regular expression for a whole MRN.
+    std::string pattern;            // ECMAScript regular expression for a whole MRN.
+    std::string identifier_system;  // Patient.identifier system of the MRN; "" = any MR-typed.
     std::string example;
     std::string description;
   };

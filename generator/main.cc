@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/version.h"
+#include "generator/ingest_command.h"
 #include "generator/site_command.h"
 
 namespace {
@@ -20,7 +21,7 @@ int Fail(const portal::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"portal-gen — renders the public Patient Portal FAQ site.", "portal-gen"};
+  CLI::App app{"portal-gen — the Patient Portal batch generator.", "portal-gen"};
   app.footer(kExitCodes);
   app.set_version_flag("--version", std::string("portal-gen ") + portal::kVersion);
   app.require_subcommand(1);
@@ -39,6 +40,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   site_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
 
+  portal::IngestCommandOptions ingest;
+  CLI::App* ingest_cmd =
+      app.add_subcommand("ingest", "Read FHIR R4 record extracts into the record store");
+  ingest_cmd->add_option("paths", ingest.paths, "Bundle .json, Bulk Data .ndjson, or folders")
+      ->required();
+  ingest_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -49,6 +57,11 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-gen --help)"));
+  }
+  if (ingest_cmd->parsed()) {
+    ingest.config_path = site.config_path;
+    const portal::Status status = portal::RunIngestCommand(ingest);
+    return status.ok() ? 0 : Fail(status);
   }
   if (site_cmd->parsed()) {
     const portal::Status status = portal::RunSiteCommand(site);

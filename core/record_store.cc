@@ -1,0 +1,79 @@
+#include "core/record_store.h"
+
+namespace portal {
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS resources(
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  patient TEXT,
+  hash TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY(type, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resources_by_patient ON resources(patient);
+CREATE TABLE IF NOT EXISTS patients(
+  id TEXT PRIMARY KEY,
+  mrn TEXT,
+  mrn_ok INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS patients_by_mrn ON patients(mrn);
+CREATE TABLE IF NOT EXISTS ingest_runs(
+  run INTEGER PRIMARY KEY,
+  finished TEXT NOT NULL,
+  report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS touched(
+  run INTEGER NOT NULL,
+  patient TEXT NOT NULL,
+  PRIMARY KEY(run, patient)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+std::filesystem::path RecordStore::PathIn(const std::filesystem::path& state_dir) {
+  return state_dir / "records.sqlite";
+}
+
+Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out) {
+  std::unique_ptr<SqliteDb> db;
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, &db));
+  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  out->reset(new RecordStore(std::move(db)));
+  return Status::Ok();
+}
+
+Status RecordStore::ResourcesOf(const std::string& patient_id, std::vector<StoredResource>* out) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT type, id, json FROM resources WHERE patient = ?1 ORDER BY type, id", &q));
+  q->Bind(1, patient_id);
+  out->clear();
+  bool row = false;
+  while (true) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    out->push_back({q->Text(0), q->Text(1), q->Text(2)});
+  }
+  return Status::Ok();
+}
+
+Status RecordStore::PatientByMrn(const std::string& mrn, std::string* patient_id, bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT id FROM patients WHERE mrn = ?1", &q));
+  q->Bind(1, mrn);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) *patient_id = q->Text(0);
+  return Status::Ok();
+}
+
+Status RecordStore::CountResources(int64_t* out) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT count(*) FROM resources", &q));
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  *out = q->Int(0);
+  return Status::Ok();
+}
+
+}  // namespace portal

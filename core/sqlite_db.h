@@ -1,0 +1,78 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace portal {
+
+// One prepared statement. Bind parameters by 1-based index, Step() through rows, read columns
+// by 0-based index. Reset() makes it reusable.
+class SqliteStatement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement();
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  SqliteStatement& Bind(int index, std::string_view text);
+  SqliteStatement& Bind(int index, int64_t value);
+  SqliteStatement& BindNull(int index);
+
+  // Runs one step: *row is true when a row is available. Errors name the statement.
+  Status Step(bool* row = nullptr);
+  // Steps until done (for statements that return no rows).
+  Status Run();
+  void Reset();
+
+  std::string Text(int column) const;
+  int64_t Int(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// An open SQLite database (RAII). Opened in WAL mode with synchronous=FULL and foreign keys on.
+class SqliteDb {
+ public:
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Opens (creating if needed, with its folder) the database at `path`.
+  static Status Open(const std::filesystem::path& path, std::unique_ptr<SqliteDb>* out);
+
+  Status Exec(const std::string& sql);
+  Status Prepare(const std::string& sql, std::unique_ptr<SqliteStatement>* out);
+  int64_t Changes() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  SqliteDb(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::filesystem::path path_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless Commit() succeeded.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteDb* db) : db_(db) {}
+  ~SqliteTransaction();
+  Status Begin();
+  Status Commit();
+
+ private:
+  SqliteDb* db_;
+  bool open_ = false;
+};
+
+}  // namespace portal
