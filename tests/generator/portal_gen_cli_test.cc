@@ -82,6 +82,21 @@ BOOST_AUTO_TEST_CASE(base_url_can_be_overridden_for_a_preview) {
   BOOST_TEST(r.exit_code == 2, r.out);
 }
 
+BOOST_AUTO_TEST_CASE(ingest_reports_counts_and_exits_1_on_bad_records) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  const auto bundles = testing::SharedDir() / "fhir-samples" / "us-core-bundles";
+  auto r = RunCommand({kBin, "ingest", "--config", config.string(), bundles.string()});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(r.out.find("797 read, 797 inserted") != std::string::npos, r.out);
+  testing::Spit(dir.path() / "bad.ndjson", "{oops\n");
+  r = RunCommand({kBin, "ingest", "--config", config.string(),
+                  (dir.path() / "bad.ndjson").string()});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(r.out.find("bad.ndjson:1: malformed JSON") != std::string::npos, r.out);
+  BOOST_TEST(RunCommand({kBin, "ingest", "--config", config.string()}).exit_code == 2);
+}
+
 BOOST_AUTO_TEST_CASE(renders_the_site_and_says_where) {
   testing::TempDir dir;
   const auto config = testing::CopyProjectSite(dir.path());
