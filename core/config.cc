@@ -115,6 +115,14 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
   if (rel->minimum_age_years < 0 || rel->minimum_age_years > 30) {
     r.Fail("minimum_age_years", "out of range");
   }
+  static const std::regex kCode("[^|\\s]+\\|[^|\\s]+");
+  static const std::regex kSelector("[A-Z][A-Za-z]+(:[^|\\s]+\\|[^|\\s]+)?");
+  r.StringArray("pathology_codes", &rel->pathology_codes);
+  r.StringArray("emancipated_minor_mrns", &rel->emancipated_minor_mrns, false);
+  r.String("emancipated_extension_url", &rel->emancipated_extension_url, false);
+  for (const auto& code : rel->pathology_codes) {
+    if (!std::regex_match(code, kCode)) r.Fail("pathology_codes", "'" + code + "' is not system|code");
+  }
   ReadList(r, "sections", &rel->sections, [](TomlTableReader& t, PortalConfig::ReleaseSection* s) {
     t.String("title", &s->title);
     t.String("shows", &s->shows);
@@ -122,10 +130,19 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
     t.Int("since_year", &s->since_year, false);
     t.Int("max_age_years", &s->max_age_years, false);
     t.String("note", &s->note, false);
+    t.StringArray("match", &s->match);
+    t.StringArray("current_statuses", &s->current_statuses, false);
+    t.Bool("after_delay", &s->after_delay, false);
     const int windows =
         (s->current_only ? 1 : 0) + (s->since_year != 0 ? 1 : 0) + (s->max_age_years != 0 ? 1 : 0);
     if (windows != 1) {
       t.Fail("id", "needs exactly one of current_only, since_year, max_age_years");
+    }
+    if (s->current_only && s->current_statuses.empty()) {
+      t.Fail("current_statuses", "is needed with current_only");
+    }
+    for (const auto& m : s->match) {
+      if (!std::regex_match(m, kSelector)) t.Fail("match", "'" + m + "' is not Type or Type:system|code");
     }
   });
   *st = r.Finish();

@@ -58,10 +58,18 @@ struct PortalConfig {
     long long since_year = 0;     // 0 = no lower bound.
     long long max_age_years = 0;  // 0 = no age limit.
     std::string note;
+    // Which resources the section holds: "Type" or "Type:system|code", the code matched
+    // against the resource's category, type and code.
+    std::vector<std::string> match;
+    std::vector<std::string> current_statuses;  // With current_only: accepted status codes.
+    bool after_delay = false;  // Shown only delay_hours after issued (else effective).
   };
   struct Release {
     long long delay_hours = 72;
     long long minimum_age_years = 18;
+    std::vector<std::string> pathology_codes;  // "system|code"; never shown anywhere.
+    std::vector<std::string> emancipated_minor_mrns;
+    std::string emancipated_extension_url;  // Patient extension (valueBoolean true); "" = none.
     std::vector<ReleaseSection> sections;
   };
   struct ProfileField {

@@ -51,11 +51,13 @@ name = "Clinic A"
 [release]
 delay_hours = 72
 minimum_age_years = 18
+pathology_codes = ["http://loinc.org|11526-1"]
 [[release.sections]]
 id = "results"
 title = "Results"
 shows = "laboratory results"
 since_year = 2003
+match = ["Observation:http://terminology.hl7.org/CodeSystem/observation-category|laboratory"]
 
 [profile]
 [[profile.fields]]
@@ -90,6 +92,8 @@ BOOST_AUTO_TEST_CASE(reads_every_section_and_resolves_paths_against_the_config_f
   BOOST_TEST(cfg.providers.size() == 1u);
   BOOST_TEST(cfg.providers[0].name == "Clinic A");
   BOOST_TEST(cfg.release.sections[0].since_year == 2003);
+  BOOST_TEST(cfg.release.sections[0].match.size() == 1u);
+  BOOST_TEST(cfg.release.pathology_codes.size() == 1u);
   BOOST_TEST(cfg.profile_fields[0].label == "Race");
 }
 
@@ -151,6 +155,9 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
       {"since_year = 2003", "since_year = 2003\nmax_age_years = 2", "release.sections.id"},
       {"id = \"clinic-a\"", "id = \"Clinic A\"", "messaging.providers.id"},
       {"language = \"en\"", "language = \"English\"", "site.language"},
+      {"\"http://loinc.org|11526-1\"", "\"11526-1\"", "release.pathology_codes"},
+      {"match = [\"Observation:", "match = [\"observation:", "release.sections.match"},
+      {"since_year = 2003", "current_only = true", "release.sections.current_statuses"},
   };
   for (const auto& c : cases) {
     Status st = LoadText(dir, Replace(kValid, c.from, c.to), &cfg);
