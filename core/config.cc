@@ -121,7 +121,8 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
   r.StringArray("emancipated_minor_mrns", &rel->emancipated_minor_mrns, false);
   r.String("emancipated_extension_url", &rel->emancipated_extension_url, false);
   for (const auto& code : rel->pathology_codes) {
-    if (!std::regex_match(code, kCode)) r.Fail("pathology_codes", "'" + code + "' is not system|code");
+    if (!std::regex_match(code, kCode))
+      r.Fail("pathology_codes", "'" + code + "' is not system|code");
   }
   ReadList(r, "sections", &rel->sections, [](TomlTableReader& t, PortalConfig::ReleaseSection* s) {
     t.String("title", &s->title);
@@ -142,7 +143,8 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
       t.Fail("current_statuses", "is needed with current_only");
     }
     for (const auto& m : s->match) {
-      if (!std::regex_match(m, kSelector)) t.Fail("match", "'" + m + "' is not Type or Type:system|code");
+      if (!std::regex_match(m, kSelector))
+        t.Fail("match", "'" + m + "' is not Type or Type:system|code");
     }
   });
   *st = r.Finish();
@@ -171,6 +173,10 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
     ReadList(
         c, "fields", &cfg->profile_fields,
         [](TomlTableReader& t, PortalConfig::ProfileField* f) { t.String("label", &f->label); });
+    st = c.Finish();
+  });
+  section("summary", [&](TomlTableReader c) {
+    c.StringArray("notices", &cfg->summary_notices);
     st = c.Finish();
   });
   if (!st.ok()) return st;

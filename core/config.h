@@ -86,6 +86,7 @@ struct PortalConfig {
   std::vector<Provider> providers;
   Release release;
   std::vector<ProfileField> profile_fields;
+  std::vector<std::string> summary_notices;  // Printed on every patient summary.
 };
 
 // Sets site.base_url and the derived base_path; false (nothing changed) unless `url` is an

@@ -67,6 +67,19 @@ Status RecordStore::PatientByMrn(const std::string& mrn, std::string* patient_id
   return Status::Ok();
 }
 
+Status RecordStore::AllPatients(std::vector<std::string>* ids) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT id FROM patients ORDER BY id", &q));
+  ids->clear();
+  bool row = false;
+  while (true) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    ids->push_back(q->Text(0));
+  }
+  return Status::Ok();
+}
+
 Status RecordStore::CountResources(int64_t* out) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT count(*) FROM resources", &q));

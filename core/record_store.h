@@ -30,6 +30,8 @@ class RecordStore {
   // The patient whose MRN is `mrn`; *found false if none.
   Status PatientByMrn(const std::string& mrn, std::string* patient_id, bool* found);
   Status CountResources(int64_t* out);
+  // Every patient in the index, by id.
+  Status AllPatients(std::vector<std::string>* ids);
 
  private:
   explicit RecordStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

@@ -6,6 +6,7 @@
 #include "core/version.h"
 #include "generator/ingest_command.h"
 #include "generator/site_command.h"
+#include "generator/summary_commands.h"
 
 namespace {
 
@@ -47,6 +48,23 @@ int main(int argc, char** argv) {
       ->required();
   ingest_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
 
+  portal::SummaryCommandOptions summary;
+  CLI::App* preview_cmd =
+      app.add_subcommand("preview", "Print one patient's plaintext summary (staff checks)");
+  preview_cmd->add_option("--mrn", summary.mrn, "The patient's medical record number")->required();
+  preview_cmd->add_option("--as-of", summary.as_of, "Instant the rules apply at (default now)");
+  preview_cmd->add_option("--config", site.config_path,
+                          "Config file (default content/portal.toml)");
+  CLI::App* summaries_cmd = app.add_subcommand(
+      "summaries", "Write every eligible patient's plaintext summary (tests, local checks)");
+  summaries_cmd
+      ->add_option("--plaintext-dir", summary.plaintext_dir,
+                   "Folder for the plaintext pages; required, as a deliberate choice")
+      ->required();
+  summaries_cmd->add_option("--as-of", summary.as_of, "Instant the rules apply at (default now)");
+  summaries_cmd->add_option("--config", site.config_path,
+                            "Config file (default content/portal.toml)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,6 +79,12 @@ int main(int argc, char** argv) {
   if (ingest_cmd->parsed()) {
     ingest.config_path = site.config_path;
     const portal::Status status = portal::RunIngestCommand(ingest);
+    return status.ok() ? 0 : Fail(status);
+  }
+  if (preview_cmd->parsed() || summaries_cmd->parsed()) {
+    summary.config_path = site.config_path;
+    const portal::Status status = preview_cmd->parsed() ? portal::RunPreviewCommand(summary)
+                                                        : portal::RunSummariesCommand(summary);
     return status.ok() ? 0 : Fail(status);
   }
   if (site_cmd->parsed()) {

@@ -63,6 +63,9 @@ match = ["Observation:http://terminology.hl7.org/CodeSystem/observation-category
 [[profile.fields]]
 id = "race"
 label = "Race"
+
+[summary]
+notices = ["Not your complete legal record."]
 )";
 
 Status LoadText(const TempDir& dir, const std::string& text, PortalConfig* cfg) {

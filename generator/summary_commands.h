@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace portal {
+
+struct SummaryCommandOptions {
+  std::string config_path;
+  std::string as_of;          // FHIR instant; "" = now.
+  std::string mrn;            // preview
+  std::string plaintext_dir;  // summaries
+};
+
+// `portal-gen preview --mrn M123456`: one patient's plaintext summary on stdout, for staff
+// checks. Errors never repeat the MRN.
+Status RunPreviewCommand(const SummaryCommandOptions& options);
+
+// `portal-gen summaries --plaintext-dir DIR`: every eligible patient's plaintext summary as
+// DIR/<first 16 hex of SHA-256(patient id)>.html. For tests and local checks only.
+Status RunSummariesCommand(const SummaryCommandOptions& options);
+
+}  // namespace portal
