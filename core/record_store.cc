@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS resources(
   patient TEXT,
   hash TEXT NOT NULL,
   json TEXT NOT NULL,
-  PRIMARY KEY(type, id)) WITHOUT ROWID;
+  PRIMARY KEY(type, id));
 CREATE INDEX IF NOT EXISTS resources_by_patient ON resources(patient);
 CREATE TABLE IF NOT EXISTS patients(
   id TEXT PRIMARY KEY,
@@ -39,6 +39,8 @@ Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<Reco
   std::unique_ptr<SqliteDb> db;
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  // A bounded page cache (64 MiB) keeps memory flat whatever the store's size.
+  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -65536;"));
   out->reset(new RecordStore(std::move(db)));
   return Status::Ok();
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <regex>
 
+#include "core/sha256.h"
+
 namespace portal {
 
 namespace {
@@ -144,6 +146,7 @@ Status ReadFhirResource(simdjson::dom::element element, const ReferenceResolver&
   // The patient is known from here on, so a failure below is charged to them.
   PORTAL_RETURN_IF_ERROR(CheckDates(obj, where));
   out->json = simdjson::minify(element);
+  out->hash = Sha256Hex(out->json);
   return Status::Ok();
 }
 

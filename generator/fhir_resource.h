@@ -16,6 +16,7 @@ struct FhirResource {
   std::string id;
   std::string patient_id;  // The Patient it belongs to; its own id for a Patient; "" if shared.
   std::string json;        // Minified.
+  std::string hash;        // SHA-256 of json, hex.
 };
 
 // Finds what a reference points at: "Patient/x", "https://host/fhir/Patient/x", or a bundle's

@@ -7,38 +7,57 @@
 
 #include "core/record_store.h"
 #include "core/sha256.h"
-#include "generator/extract_reader.h"
+#include "generator/extract_pipeline.h"
 
 namespace portal {
 
 namespace {
 
-constexpr char kStagingSchema[] = R"sql(
-CREATE TEMP TABLE incoming(
-  type TEXT NOT NULL, id TEXT NOT NULL, patient TEXT, hash TEXT NOT NULL, json TEXT NOT NULL,
-  mrn TEXT, origin TEXT NOT NULL, PRIMARY KEY(type, id)) WITHOUT ROWID;
+constexpr char kWorkSchema[] = R"sql(
+CREATE TEMP TABLE undo(type TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL,
+  changed INTEGER NOT NULL, patient TEXT, old_patient TEXT, old_hash TEXT, old_json TEXT,
+  PRIMARY KEY(type, id));
+CREATE TEMP TABLE undo_patients(id TEXT PRIMARY KEY, existed INTEGER NOT NULL, old_mrn TEXT,
+  old_ok INTEGER) WITHOUT ROWID;
 CREATE TEMP TABLE failed(patient TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE deletions(type TEXT NOT NULL, id TEXT NOT NULL,
   PRIMARY KEY(type, id)) WITHOUT ROWID;
 CREATE TEMP TABLE changed(patient TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql";
 
-// Rows of `incoming` that may be applied: shared, or of a patient none of whose data failed.
-constexpr char kGood[] = "(i.patient IS NULL OR i.patient NOT IN (SELECT patient FROM failed))";
-
-// Collects the extract into temporary tables; nothing touches the store until Apply().
-class Staging : public ExtractSink {
+// Writes the extract straight into the store (each resource is written once), keeping an undo
+// log of what it replaced, so that at the end every patient with a failed record is put back
+// exactly as it was. All inside the run's one transaction.
+class Writer : public ExtractSink {
  public:
-  Staging(SqliteDb* db, IngestReport* report) : db_(db), report_(report) {}
+  Writer(SqliteDb* db, const std::regex& mrn_pattern, IngestReport* report)
+      : db_(db), mrn_pattern_(mrn_pattern), report_(report) {}
 
   Status Prepare() {
-    PORTAL_RETURN_IF_ERROR(db_->Exec(kStagingSchema));
+    PORTAL_RETURN_IF_ERROR(db_->Exec(kWorkSchema));
     PORTAL_RETURN_IF_ERROR(
-        db_->Prepare("INSERT INTO incoming(type, id, patient, hash, json, mrn, origin) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, id) DO NOTHING",
-                     &insert_));
+        db_->Prepare("SELECT origin, patient FROM undo WHERE type = ?1 AND id = ?2", &first_));
+    PORTAL_RETURN_IF_ERROR(db_->Prepare(
+        "SELECT patient, hash, json FROM resources WHERE type = ?1 AND id = ?2", &existing_));
+    // Every resource read gets a row (so a second one with the same id is seen); rows with
+    // changed = 1 hold what the write replaced.
+    PORTAL_RETURN_IF_ERROR(db_->Prepare(
+        "INSERT INTO undo(type, id, origin, changed, patient, old_patient, old_hash, old_json) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(type, id) DO NOTHING",
+        &undo_));
+    PORTAL_RETURN_IF_ERROR(db_->Prepare(
+        "INSERT INTO resources(type, id, patient, hash, json) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
+        "json = excluded.json",
+        &write_));
     PORTAL_RETURN_IF_ERROR(
-        db_->Prepare("SELECT origin, patient FROM incoming WHERE type = ?1 AND id = ?2", &find_));
+        db_->Prepare("INSERT OR IGNORE INTO undo_patients(id, existed, old_mrn, old_ok) "
+                     "SELECT ?1, count(*), max(mrn), max(mrn_ok) FROM patients WHERE id = ?1",
+                     &undo_patient_));
+    PORTAL_RETURN_IF_ERROR(db_->Prepare(
+        "INSERT INTO patients(id, mrn, mrn_ok) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE "
+        "SET mrn = excluded.mrn, mrn_ok = excluded.mrn_ok",
+        &write_patient_));
     PORTAL_RETURN_IF_ERROR(
         db_->Prepare("INSERT OR IGNORE INTO failed(patient) VALUES (?1)", &fail_));
     return db_->Prepare("INSERT OR IGNORE INTO deletions(type, id) VALUES (?1, ?2)", &delete_);
@@ -46,18 +65,29 @@ class Staging : public ExtractSink {
 
   void Resource(FhirResource r, std::string mrn, const std::string& origin) override {
     ++report_->read;
-    const std::string hash = Sha256Hex(r.json);
-    insert_->Bind(1, r.type).Bind(2, r.id).Bind(4, hash).Bind(5, r.json).Bind(7, origin);
-    if (r.patient_id.empty())
-      insert_->BindNull(3);
-    else
-      insert_->Bind(3, r.patient_id);
-    if (r.type == "Patient")
-      insert_->Bind(6, mrn);
-    else
-      insert_->BindNull(6);
-    Keep(insert_->Run());
-    if (db_->Changes() == 0) Duplicate(r, origin);
+    if (!status_.ok()) return;
+    const std::string& hash = r.hash;
+    existing_->Bind(1, r.type).Bind(2, r.id);
+    bool exists = false;
+    Keep(existing_->Step(&exists));
+    const bool same = exists && existing_->Text(1) == hash && existing_->Text(0) == r.patient_id;
+    undo_->Bind(1, r.type).Bind(2, r.id).Bind(3, origin).Bind(4, int64_t{same ? 0 : 1});
+    Bind(*undo_, 5, r.patient_id);
+    if (exists && !same) {
+      Bind(*undo_, 6, existing_->Text(0)).Bind(7, existing_->Text(1)).Bind(8, existing_->Text(2));
+    } else {
+      undo_->BindNull(6).BindNull(7).BindNull(8);
+    }
+    existing_->Reset();
+    Keep(undo_->Run());
+    if (db_->Changes() == 0) return Duplicate(r, origin);
+    if (same) {
+      ++report_->unchanged;
+    } else {
+      Bind(write_->Bind(1, r.type).Bind(2, r.id), 3, r.patient_id).Bind(4, hash).Bind(5, r.json);
+      Keep(write_->Run());
+    }
+    if (r.type == "Patient") PatientIndex(r, origin, mrn);
   }
 
   void Deletion(const std::string& type, const std::string& id, const std::string&) override {
@@ -76,8 +106,27 @@ class Staging : public ExtractSink {
   const Status& status() const { return status_; }
 
  private:
+  static SqliteStatement& Bind(SqliteStatement& s, int index, const std::string& maybe_empty) {
+    return maybe_empty.empty() ? s.BindNull(index) : s.Bind(index, maybe_empty);
+  }
+
   void Keep(const Status& st) {
     if (status_.ok()) status_ = st;
+  }
+
+  void PatientIndex(const FhirResource& r, const std::string& origin, const std::string& mrn) {
+    const bool ok = !mrn.empty() && std::regex_match(mrn, mrn_pattern_);
+    if (!ok) {
+      ++report_->mrn_unmatched;
+      report_->errors.push_back(origin + ": Patient/" + r.id + ": " +
+                                (mrn.empty() ? "no MRN (identifier typed MR)"
+                                             : "MRN does not match the configured pattern") +
+                                " (stored; reported, not dropped)");
+    }
+    undo_patient_->Bind(1, r.id);
+    Keep(undo_patient_->Run());
+    write_patient_->Bind(1, r.id).Bind(2, mrn).Bind(3, int64_t{ok ? 1 : 0});
+    Keep(write_patient_->Run());
   }
 
   void Fail(const std::string& message, const std::string& patient) {
@@ -91,15 +140,15 @@ class Staging : public ExtractSink {
   // The same (type, id) twice in one extract: which is right is unknown, so the patient (or
   // both patients) keep their previous state.
   void Duplicate(const FhirResource& r, const std::string& origin) {
-    find_->Bind(1, r.type).Bind(2, r.id);
+    first_->Bind(1, r.type).Bind(2, r.id);
     bool row = false;
-    Keep(find_->Step(&row));
+    Keep(first_->Step(&row));
     std::string first, other_patient;
     if (row) {
-      first = find_->Text(0);
-      other_patient = find_->Text(1);
+      first = first_->Text(0);
+      other_patient = first_->Text(1);
     }
-    find_->Reset();
+    first_->Reset();
     Fail(origin + ": " + r.type + "/" + r.id + ": duplicate id (first at " + first + ")",
          r.patient_id);
     if (!other_patient.empty()) {
@@ -109,8 +158,10 @@ class Staging : public ExtractSink {
   }
 
   SqliteDb* db_;
+  const std::regex& mrn_pattern_;
   IngestReport* report_;
-  std::unique_ptr<SqliteStatement> insert_, find_, fail_, delete_;
+  std::unique_ptr<SqliteStatement> first_, existing_, undo_, write_, undo_patient_, write_patient_,
+      fail_, delete_;
   Status status_;
 };
 
@@ -123,87 +174,65 @@ Status Count(SqliteDb* db, const std::string& sql, size_t* out) {
   return Status::Ok();
 }
 
-// Moves the staged extract into the store and counts what happened.
-Status Apply(SqliteDb* db, const std::regex& mrn_pattern, IngestReport* report) {
-  const std::string good = kGood;
-  PORTAL_RETURN_IF_ERROR(Count(db,
-                               "SELECT count(*) FROM incoming i WHERE " + good +
-                                   " AND NOT EXISTS (SELECT 1 FROM resources r WHERE "
-                                   "r.type = i.type AND r.id = i.id)",
-                               &report->inserted));
-  PORTAL_RETURN_IF_ERROR(Count(db,
-                               "SELECT count(*) FROM incoming i JOIN resources r USING(type, id) "
-                               "WHERE " +
-                                   good + " AND r.hash != i.hash",
-                               &report->updated));
-  PORTAL_RETURN_IF_ERROR(Count(db,
-                               "SELECT count(*) FROM incoming i JOIN resources r USING(type, id) "
-                               "WHERE " +
-                                   good + " AND r.hash = i.hash",
-                               &report->unchanged));
+// Puts back every patient with a failed record, applies the deletions and counts what changed.
+Status Finish(SqliteDb* db, IngestReport* report) {
+  const std::string failed = "(SELECT patient FROM failed)";
+  const std::string reverted =
+      "(u.changed = 1 AND (u.patient IN " + failed + " OR u.old_patient IN " + failed + "))";
   PORTAL_RETURN_IF_ERROR(
-      Count(db, "SELECT count(*) FROM incoming i WHERE NOT " + good, &report->skipped));
+      Count(db, "SELECT count(*) FROM undo u WHERE " + reverted, &report->skipped));
+  PORTAL_RETURN_IF_ERROR(Count(
+      db, "SELECT count(*) FROM undo u WHERE changed = 1 AND old_json IS NULL AND NOT " + reverted,
+      &report->inserted));
+  PORTAL_RETURN_IF_ERROR(Count(
+      db,
+      "SELECT count(*) FROM undo u WHERE changed = 1 AND old_json IS NOT NULL AND NOT " + reverted,
+      &report->updated));
   PORTAL_RETURN_IF_ERROR(Count(db, "SELECT count(*) FROM failed", &report->patients_kept));
-  // Patients whose data changes: new or changed resources (old and new owner), deletions.
   PORTAL_RETURN_IF_ERROR(db->Exec(
-      "INSERT OR IGNORE INTO changed SELECT i.patient FROM incoming i LEFT JOIN resources r "
-      "USING(type, id) WHERE " +
-      good +
-      " AND i.patient IS NOT NULL AND "
-      "(r.hash IS NULL OR r.hash != i.hash);"
-      "INSERT OR IGNORE INTO changed SELECT r.patient FROM incoming i JOIN resources r "
-      "USING(type, id) WHERE " +
-      good +
-      " AND r.patient IS NOT NULL AND r.hash != i.hash;"
-      "INSERT OR IGNORE INTO changed SELECT r.patient FROM deletions d JOIN resources r "
-      "USING(type, id) WHERE r.patient IS NOT NULL AND r.patient NOT IN (SELECT patient FROM "
-      "failed);"
-      "INSERT OR IGNORE INTO changed SELECT d.id FROM deletions d WHERE d.type = 'Patient' AND "
-      "d.id NOT IN (SELECT patient FROM failed) AND d.id IN (SELECT id FROM patients);"));
-  PORTAL_RETURN_IF_ERROR(db->Exec(
-      "INSERT INTO resources(type, id, patient, hash, json) "
-      "SELECT type, id, patient, hash, json FROM incoming i WHERE " +
-      good +
-      " AND NOT EXISTS (SELECT 1 FROM resources r WHERE r.type = i.type AND r.id = i.id AND "
-      "r.hash = i.hash) "
-      "ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
-      "json = excluded.json;"));
-  // Deleting a Patient removes everything that is theirs.
+      // Put failed patients back: remove what the run added, restore what it replaced.
+      "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM undo u WHERE "
+      "u.old_json IS NULL AND " +
+      reverted +
+      ");"
+      "INSERT INTO resources(type, id, patient, hash, json) SELECT type, id, old_patient, "
+      "old_hash, old_json FROM undo u WHERE u.old_json IS NOT NULL AND " +
+      reverted +
+      " ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
+      "json = excluded.json;"
+      "DELETE FROM patients WHERE id IN (SELECT id FROM undo_patients WHERE existed = 0 AND "
+      "id IN " +
+      failed +
+      ");"
+      "UPDATE patients SET mrn = (SELECT old_mrn FROM undo_patients p WHERE p.id = patients.id), "
+      "mrn_ok = (SELECT old_ok FROM undo_patients p WHERE p.id = patients.id) WHERE id IN "
+      "(SELECT id FROM undo_patients WHERE existed = 1 AND id IN " +
+      failed +
+      ");"
+      // Patients whose data changed: owners old and new of what was written.
+      "INSERT OR IGNORE INTO changed SELECT patient FROM undo u WHERE changed = 1 AND patient "
+      "IS NOT NULL AND NOT " +
+      reverted +
+      ";"
+      "INSERT OR IGNORE INTO changed SELECT old_patient FROM undo u WHERE changed = 1 AND "
+      "old_patient IS NOT NULL AND NOT " +
+      reverted + ";"));
+  // Deletions (not of failed patients); deleting a Patient removes everything that is theirs.
   const std::string deleted_patients =
-      "(SELECT id FROM deletions WHERE type = 'Patient' AND id NOT IN (SELECT patient FROM "
-      "failed))";
+      "(SELECT id FROM deletions WHERE type = 'Patient' AND id NOT IN " + failed + ")";
   const std::string doomed =
       "((type, id) IN (SELECT type, id FROM deletions) AND (patient IS "
-      "NULL OR patient NOT IN (SELECT patient FROM failed))) OR patient IN " +
-      deleted_patients;
+      "NULL OR patient NOT IN " +
+      failed + ")) OR patient IN " + deleted_patients;
   PORTAL_RETURN_IF_ERROR(
       Count(db, "SELECT count(*) FROM resources WHERE " + doomed, &report->deleted));
-  PORTAL_RETURN_IF_ERROR(db->Exec("DELETE FROM resources WHERE " + doomed + ";" +
-                                  "DELETE FROM patients WHERE id IN " + deleted_patients + ";"));
-  // The patient index, from the Patient resources taken.
-  std::unique_ptr<SqliteStatement> patients, upsert;
-  PORTAL_RETURN_IF_ERROR(db->Prepare(
-      "SELECT id, mrn, origin FROM incoming i WHERE type = 'Patient' AND " + good, &patients));
-  PORTAL_RETURN_IF_ERROR(db->Prepare(
-      "INSERT INTO patients(id, mrn, mrn_ok) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "
-      "mrn = excluded.mrn, mrn_ok = excluded.mrn_ok",
-      &upsert));
-  bool row = false;
-  while (true) {
-    PORTAL_RETURN_IF_ERROR(patients->Step(&row));
-    if (!row) break;
-    const std::string mrn = patients->Text(1);
-    const bool ok = !mrn.empty() && std::regex_match(mrn, mrn_pattern);
-    if (!ok) {
-      ++report->mrn_unmatched;
-      report->errors.push_back(patients->Text(2) + ": Patient/" + patients->Text(0) + ": " +
-                               (mrn.empty() ? "no MRN (identifier typed MR)"
-                                            : "MRN does not match the configured pattern") +
-                               " (stored; reported, not dropped)");
-    }
-    upsert->Bind(1, patients->Text(0)).Bind(2, mrn).Bind(3, int64_t{ok ? 1 : 0});
-    PORTAL_RETURN_IF_ERROR(upsert->Run());
-  }
+  PORTAL_RETURN_IF_ERROR(db->Exec(
+      "INSERT OR IGNORE INTO changed SELECT patient FROM resources WHERE patient IS NOT NULL "
+      "AND (" +
+      doomed +
+      ");"
+      "DELETE FROM resources WHERE " +
+      doomed + ";" + "DELETE FROM patients WHERE id IN " + deleted_patients + ";"));
   return Count(db, "SELECT count(*) FROM changed", &report->patients_touched);
 }
 
@@ -247,17 +276,16 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   SqliteDb* db = store->db();
   SqliteTransaction tx(db);
   PORTAL_RETURN_IF_ERROR(tx.Begin());
-  Staging staging(db, report);
-  PORTAL_RETURN_IF_ERROR(staging.Prepare());
-  for (const auto& path : paths) {
-    PORTAL_RETURN_IF_ERROR(ReadExtract(path, config.mrn.identifier_system, &staging));
-    PORTAL_RETURN_IF_ERROR(staging.status());
-  }
-  PORTAL_RETURN_IF_ERROR(Apply(db, std::regex(config.mrn.pattern), report));
+  const std::regex mrn_pattern(config.mrn.pattern);
+  Writer writer(db, mrn_pattern, report);
+  PORTAL_RETURN_IF_ERROR(writer.Prepare());
+  PORTAL_RETURN_IF_ERROR(ReadExtractsInBackground(paths, config.mrn.identifier_system, &writer));
+  PORTAL_RETURN_IF_ERROR(writer.status());
+  PORTAL_RETURN_IF_ERROR(Finish(db, report));
   PORTAL_RETURN_IF_ERROR(RecordRun(db, report));
   PORTAL_RETURN_IF_ERROR(
-      db->Exec("DROP TABLE temp.incoming; DROP TABLE temp.failed; "
-               "DROP TABLE temp.deletions; DROP TABLE temp.changed;"));
+      db->Exec("DROP TABLE temp.undo; DROP TABLE temp.undo_patients; "
+               "DROP TABLE temp.failed; DROP TABLE temp.deletions; DROP TABLE temp.changed;"));
   return tx.Commit();
 }
 
