@@ -37,10 +37,12 @@ std::filesystem::path RecordStore::PathIn(const std::filesystem::path& state_dir
 
 Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out) {
   std::unique_ptr<SqliteDb> db;
-  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, &db));
+  // The store changes in one big transaction a night: a rollback journal writes it once.
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kRollback, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
-  // A bounded page cache (64 MiB) keeps memory flat whatever the store's size.
-  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -65536;"));
+  // Bounded page caches (16 MiB each for the store and the run's temporary tables) keep
+  // memory flat whatever the size of the store or the extract.
+  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -16384; PRAGMA temp.cache_size = -16384;"));
   out->reset(new RecordStore(std::move(db)));
   return Status::Ok();
 }

@@ -1,5 +1,7 @@
 #include "core/sqlite_db.h"
 
+#include <mutex>
+
 namespace portal {
 
 namespace {
@@ -13,7 +15,7 @@ Status SqliteError(sqlite3* db, const std::string& what) {
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
 
 SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   return *this;
 }
 
@@ -62,7 +64,11 @@ bool SqliteStatement::IsNull(int column) const {
 
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 
-Status SqliteDb::Open(const std::filesystem::path& path, std::unique_ptr<SqliteDb>* out) {
+Status SqliteDb::Open(const std::filesystem::path& path, Journal journal,
+                      std::unique_ptr<SqliteDb>* out) {
+  // Before SQLite's first use: no global memory statistics, which take a mutex per allocation.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
@@ -73,8 +79,9 @@ Status SqliteDb::Open(const std::filesystem::path& path, std::unique_ptr<SqliteD
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   if (rc != SQLITE_OK) return SqliteError(raw, path.string());
   sqlite3_busy_timeout(raw, 5000);
-  PORTAL_RETURN_IF_ERROR(
-      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  PORTAL_RETURN_IF_ERROR(db->Exec(std::string("PRAGMA journal_mode=") +
+                                  (journal == Journal::kWal ? "WAL" : "TRUNCATE") +
+                                  "; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   *out = std::move(db);
   return Status::Ok();
 }

@@ -14,7 +14,8 @@
 namespace portal {
 
 // One prepared statement. Bind parameters by 1-based index, Step() through rows, read columns
-// by 0-based index. Reset() makes it reusable.
+// by 0-based index. Reset() makes it reusable. Bound text is not copied: it must stay alive
+// until the statement is reset (Run() resets).
 class SqliteStatement {
  public:
   SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
@@ -41,15 +42,21 @@ class SqliteStatement {
   sqlite3_stmt* stmt_;
 };
 
-// An open SQLite database (RAII). Opened in WAL mode with synchronous=FULL and foreign keys on.
+// An open SQLite database (RAII), with synchronous=FULL and foreign keys on.
 class SqliteDb {
  public:
+  enum class Journal {
+    kWal,       // Readers never wait for the writer: for small, frequent transactions.
+    kRollback,  // A rollback journal: only replaced pages are journaled, so big batch
+                // transactions write their data once (WAL writes it twice).
+  };
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   // Opens (creating if needed, with its folder) the database at `path`.
-  static Status Open(const std::filesystem::path& path, std::unique_ptr<SqliteDb>* out);
+  static Status Open(const std::filesystem::path& path, Journal journal,
+                     std::unique_ptr<SqliteDb>* out);
 
   Status Exec(const std::string& sql);
   Status Prepare(const std::string& sql, std::unique_ptr<SqliteStatement>* out);

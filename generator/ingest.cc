@@ -73,8 +73,12 @@ class Writer : public ExtractSink {
     const bool same = exists && existing_->Text(1) == hash && existing_->Text(0) == r.patient_id;
     undo_->Bind(1, r.type).Bind(2, r.id).Bind(3, origin).Bind(4, int64_t{same ? 0 : 1});
     Bind(*undo_, 5, r.patient_id);
+    std::string old_patient, old_hash, old_json;  // Bound below: alive until the Run().
     if (exists && !same) {
-      Bind(*undo_, 6, existing_->Text(0)).Bind(7, existing_->Text(1)).Bind(8, existing_->Text(2));
+      old_patient = existing_->Text(0);
+      old_hash = existing_->Text(1);
+      old_json = existing_->Text(2);
+      Bind(*undo_, 6, old_patient).Bind(7, old_hash).Bind(8, old_json);
     } else {
       undo_->BindNull(6).BindNull(7).BindNull(8);
     }
@@ -257,7 +261,9 @@ Status RecordRun(SqliteDb* db, IngestReport* report) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db->Prepare("INSERT INTO ingest_runs(finished, report) VALUES (?1, ?2)", &q));
-  q->Bind(1, std::to_string(secs.count())).Bind(2, ReportJson(*report));
+  const std::string finished = std::to_string(secs.count());
+  const std::string json = ReportJson(*report);
+  q->Bind(1, finished).Bind(2, json);
   PORTAL_RETURN_IF_ERROR(q->Run());
   size_t run = 0;
   PORTAL_RETURN_IF_ERROR(Count(db, "SELECT last_insert_rowid()", &run));
