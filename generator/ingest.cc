@@ -60,6 +60,8 @@ class Writer : public ExtractSink {
         &write_patient_));
     PORTAL_RETURN_IF_ERROR(
         db_->Prepare("INSERT OR IGNORE INTO failed(patient) VALUES (?1)", &fail_));
+    PORTAL_RETURN_IF_ERROR(
+        db_->Prepare("INSERT OR IGNORE INTO changed(patient) VALUES (?1)", &changed_));
     return db_->Prepare("INSERT OR IGNORE INTO deletions(type, id) VALUES (?1, ?2)", &delete_);
   }
 
@@ -90,6 +92,9 @@ class Writer : public ExtractSink {
     } else {
       Bind(write_->Bind(1, r.type).Bind(2, r.id), 3, r.patient_id).Bind(4, hash).Bind(5, r.json);
       Keep(write_->Run());
+      ++(exists ? report_->updated : report_->inserted);
+      Changed(r.patient_id);
+      Changed(old_patient);
     }
     if (r.type == "Patient") PatientIndex(r, origin, mrn);
   }
@@ -116,6 +121,15 @@ class Writer : public ExtractSink {
 
   void Keep(const Status& st) {
     if (status_.ok()) status_ = st;
+  }
+
+  // Notes that a patient's data changed. Extracts come grouped by patient, so remembering the
+  // last one noted saves almost every statement.
+  void Changed(const std::string& patient) {
+    if (patient.empty() || patient == last_changed_) return;
+    changed_->Bind(1, patient);
+    Keep(changed_->Run());
+    last_changed_ = patient;
   }
 
   void PatientIndex(const FhirResource& r, const std::string& origin, const std::string& mrn) {
@@ -165,7 +179,8 @@ class Writer : public ExtractSink {
   const std::regex& mrn_pattern_;
   IngestReport* report_;
   std::unique_ptr<SqliteStatement> first_, existing_, undo_, write_, undo_patient_, write_patient_,
-      fail_, delete_;
+      fail_, delete_, changed_;
+  std::string last_changed_;
   Status status_;
 };
 
@@ -178,65 +193,65 @@ Status Count(SqliteDb* db, const std::string& sql, size_t* out) {
   return Status::Ok();
 }
 
-// Puts back every patient with a failed record, applies the deletions and counts what changed.
-Status Finish(SqliteDb* db, IngestReport* report) {
+// Puts back every patient with a failed record (undo rows marked changed = 2) and takes back
+// what the writer counted for them.
+Status Revert(SqliteDb* db, IngestReport* report) {
   const std::string failed = "(SELECT patient FROM failed)";
-  const std::string reverted =
-      "(u.changed = 1 AND (u.patient IN " + failed + " OR u.old_patient IN " + failed + "))";
-  PORTAL_RETURN_IF_ERROR(
-      Count(db, "SELECT count(*) FROM undo u WHERE " + reverted, &report->skipped));
-  PORTAL_RETURN_IF_ERROR(Count(
-      db, "SELECT count(*) FROM undo u WHERE changed = 1 AND old_json IS NULL AND NOT " + reverted,
-      &report->inserted));
-  PORTAL_RETURN_IF_ERROR(Count(
-      db,
-      "SELECT count(*) FROM undo u WHERE changed = 1 AND old_json IS NOT NULL AND NOT " + reverted,
-      &report->updated));
-  PORTAL_RETURN_IF_ERROR(Count(db, "SELECT count(*) FROM failed", &report->patients_kept));
-  PORTAL_RETURN_IF_ERROR(db->Exec(
-      // Put failed patients back: remove what the run added, restore what it replaced.
-      "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM undo u WHERE "
-      "u.old_json IS NULL AND " +
-      reverted +
-      ");"
+  PORTAL_RETURN_IF_ERROR(db->Exec("UPDATE undo SET changed = 2 WHERE changed = 1 AND (patient IN " +
+                                  failed + " OR old_patient IN " + failed + ")"));
+  report->skipped = static_cast<size_t>(db->Changes());
+  std::unique_ptr<SqliteStatement> counts;
+  PORTAL_RETURN_IF_ERROR(db->Prepare(
+      "SELECT coalesce(sum(old_json IS NULL), 0), coalesce(sum(old_json IS NOT NULL), 0) "
+      "FROM undo WHERE changed = 2", &counts));
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(counts->Step(&row));
+  report->inserted -= static_cast<size_t>(counts->Int(0));
+  report->updated -= static_cast<size_t>(counts->Int(1));
+  counts->Reset();
+  return db->Exec(
+      "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM undo WHERE changed = 2 "
+      "AND old_json IS NULL);"
       "INSERT INTO resources(type, id, patient, hash, json) SELECT type, id, old_patient, "
-      "old_hash, old_json FROM undo u WHERE u.old_json IS NOT NULL AND " +
-      reverted +
-      " ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
+      "old_hash, old_json FROM undo WHERE changed = 2 AND old_json IS NOT NULL "
+      "ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
       "json = excluded.json;"
       "DELETE FROM patients WHERE id IN (SELECT id FROM undo_patients WHERE existed = 0 AND "
-      "id IN " +
-      failed +
-      ");"
+      "id IN " + failed + ");"
       "UPDATE patients SET mrn = (SELECT old_mrn FROM undo_patients p WHERE p.id = patients.id), "
       "mrn_ok = (SELECT old_ok FROM undo_patients p WHERE p.id = patients.id) WHERE id IN "
-      "(SELECT id FROM undo_patients WHERE existed = 1 AND id IN " +
-      failed +
-      ");"
-      // Patients whose data changed: owners old and new of what was written.
-      "INSERT OR IGNORE INTO changed SELECT patient FROM undo u WHERE changed = 1 AND patient "
-      "IS NOT NULL AND NOT " +
-      reverted +
-      ";"
-      "INSERT OR IGNORE INTO changed SELECT old_patient FROM undo u WHERE changed = 1 AND "
-      "old_patient IS NOT NULL AND NOT " +
-      reverted + ";"));
-  // Deletions (not of failed patients); deleting a Patient removes everything that is theirs.
-  const std::string deleted_patients =
+      "(SELECT id FROM undo_patients WHERE existed = 1 AND id IN " + failed + ");"
+      "DELETE FROM changed WHERE patient IN " + failed + ";"
+      "INSERT OR IGNORE INTO changed SELECT old_patient FROM undo WHERE changed = 1 AND "
+      "old_patient IS NOT NULL AND old_patient NOT IN " + failed + ";");
+}
+
+// Applies the deletions (not of failed patients); deleting a Patient removes all that is theirs.
+Status Delete(SqliteDb* db, IngestReport* report) {
+  const std::string failed = "(SELECT patient FROM failed)";
+  const std::string gone_patients =
       "(SELECT id FROM deletions WHERE type = 'Patient' AND id NOT IN " + failed + ")";
-  const std::string doomed =
-      "((type, id) IN (SELECT type, id FROM deletions) AND (patient IS "
-      "NULL OR patient NOT IN " +
-      failed + ")) OR patient IN " + deleted_patients;
-  PORTAL_RETURN_IF_ERROR(
-      Count(db, "SELECT count(*) FROM resources WHERE " + doomed, &report->deleted));
   PORTAL_RETURN_IF_ERROR(db->Exec(
-      "INSERT OR IGNORE INTO changed SELECT patient FROM resources WHERE patient IS NOT NULL "
-      "AND (" +
-      doomed +
-      ");"
-      "DELETE FROM resources WHERE " +
-      doomed + ";" + "DELETE FROM patients WHERE id IN " + deleted_patients + ";"));
+      "INSERT OR IGNORE INTO changed SELECT r.patient FROM deletions d JOIN resources r "
+      "USING(type, id) WHERE r.patient IS NOT NULL AND r.patient NOT IN " + failed + ";"
+      "INSERT OR IGNORE INTO changed SELECT id FROM patients WHERE id IN " + gone_patients + ";"
+      "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM deletions) AND "
+      "(patient IS NULL OR patient NOT IN " + failed + ");"));
+  report->deleted = static_cast<size_t>(db->Changes());
+  PORTAL_RETURN_IF_ERROR(
+      db->Exec("DELETE FROM resources WHERE patient IN " + gone_patients + ";"));
+  report->deleted += static_cast<size_t>(db->Changes());
+  return db->Exec("DELETE FROM patients WHERE id IN " + gone_patients + ";");
+}
+
+// Puts back failed patients, applies deletions and counts the patients whose data changed.
+// Without failures or deletions it reads nothing.
+Status Finish(SqliteDb* db, IngestReport* report) {
+  PORTAL_RETURN_IF_ERROR(Count(db, "SELECT count(*) FROM failed", &report->patients_kept));
+  if (report->patients_kept > 0) PORTAL_RETURN_IF_ERROR(Revert(db, report));
+  size_t deletions = 0;
+  PORTAL_RETURN_IF_ERROR(Count(db, "SELECT count(*) FROM deletions", &deletions));
+  if (deletions > 0) PORTAL_RETURN_IF_ERROR(Delete(db, report));
   return Count(db, "SELECT count(*) FROM changed", &report->patients_touched);
 }
 
@@ -287,12 +302,16 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   PORTAL_RETURN_IF_ERROR(writer.Prepare());
   PORTAL_RETURN_IF_ERROR(ReadExtractsInBackground(paths, config.mrn.identifier_system, &writer));
   PORTAL_RETURN_IF_ERROR(writer.status());
+  report->clock.Mark("read+store");
   PORTAL_RETURN_IF_ERROR(Finish(db, report));
   PORTAL_RETURN_IF_ERROR(RecordRun(db, report));
   PORTAL_RETURN_IF_ERROR(
       db->Exec("DROP TABLE temp.undo; DROP TABLE temp.undo_patients; "
                "DROP TABLE temp.failed; DROP TABLE temp.deletions; DROP TABLE temp.changed;"));
-  return tx.Commit();
+  report->clock.Mark("finish");
+  PORTAL_RETURN_IF_ERROR(tx.Commit());
+  report->clock.Mark("commit");
+  return Status::Ok();
 }
 
 }  // namespace portal

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/phase_clock.h"
 #include "core/status.h"
 
 namespace portal {
@@ -22,6 +23,7 @@ struct IngestReport {
   size_t patients_kept = 0;         // Patients left as they were because some of their data failed.
   size_t mrn_unmatched = 0;         // Patients whose MRN is missing or does not match the pattern.
   std::vector<std::string> errors;  // "FILE:LINE: problem", in input order; no record values.
+  PhaseClock clock;                 // read+store, finish, commit.
 };
 
 // `portal-gen ingest`: reads the extracts into the record store under the config's state

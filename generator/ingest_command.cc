@@ -29,6 +29,7 @@ Status RunIngestCommand(const IngestCommandOptions& options) {
       "matching MRN\n",
       static_cast<long long>(r.run), r.read, r.inserted, r.updated, r.unchanged, r.deleted,
       r.failed, r.skipped, r.patients_touched, r.patients_kept, r.mrn_unmatched);
+  std::fprintf(stderr, "portal-gen: ingest phases: %s\n", r.clock.Summary().c_str());
   if (r.failed > 0) {
     return Status::InvalidInput(std::to_string(r.failed) +
                                 " records failed; their patients kept their previous state");
