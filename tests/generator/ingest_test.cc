@@ -61,9 +61,9 @@ size_t EntriesIn(const fs::path& bundle) {
 BOOST_FIXTURE_TEST_CASE(shared_bundles_are_stored_by_patient, Fixture) {
   IngestReport r = Run({kBundles});
   size_t entries = 0;
-  for (const char* f : {"uscore_bundle_patient_85.json", "uscore_bundle_patient_355.json",
-                        "uscore_bundle_patient_907.json",
-                        "uscore_bundle_patient_client_test.json"}) {
+  for (const char* f :
+       {"uscore_bundle_patient_85.json", "uscore_bundle_patient_355.json",
+        "uscore_bundle_patient_907.json", "uscore_bundle_patient_client_test.json"}) {
     entries += EntriesIn(kBundles / f);
   }
   BOOST_TEST(r.read == entries);
@@ -114,7 +114,8 @@ std::string Obs(const std::string& id, const std::string& patient, const std::st
 }
 
 BOOST_FIXTURE_TEST_CASE(a_delta_changes_only_what_it_carries, Fixture) {
-  Spit(dir.path() / "full" / "Patient.000.ndjson", std::string(kPatientA) + "\n" + kPatientB + "\n");
+  Spit(dir.path() / "full" / "Patient.000.ndjson",
+       std::string(kPatientA) + "\n" + kPatientB + "\n");
   Spit(dir.path() / "full" / "Observation.000.ndjson",
        Obs("o1", "a", "x") + "\n" + Obs("o2", "a", "y") + "\n" + Obs("o3", "b", "z") + "\n");
   IngestReport r = Run({dir.path() / "full"});
@@ -131,8 +132,8 @@ BOOST_FIXTURE_TEST_CASE(a_delta_changes_only_what_it_carries, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(bulk_deletions_remove_resources_and_whole_patients, Fixture) {
   Spit(dir.path() / "full" / "all.ndjson", std::string(kPatientA) + "\n" + kPatientB + "\n" +
-                                                Obs("o1", "a", "x") + "\n" + Obs("o2", "a", "y") +
-                                                "\n" + Obs("o3", "b", "z") + "\n");
+                                               Obs("o1", "a", "x") + "\n" + Obs("o2", "a", "y") +
+                                               "\n" + Obs("o3", "b", "z") + "\n");
   Run({dir.path() / "full"});
   Spit(dir.path() / "deleted" / "deleted.ndjson",
        R"({"resourceType":"Bundle","type":"transaction","entry":[)"
@@ -148,21 +149,24 @@ BOOST_FIXTURE_TEST_CASE(bulk_deletions_remove_resources_and_whole_patients, Fixt
 
 BOOST_FIXTURE_TEST_CASE(bad_records_are_reported_and_their_patient_keeps_its_state, Fixture) {
   Spit(dir.path() / "full" / "all.ndjson", std::string(kPatientA) + "\n" + kPatientB + "\n" +
-                                                Obs("o1", "a", "old") + "\n" +
-                                                Obs("o3", "b", "old") + "\n");
+                                               Obs("o1", "a", "old") + "\n" +
+                                               Obs("o3", "b", "old") + "\n");
   Run({dir.path() / "full"});
   const fs::path bad = dir.path() / "bad" / "Observation.000.ndjson";
-  Spit(bad,
-       Obs("o1", "a", "new") + "\n" +                                           // 1: good, a
-           "{not json\n" +                                                       // 2
-           R"({"resourceType":"Observation","id":"o4","valueString":"v"})" "\n"  // 3: no patient
-           R"({"resourceType":"Spaceship","id":"s1"})" "\n" +                    // 4: unknown type
-           R"({"resourceType":"Observation","id":"o5","subject":{"reference":"Patient/a"},)"
-           R"("effectiveDateTime":"2024-13-45"})" "\n" +                        // 5: bad date, a
-           Obs("o3", "b", "new") + "\n" +                                        // 6: good, b
-           Obs("o6", "b", "new") + "\n" + Obs("o6", "b", "other") + "\n" +       // 7, 8: duplicate
-           Obs("o7", "c", "new") + "\n" +                                        // 9: good, c
-           R"({"resourceType":"Observation","id":"o8","subj)");                  // 10: truncated
+  Spit(bad, Obs("o1", "a", "new") + "\n" +  // 1: good, a
+                "{not json\n" +             // 2
+                R"({"resourceType":"Observation","id":"o4","valueString":"v"})"
+                "\n"  // 3: no patient
+                R"({"resourceType":"Spaceship","id":"s1"})"
+                "\n" +  // 4: unknown type
+                R"({"resourceType":"Observation","id":"o5","subject":{"reference":"Patient/a"},)"
+                R"("effectiveDateTime":"2024-13-45"})"
+                "\n" +  // 5: bad date, a
+                Obs("o3", "b", "new") +
+                "\n" +                                                           // 6: good, b
+                Obs("o6", "b", "new") + "\n" + Obs("o6", "b", "other") + "\n" +  // 7, 8: duplicate
+                Obs("o7", "c", "new") + "\n" +                                   // 9: good, c
+                R"({"resourceType":"Observation","id":"o8","subj)");             // 10: truncated
   IngestReport r = Run({bad});
   const std::string f = bad.string() + ":";
   auto has = [&](const std::string& needle) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <regex>
 
 #include "tests/test_util.h"
 
@@ -90,11 +91,68 @@ BOOST_AUTO_TEST_CASE(ingest_reports_counts_and_exits_1_on_bad_records) {
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(r.out.find("797 read, 797 inserted") != std::string::npos, r.out);
   testing::Spit(dir.path() / "bad.ndjson", "{oops\n");
-  r = RunCommand({kBin, "ingest", "--config", config.string(),
-                  (dir.path() / "bad.ndjson").string()});
+  r = RunCommand(
+      {kBin, "ingest", "--config", config.string(), (dir.path() / "bad.ndjson").string()});
   BOOST_TEST(r.exit_code == 1, r.out);
   BOOST_TEST(r.out.find("bad.ndjson:1: malformed JSON") != std::string::npos, r.out);
   BOOST_TEST(RunCommand({kBin, "ingest", "--config", config.string()}).exit_code == 2);
+}
+
+// The shared bundles ingested under a config that accepts their UUID MRNs.
+struct IngestedBundles {
+  testing::TempDir dir;
+  std::filesystem::path config;
+  IngestedBundles() {
+    config = testing::CopyProjectSite(dir.path());
+    testing::ReplaceInFile(config, "pattern = \"^M[0-9]{6}$\"", "pattern = \".+\"");
+    const auto bundles = testing::SharedDir() / "fhir-samples" / "us-core-bundles";
+    BOOST_REQUIRE_EQUAL(
+        RunCommand({kBin, "ingest", "--config", config.string(), bundles.string()}).exit_code, 0);
+  }
+};
+
+// MRN of patient 355 in uscore_bundle_patient_355.json (identifier typed MR).
+const char kMrn355[] = "e91975f5-9445-c11f-cabf-c3c6dae161f2";
+// Patient 85 (deceasedDateTime 1977-07-14).
+const char kMrn85[] = "d831ec91-c7a3-4a61-9312-7ff0c4a32134";
+
+BOOST_AUTO_TEST_CASE(preview_prints_one_summary_and_refuses_others_without_echoing) {
+  IngestedBundles b;
+  auto r = RunCommand({kBin, "preview", "--config", b.config.string(), "--mrn", kMrn355, "--as-of",
+                       "2020-06-01T00:00:00Z"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.find("<h1>Health summary</h1>") != std::string::npos);
+  BOOST_TEST(r.out.find("2020-06-01 00:00 UTC") != std::string::npos);
+  r = RunCommand({kBin, "preview", "--config", b.config.string(), "--mrn", kMrn85});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(r.out.find("no summary: the patient is deceased") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find(kMrn85) == std::string::npos, r.out);
+  r = RunCommand({kBin, "preview", "--config", b.config.string(), "--mrn", "M999999"});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(r.out.find("no patient with the given MRN") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("M999999") == std::string::npos, r.out);
+  r = RunCommand(
+      {kBin, "preview", "--config", b.config.string(), "--mrn", kMrn355, "--as-of", "yesterday"});
+  BOOST_TEST(r.exit_code == 2, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(summaries_need_the_plaintext_flag_and_use_opaque_names) {
+  IngestedBundles b;
+  BOOST_TEST(RunCommand({kBin, "summaries", "--config", b.config.string()}).exit_code == 2);
+  const auto out = b.dir.path() / "plain";
+  auto r = RunCommand({kBin, "summaries", "--config", b.config.string(), "--as-of",
+                       "2020-06-01T00:00:00Z", "--plaintext-dir", out.string()});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  // 355, 907 and the client-test patient are adults and alive; 85 is deceased.
+  BOOST_TEST(r.out.find("3 written, 1 patients without a summary") != std::string::npos, r.out);
+  // File names: first 16 hex digits of SHA-256 of the patient id, computed by sha256sum.
+  testing::Spit(b.dir.path() / "id", "355");
+  const std::string sum = RunCommand({"/usr/bin/sha256sum", (b.dir.path() / "id").string()}).out;
+  BOOST_TEST(std::filesystem::exists(out / (sum.substr(0, 16) + ".html")));
+  const std::regex opaque("[0-9a-f]{16}\\.html");
+  for (const auto& e : std::filesystem::directory_iterator(out)) {
+    BOOST_TEST(std::regex_match(e.path().filename().string(), opaque), e.path());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(renders_the_site_and_says_where) {
