@@ -50,6 +50,10 @@ class Writer : public ExtractSink {
         "ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
         "json = excluded.json",
         &write_));
+    PORTAL_RETURN_IF_ERROR(db_->Prepare(
+        "INSERT INTO resources(type, id, patient, hash, json) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(type, id) DO NOTHING",
+        &insert_));
     PORTAL_RETURN_IF_ERROR(
         db_->Prepare("INSERT OR IGNORE INTO undo_patients(id, existed, old_mrn, old_ok) "
                      "SELECT ?1, count(*), max(mrn), max(mrn_ok) FROM patients WHERE id = ?1",
@@ -68,6 +72,32 @@ class Writer : public ExtractSink {
   void Resource(FhirResource r, std::string mrn, const std::string& origin) override {
     ++report_->read;
     if (!status_.ok()) return;
+    // Extracts come in runs of new or of known resources: after a new one, try the insert first
+    // (one statement when it is new); after a known one, look it up first.
+    expect_new_ = expect_new_ ? InsertNew(r, origin) : !Known(r, origin);
+    if (r.type == "Patient") PatientIndex(r, origin, mrn);
+  }
+
+ private:
+  // Stores `r` if it is not in the store yet; false (nothing done) if it is.
+  bool InsertNew(const FhirResource& r, const std::string& origin) {
+    Bind(insert_->Bind(1, r.type).Bind(2, r.id), 3, r.patient_id).Bind(4, r.hash).Bind(5, r.json);
+    Keep(insert_->Run());
+    if (db_->Changes() == 0) {
+      Known(r, origin);
+      return false;
+    }
+    // The first time this id is seen in the run (else the insert would have failed).
+    undo_->Bind(1, r.type).Bind(2, r.id).Bind(3, origin).Bind(4, int64_t{1});
+    Bind(*undo_, 5, r.patient_id).BindNull(6).BindNull(7).BindNull(8);
+    Keep(undo_->Run());
+    ++report_->inserted;
+    Changed(r.patient_id);
+    return true;
+  }
+
+  // Stores `r` after looking up the stored version; true if there was one.
+  bool Known(const FhirResource& r, const std::string& origin) {
     const std::string& hash = r.hash;
     existing_->Bind(1, r.type).Bind(2, r.id);
     bool exists = false;
@@ -86,7 +116,10 @@ class Writer : public ExtractSink {
     }
     existing_->Reset();
     Keep(undo_->Run());
-    if (db_->Changes() == 0) return Duplicate(r, origin);
+    if (db_->Changes() == 0) {
+      Duplicate(r, origin);
+      return exists;
+    }
     if (same) {
       ++report_->unchanged;
     } else {
@@ -96,9 +129,10 @@ class Writer : public ExtractSink {
       Changed(r.patient_id);
       Changed(old_patient);
     }
-    if (r.type == "Patient") PatientIndex(r, origin, mrn);
+    return exists;
   }
 
+ public:
   void Deletion(const std::string& type, const std::string& id, const std::string&) override {
     ++report_->read;
     delete_->Bind(1, type).Bind(2, id);
@@ -179,8 +213,9 @@ class Writer : public ExtractSink {
   const std::regex& mrn_pattern_;
   IngestReport* report_;
   std::unique_ptr<SqliteStatement> first_, existing_, undo_, write_, undo_patient_, write_patient_,
-      fail_, delete_, changed_;
+      fail_, delete_, changed_, insert_;
   std::string last_changed_;
+  bool expect_new_ = true;
   Status status_;
 };
 
@@ -203,7 +238,8 @@ Status Revert(SqliteDb* db, IngestReport* report) {
   std::unique_ptr<SqliteStatement> counts;
   PORTAL_RETURN_IF_ERROR(db->Prepare(
       "SELECT coalesce(sum(old_json IS NULL), 0), coalesce(sum(old_json IS NOT NULL), 0) "
-      "FROM undo WHERE changed = 2", &counts));
+      "FROM undo WHERE changed = 2",
+      &counts));
   bool row = false;
   PORTAL_RETURN_IF_ERROR(counts->Step(&row));
   report->inserted -= static_cast<size_t>(counts->Int(0));
@@ -217,13 +253,20 @@ Status Revert(SqliteDb* db, IngestReport* report) {
       "ON CONFLICT(type, id) DO UPDATE SET patient = excluded.patient, hash = excluded.hash, "
       "json = excluded.json;"
       "DELETE FROM patients WHERE id IN (SELECT id FROM undo_patients WHERE existed = 0 AND "
-      "id IN " + failed + ");"
+      "id IN " +
+      failed +
+      ");"
       "UPDATE patients SET mrn = (SELECT old_mrn FROM undo_patients p WHERE p.id = patients.id), "
       "mrn_ok = (SELECT old_ok FROM undo_patients p WHERE p.id = patients.id) WHERE id IN "
-      "(SELECT id FROM undo_patients WHERE existed = 1 AND id IN " + failed + ");"
-      "DELETE FROM changed WHERE patient IN " + failed + ";"
+      "(SELECT id FROM undo_patients WHERE existed = 1 AND id IN " +
+      failed +
+      ");"
+      "DELETE FROM changed WHERE patient IN " +
+      failed +
+      ";"
       "INSERT OR IGNORE INTO changed SELECT old_patient FROM undo WHERE changed = 1 AND "
-      "old_patient IS NOT NULL AND old_patient NOT IN " + failed + ";");
+      "old_patient IS NOT NULL AND old_patient NOT IN " +
+      failed + ";");
 }
 
 // Applies the deletions (not of failed patients); deleting a Patient removes all that is theirs.
@@ -231,15 +274,19 @@ Status Delete(SqliteDb* db, IngestReport* report) {
   const std::string failed = "(SELECT patient FROM failed)";
   const std::string gone_patients =
       "(SELECT id FROM deletions WHERE type = 'Patient' AND id NOT IN " + failed + ")";
-  PORTAL_RETURN_IF_ERROR(db->Exec(
-      "INSERT OR IGNORE INTO changed SELECT r.patient FROM deletions d JOIN resources r "
-      "USING(type, id) WHERE r.patient IS NOT NULL AND r.patient NOT IN " + failed + ";"
-      "INSERT OR IGNORE INTO changed SELECT id FROM patients WHERE id IN " + gone_patients + ";"
-      "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM deletions) AND "
-      "(patient IS NULL OR patient NOT IN " + failed + ");"));
-  report->deleted = static_cast<size_t>(db->Changes());
   PORTAL_RETURN_IF_ERROR(
-      db->Exec("DELETE FROM resources WHERE patient IN " + gone_patients + ";"));
+      db->Exec("INSERT OR IGNORE INTO changed SELECT r.patient FROM deletions d JOIN resources r "
+               "USING(type, id) WHERE r.patient IS NOT NULL AND r.patient NOT IN " +
+               failed +
+               ";"
+               "INSERT OR IGNORE INTO changed SELECT id FROM patients WHERE id IN " +
+               gone_patients +
+               ";"
+               "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM deletions) AND "
+               "(patient IS NULL OR patient NOT IN " +
+               failed + ");"));
+  report->deleted = static_cast<size_t>(db->Changes());
+  PORTAL_RETURN_IF_ERROR(db->Exec("DELETE FROM resources WHERE patient IN " + gone_patients + ";"));
   report->deleted += static_cast<size_t>(db->Changes());
   return db->Exec("DELETE FROM patients WHERE id IN " + gone_patients + ";");
 }
