@@ -34,6 +34,7 @@ for n in "$SMALL" "$LARGE"; do
     /usr/bin/time -f "%e %M" -o "$WORK/t" ./build/bin/portal-gen ingest --config "$CONFIG" \
       "$WORK/extract-$n" >/dev/null 2>&1
     cat "$WORK/t" >>"$WORK/times-$n"
+    echo "$n patients, run $i: $(cat "$WORK/t") (wall s, peak KB)" >&2
   done
   wall=$(cut -d' ' -f1 "$WORK/times-$n" | median)
   rss=$(cut -d' ' -f2 "$WORK/times-$n" | median)

@@ -40,9 +40,15 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 
 
 // A static server as a web server would be configured: the site under its base path,
 // directory index.html, 404.html with status 404 for anything else.
-function serve(root, base) {
+function serve(root, base, summaries) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    const summary = url.pathname.match(/^\/__summaries__\/([0-9a-f]{16}\.html)$/);
+    if (summary && fs.existsSync(path.join(summaries, summary[1]))) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(fs.readFileSync(path.join(summaries, summary[1])));
+      return;
+    }
     if (url.pathname === AXE_PATH) {  // The test's own copy of axe-core, same origin for the CSP.
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(AXE_SOURCE);
@@ -91,6 +97,28 @@ async function axe(page, label) {
   assert(violations.length === 0, `${label}: axe violations:\n    ${violations.join('\n    ')}`);
 }
 
+// Three synthetic patients (bench/synth_fhir.py; nobody real) ingested into a record store under
+// the work folder, and their plaintext summaries rendered as of a fixed instant.
+function renderSyntheticSummaries(opt) {
+  const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  const work = path.resolve(opt.work, 'records');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.cpSync(path.join(repo, 'content'), path.join(work, 'content'), { recursive: true });
+  const config = path.join(work, 'content', 'portal.toml');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8')
+    .replace(/^state_dir = .*$/m, `state_dir = "${path.join(work, 'state')}"`)
+    .replace(/^templates_dir = .*$/m, `templates_dir = "${path.join(repo, 'site_templates')}"`));
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args[0]} failed: ${r.stderr}`);
+  };
+  run('python3', [path.join(repo, 'bench', 'synth_fhir.py'), path.join(work, 'extract'), '3']);
+  run(opt['portal-gen'], ['ingest', '--config', config, path.join(work, 'extract')]);
+  run(opt['portal-gen'], ['summaries', '--config', config, '--as-of', '2025-06-01T00:00:00Z',
+    '--plaintext-dir', path.join(work, 'summaries')]);
+  return path.join(work, 'summaries');
+}
+
 async function main() {
   const opt = args();
   const site = path.resolve(opt.work, 'site');
@@ -99,8 +127,9 @@ async function main() {
     { encoding: 'utf8' });
   if (gen.status !== 0) throw new Error(`portal-gen failed: ${gen.stderr}`);
 
+  const summaries = renderSyntheticSummaries(opt);
   const base = basePath(opt.config);
-  const server = await serve(site, base);
+  const server = await serve(site, base, summaries);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const root = origin + base;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
@@ -169,6 +198,16 @@ async function main() {
         await page.screenshot({ path: path.join(opt.artifacts, `404-${label}.png`) });
         await axe(page, '404');
       });
+      await check(`${label}: a patient summary is readable and axe finds nothing`, async () => {
+        const files = fs.readdirSync(summaries).sort();
+        assert(files.length > 0, 'no summaries rendered');
+        await page.goto(`${origin}/__summaries__/${files[0]}`);
+        assert((await page.locator('h1').innerText()) === 'Health summary', 'not a summary');
+        assert(await page.locator('section h2').count() === 7, 'expected the 7 FAQ sections');
+        await page.screenshot({ path: path.join(opt.artifacts, `summary-${label}.png`), fullPage: true });
+        await axe(page, 'summary');
+      });
+
       await check(`${label}: no console errors on any page`, async () => {
         // The 404 page's own status line is expected; anything else is not.
         const unexpected = errors.filter((e) => !/status of 404/.test(e));
