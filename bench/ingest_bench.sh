@@ -11,6 +11,9 @@ SMALL=${2:-1000}
 LARGE=${3:-10000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/portal-ingest-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+[ -x /usr/bin/time ] || {
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
+}
 [ -x build/bin/portal-gen ] || ./dev demo >/dev/null
 
 mkdir -p "$WORK/content"

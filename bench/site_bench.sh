@@ -18,6 +18,9 @@ trap 'rm -rf "$WORK"' EXIT
 command -v hugo >/dev/null || {
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq hugo >/dev/null; else sudo apt-get install -y -qq hugo >/dev/null; fi
 }
+[ -x /usr/bin/time ] || {
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
+}
 [ -x build/bin/portal-gen ] || ./dev demo >/dev/null
 
 python3 bench/synth_faq.py "$WORK/site" "$PAGES" >&2
