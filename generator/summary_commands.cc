@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <regex>
 
 #include "core/config.h"
 #include "core/fhir_time.h"
@@ -80,6 +81,14 @@ Status RunPreviewCommand(const SummaryCommandOptions& options) {
 Status RunSummariesCommand(const SummaryCommandOptions& options) {
   Context ctx;
   PORTAL_RETURN_IF_ERROR(Prepare(options, &ctx));
+  // Summaries left by an earlier run (patients since unenrolled, minors, deleted) go first.
+  std::error_code ec;
+  static const std::regex kSummaryName("[0-9a-f]{16}\\.html");
+  for (const auto& e : std::filesystem::directory_iterator(options.plaintext_dir, ec)) {
+    if (std::regex_match(e.path().filename().string(), kSummaryName)) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
   std::vector<std::string> patients;
   PORTAL_RETURN_IF_ERROR(ctx.store->AllPatients(&patients));
   size_t written = 0, skipped = 0;

@@ -149,6 +149,12 @@ BOOST_AUTO_TEST_CASE(summaries_need_the_plaintext_flag_and_use_opaque_names) {
   testing::Spit(b.dir.path() / "id", "355");
   const std::string sum = RunCommand({"/usr/bin/sha256sum", (b.dir.path() / "id").string()}).out;
   BOOST_TEST(std::filesystem::exists(out / (sum.substr(0, 16) + ".html")));
+  // A second run into the same folder removes what no longer applies.
+  testing::Spit(out / "0123456789abcdef.html", "stale");
+  r = RunCommand({kBin, "summaries", "--config", b.config.string(), "--as-of",
+                  "2020-06-01T00:00:00Z", "--plaintext-dir", out.string()});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  BOOST_TEST(!std::filesystem::exists(out / "0123456789abcdef.html"));
   const std::regex opaque("[0-9a-f]{16}\\.html");
   for (const auto& e : std::filesystem::directory_iterator(out)) {
     BOOST_TEST(std::regex_match(e.path().filename().string(), opaque), e.path());
