@@ -1,0 +1,120 @@
+#include "core/gpg.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "core/file_util.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Status GpgError(const std::string& what, gpgme_error_t err) {
+  return Status::IoError(what + ": " + gpgme_strerror(err));
+}
+
+void InitGpgme() {
+  static std::once_flag once;
+  std::call_once(once, [] { gpgme_check_version(nullptr); });
+}
+
+struct DataDeleter {
+  void operator()(gpgme_data_t d) const { gpgme_data_release(d); }
+};
+using Data = std::unique_ptr<std::remove_pointer_t<gpgme_data_t>, DataDeleter>;
+
+struct KeyDeleter {
+  void operator()(gpgme_key_t k) const { gpgme_key_unref(k); }
+};
+
+}  // namespace
+
+Status PrepareGnupgHome(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status::IoError(dir.string() + ": not a folder");
+    }
+    if ((st.st_mode & 0077) != 0) {
+      return Status::IoError(dir.string() + ": GNUPGHOME must be mode 0700");
+    }
+  } else {
+    fs::create_directories(dir.parent_path(), ec);
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+      return Status::IoError(dir.string() + ": cannot create GNUPGHOME");
+    }
+  }
+  const fs::path conf = dir / "gpg.conf";
+  if (!fs::exists(conf, ec)) {
+    PORTAL_RETURN_IF_ERROR(WriteFile(conf, "no-random-seed-file\n"));
+  }
+  return Status::Ok();
+}
+
+GpgContext::~GpgContext() { gpgme_release(ctx_); }
+
+Status GpgContext::Open(const fs::path& home, bool armor, std::unique_ptr<GpgContext>* out) {
+  InitGpgme();
+  gpgme_ctx_t ctx = nullptr;
+  if (gpgme_error_t err = gpgme_new(&ctx)) return GpgError("gpgme", err);
+  std::unique_ptr<GpgContext> context(new GpgContext(ctx));
+  if (gpgme_error_t err =
+          gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, nullptr, home.c_str())) {
+    return GpgError(home.string(), err);
+  }
+  gpgme_set_armor(ctx, armor ? 1 : 0);
+  gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_LOOPBACK);
+  *out = std::move(context);
+  return Status::Ok();
+}
+
+Status GpgContext::SetSigner(const std::string& fingerprint) {
+  gpgme_key_t raw = nullptr;
+  if (gpgme_error_t err = gpgme_get_key(ctx_, fingerprint.c_str(), &raw, /*secret=*/1)) {
+    return GpgError("signing key " + fingerprint, err);
+  }
+  std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+  gpgme_signers_clear(ctx_);
+  if (gpgme_error_t err = gpgme_signers_add(ctx_, key.get())) {
+    return GpgError("signing key " + fingerprint, err);
+  }
+  return Status::Ok();
+}
+
+Status GpgContext::SignAndEncryptToKeyFiles(std::string_view plaintext,
+                                            const std::vector<fs::path>& key_files,
+                                            std::string* ciphertext) {
+  if (key_files.empty()) return Status::InvalidInput("no recipient key files");
+  std::string recipients;
+  for (const auto& file : key_files) {
+    if (file.string().find('\n') != std::string::npos) {
+      return Status::InvalidInput("recipient key file name contains a line break");
+    }
+    recipients += "--file\n" + file.string() + "\n";
+  }
+  gpgme_data_t in_raw = nullptr, out_raw = nullptr;
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&in_raw, plaintext.data(), plaintext.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data in(in_raw);
+  if (gpgme_error_t err = gpgme_data_new(&out_raw)) return GpgError("gpgme data", err);
+  Data out(out_raw);
+  if (gpgme_error_t err = gpgme_op_encrypt_sign_ext(
+          ctx_, nullptr, recipients.c_str(), GPGME_ENCRYPT_ALWAYS_TRUST, in.get(), out.get())) {
+    return GpgError("sign and encrypt", err);
+  }
+  size_t len = 0;
+  char* buf = gpgme_data_release_and_get_mem(out.release(), &len);
+  if (buf == nullptr) return Status::IoError("sign and encrypt: no output");
+  ciphertext->assign(buf, len);
+  gpgme_free(buf);
+  return Status::Ok();
+}
+
+}  // namespace portal
