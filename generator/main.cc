@@ -11,8 +11,9 @@
 namespace {
 
 constexpr char kExitCodes[] =
-    "Exit codes: 0 success, 1 invalid input (config, content, templates), 2 usage error,\n"
-    "3 I/O or system failure, 4 another run is publishing the same output.";
+    "Exit codes: 0 success, 1 invalid input (config, content, templates, records), 2 usage\n"
+    "error,"
+    " 3 I/O or system failure, 4 another run is publishing the same output.";
 
 int Fail(const portal::Status& status) {
   std::fprintf(stderr, "portal-gen: error: %s\n", status.message().c_str());
@@ -27,9 +28,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("portal-gen ") + portal::kVersion);
   app.require_subcommand(1);
 
+  std::string config_path = "content/portal.toml";
+  // --config is accepted before or after the subcommand.
+  auto add_config = [&](CLI::App* cmd) {
+    cmd->add_option("--config", config_path, "Config file (default content/portal.toml)");
+  };
+  add_config(&app);
+
   portal::SiteCommandOptions site;
-  site.config_path = "content/portal.toml";
-  app.add_option("--config", site.config_path, "Config file (default content/portal.toml)");
 
   CLI::App* site_cmd = app.add_subcommand("site", "Render the public FAQ site");
   site_cmd->add_option("--output", site.output_dir,
@@ -39,22 +45,21 @@ int main(int argc, char** argv) {
                        "preview locally)");
   site_cmd->add_option("--jobs", site.jobs, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-  site_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
+  add_config(site_cmd);
 
   portal::IngestCommandOptions ingest;
   CLI::App* ingest_cmd =
       app.add_subcommand("ingest", "Read FHIR R4 record extracts into the record store");
   ingest_cmd->add_option("paths", ingest.paths, "Bundle .json, Bulk Data .ndjson, or folders")
       ->required();
-  ingest_cmd->add_option("--config", site.config_path, "Config file (default content/portal.toml)");
+  add_config(ingest_cmd);
 
   portal::SummaryCommandOptions summary;
   CLI::App* preview_cmd =
       app.add_subcommand("preview", "Print one patient's plaintext summary (staff checks)");
   preview_cmd->add_option("--mrn", summary.mrn, "The patient's medical record number")->required();
   preview_cmd->add_option("--as-of", summary.as_of, "Instant the rules apply at (default now)");
-  preview_cmd->add_option("--config", site.config_path,
-                          "Config file (default content/portal.toml)");
+  add_config(preview_cmd);
   CLI::App* summaries_cmd = app.add_subcommand(
       "summaries", "Write every eligible patient's plaintext summary (tests, local checks)");
   summaries_cmd
@@ -62,8 +67,7 @@ int main(int argc, char** argv) {
                    "Folder for the plaintext pages; required, as a deliberate choice")
       ->required();
   summaries_cmd->add_option("--as-of", summary.as_of, "Instant the rules apply at (default now)");
-  summaries_cmd->add_option("--config", site.config_path,
-                            "Config file (default content/portal.toml)");
+  add_config(summaries_cmd);
 
   try {
     app.parse(argc, argv);
@@ -77,17 +81,18 @@ int main(int argc, char** argv) {
     return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-gen --help)"));
   }
   if (ingest_cmd->parsed()) {
-    ingest.config_path = site.config_path;
+    ingest.config_path = config_path;
     const portal::Status status = portal::RunIngestCommand(ingest);
     return status.ok() ? 0 : Fail(status);
   }
   if (preview_cmd->parsed() || summaries_cmd->parsed()) {
-    summary.config_path = site.config_path;
+    summary.config_path = config_path;
     const portal::Status status = preview_cmd->parsed() ? portal::RunPreviewCommand(summary)
                                                         : portal::RunSummariesCommand(summary);
     return status.ok() ? 0 : Fail(status);
   }
   if (site_cmd->parsed()) {
+    site.config_path = config_path;
     const portal::Status status = portal::RunSiteCommand(site);
     return status.ok() ? 0 : Fail(status);
   }
