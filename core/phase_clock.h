@@ -18,7 +18,6 @@ class PhaseClock {
     phases_.emplace_back(std::move(name), std::chrono::duration<double>(now - last_).count());
     last_ = now;
   }
-  const std::vector<std::pair<std::string, double>>& phases() const { return phases_; }
   // "load 0.12s, pages 2.40s, ..."
   std::string Summary() const;
 

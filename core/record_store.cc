@@ -84,13 +84,4 @@ Status RecordStore::AllPatients(std::vector<std::string>* ids) {
   return Status::Ok();
 }
 
-Status RecordStore::CountResources(int64_t* out) {
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT count(*) FROM resources", &q));
-  bool row = false;
-  PORTAL_RETURN_IF_ERROR(q->Step(&row));
-  *out = q->Int(0);
-  return Status::Ok();
-}
-
 }  // namespace portal

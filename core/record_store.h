@@ -29,7 +29,6 @@ class RecordStore {
   Status ResourcesOf(const std::string& patient_id, std::vector<StoredResource>* out);
   // The patient whose MRN is `mrn`; *found false if none.
   Status PatientByMrn(const std::string& mrn, std::string* patient_id, bool* found);
-  Status CountResources(int64_t* out);
   // Every patient in the index, by id.
   Status AllPatients(std::vector<std::string>* ids);
 

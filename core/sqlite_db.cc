@@ -58,10 +58,6 @@ std::string SqliteStatement::Text(int column) const {
 
 int64_t SqliteStatement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-bool SqliteStatement::IsNull(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 
 Status SqliteDb::Open(const std::filesystem::path& path, Journal journal,

@@ -35,7 +35,6 @@ class SqliteStatement {
 
   std::string Text(int column) const;
   int64_t Int(int column) const;
-  bool IsNull(int column) const;
 
  private:
   sqlite3* db_;

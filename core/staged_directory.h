@@ -34,8 +34,6 @@ class StagedDirectory {
   // Removes what this run did not write, flushes the tree to disk and swaps it in.
   Status Commit();
 
-  const std::filesystem::path& staging_path() const { return staging_; }
-
  private:
   Status RemoveUnwritten();
 
