@@ -6,9 +6,12 @@
 namespace portal {
 
 bool ParseFhirInstant(std::string_view text, int64_t* out) {
+  // FHIR's date/dateTime/instant grammar; groups: year, month, day, hour, minute, second,
+  // zone, offset sign, offset hh:mm.
   static const std::regex kDateTime(
-      "([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\\.[0-9]+)?"
-      "(Z|([+-])([0-9]{2}):([0-9]{2})))?)?)?");
+      "([0-9]{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01])(?:T([01][0-9]|2[0-3]):"
+      "([0-5][0-9]):([0-5][0-9]|60)(?:\\.[0-9]{1,9})?(Z|([+-])((?:0[0-9]|1[0-3]):[0-5][0-9]|"
+      "14:00)))?)?)?");
   std::match_results<std::string_view::const_iterator> m;
   if (!std::regex_match(text.begin(), text.end(), m, kDateTime)) return false;
   auto num = [&](int i, int fallback) { return m[i].matched ? std::stoi(m[i].str()) : fallback; };
@@ -19,13 +22,10 @@ bool ParseFhirInstant(std::string_view text, int64_t* out) {
   tm.tm_hour = num(4, 0);
   tm.tm_min = num(5, 0);
   tm.tm_sec = num(6, 0);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
-    return false;
-  }
   int64_t t = static_cast<int64_t>(timegm(&tm));
   if (m[8].matched) {
-    const int64_t offset = (num(9, 0) * 60 + num(10, 0)) * 60;
+    const std::string hhmm = m[9].str();
+    const int64_t offset = (std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2))) * 60;
     t += m[8].str() == "+" ? -offset : offset;
   }
   *out = t;

@@ -2,8 +2,8 @@
 
 #include <array>
 #include <map>
-#include <regex>
 
+#include "core/fhir_time.h"
 #include "core/sha256.h"
 
 namespace portal {
@@ -59,12 +59,17 @@ constexpr std::array<const char*, 11> kDateFields = {"birthDate",          "dece
                                                      "effectiveInstant"};
 constexpr std::array<const char*, 2> kPeriodFields = {"period", "effectivePeriod"};
 
+bool IsValidDate(std::string_view text) {
+  int64_t unused = 0;
+  return ParseFhirInstant(text, &unused);
+}
+
 Status CheckDates(simdjson::dom::object obj, const std::string& where) {
   for (const char* field : kDateFields) {
     std::string_view value;
     auto v = obj[field];
     if (v.error()) continue;
-    if (v.get(value) != simdjson::SUCCESS || !IsFhirDateTime(value)) {
+    if (v.get(value) != simdjson::SUCCESS || !IsValidDate(value)) {
       return Status::InvalidInput(where + ": " + field + " is not a valid FHIR date");
     }
   }
@@ -75,7 +80,7 @@ Status CheckDates(simdjson::dom::object obj, const std::string& where) {
       std::string_view value;
       auto v = period[end];
       if (v.error()) continue;
-      if (v.get(value) != simdjson::SUCCESS || !IsFhirDateTime(value)) {
+      if (v.get(value) != simdjson::SUCCESS || !IsValidDate(value)) {
         return Status::InvalidInput(where + ": " + field + "." + end + " is not a valid FHIR date");
       }
     }
@@ -84,13 +89,6 @@ Status CheckDates(simdjson::dom::object obj, const std::string& where) {
 }
 
 }  // namespace
-
-bool IsFhirDateTime(std::string_view text) {
-  static const std::regex kDate(
-      "[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:"
-      "([0-5][0-9]|60)(\\.[0-9]{1,9})?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?");
-  return std::regex_match(text.begin(), text.end(), kDate);
-}
 
 bool ResolvePlainReference(std::string_view reference, std::string* type, std::string* id) {
   const size_t hist = reference.find("/_history/");

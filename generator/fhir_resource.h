@@ -39,8 +39,4 @@ Status ReadFhirResource(simdjson::dom::element element, const ReferenceResolver&
 // (and, if `system` is not empty, with that system); "" if none.
 std::string PatientMrn(simdjson::dom::element patient, const std::string& system);
 
-// A FHIR date, dateTime or instant ("2003", "2003-04", "2003-04-05", "2003-04-05T06:07:08Z", with
-// optional fraction and offset).
-bool IsFhirDateTime(std::string_view text);
-
 }  // namespace portal
