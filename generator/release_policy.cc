@@ -196,7 +196,9 @@ class Policy {
                        [&](const std::string& m) { return Selected(m, type, codes); })) {
         continue;
       }
-      if (Shown(s, r)) Add(i, r);
+      int64_t when = 0;  // The clinical date, found once for the rules and the entry.
+      const bool dated = ClinicalTime(r, &when);
+      if (Shown(s, r, dated, when)) Add(i, r, dated, when);
       return;  // A resource belongs to the first section that selects it.
     }
   }
@@ -220,7 +222,7 @@ class Policy {
     return false;
   }
 
-  bool Shown(const PortalConfig::ReleaseSection& s, element r) {
+  bool Shown(const PortalConfig::ReleaseSection& s, element r, bool dated, int64_t when) {
     if (s.current_only) {
       const std::string status = StatusCode(r);
       if (std::find(s.current_statuses.begin(), s.current_statuses.end(), status) ==
@@ -228,8 +230,6 @@ class Policy {
         return false;
       }
     }
-    int64_t when = 0;
-    const bool dated = ClinicalTime(r, &when);
     if (s.since_year != 0) {
       int64_t since = 0;
       ParseFhirInstant(std::to_string(s.since_year), &since);
@@ -253,11 +253,14 @@ class Policy {
     return true;
   }
 
-  void Add(size_t section, element r) {
+  void Add(size_t section, element r, bool dated, int64_t when) {
     SummaryEntry e;
     e.label = Label(r);
     e.detail = Detail(r);
-    if (ClinicalTime(r, &e.when)) e.date = FormatInstant(e.when).substr(0, 10);
+    if (dated) {
+      e.when = when;
+      e.date = FormatInstant(when).substr(0, 10);
+    }
     out_->sections[section].entries.push_back(std::move(e));
   }
 
