@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/fhir_time.h"
+#include "core/patient_eligibility.h"
 #include "generator/fhir_resource.h"
 
 namespace portal {
@@ -158,28 +159,18 @@ class Policy {
         as_of_(as_of),
         out_(out) {}
 
-  void Patient(element p) {
+  Status Patient(element p, std::string_view json) {
     out_->patient_id = Str(p, "id");
     out_->name = PatientName(p);
     out_->birth_date = Str(p, "birthDate");
     out_->mrn = PatientMrn(p, mrn_system_);
-    out_->eligibility = Eligibility::kEligible;
-    bool deceased = false;
-    std::string_view deceased_time;
-    if ((p["deceasedBoolean"].get(deceased) == simdjson::SUCCESS && deceased) ||
-        p["deceasedDateTime"].get(deceased_time) == simdjson::SUCCESS) {
-      out_->eligibility = Eligibility::kDeceased;
-      return;
-    }
-    int64_t birth = 0;
-    if (!ParseFhirInstant(out_->birth_date, &birth)) {
-      out_->eligibility = Eligibility::kMinor;  // Age unknown: not shown to anyone.
-      return;
-    }
-    const int64_t adult = AddYears(birth, static_cast<int>(release_.minimum_age_years));
-    if (adult <= as_of_ || Emancipated(p)) return;
-    out_->eligibility = Eligibility::kMinor;
-    Until(adult);
+    PatientFacts facts;
+    facts.mrn = out_->mrn;
+    PORTAL_RETURN_IF_ERROR(ReadPatientFacts(json, release_.emancipated_extension_url, &facts));
+    int64_t becomes_adult = 0;
+    out_->eligibility = DecideEligibility(release_, facts, as_of_, &becomes_adult);
+    if (becomes_adult != 0) Until(becomes_adult);
+    return Status::Ok();
   }
 
   void Resource(element r, const std::string& type) {
@@ -204,24 +195,6 @@ class Policy {
   }
 
  private:
-  bool Emancipated(element p) const {
-    const auto& list = release_.emancipated_minor_mrns;
-    if (std::find(list.begin(), list.end(), out_->mrn) != list.end() && !out_->mrn.empty()) {
-      return true;
-    }
-    if (release_.emancipated_extension_url.empty()) return false;
-    array extensions;
-    if (p["extension"].get(extensions) != simdjson::SUCCESS) return false;
-    for (element e : extensions) {
-      bool value = false;
-      if (Str(e, "url") == release_.emancipated_extension_url &&
-          e["valueBoolean"].get(value) == simdjson::SUCCESS && value) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   bool Shown(const PortalConfig::ReleaseSection& s, element r, bool dated, int64_t when) {
     if (s.current_only) {
       const std::string status = StatusCode(r);
@@ -299,7 +272,7 @@ Status BuildSummary(const PortalConfig& config,
     if (parser.parse(r.json).get(doc) != simdjson::SUCCESS) {
       return Status::InvalidInput("Patient/" + r.id + ": stored JSON does not parse");
     }
-    policy.Patient(doc);
+    PORTAL_RETURN_IF_ERROR(policy.Patient(doc, r.json).WithPrefix("Patient/" + r.id));
   }
   if (model.eligibility != Eligibility::kEligible) {
     model.sections.clear();

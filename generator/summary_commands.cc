@@ -45,20 +45,6 @@ Status Summarize(Context* ctx, const std::string& patient_id, SummaryModel* mode
   return BuildSummary(ctx->config, resources, ctx->as_of, model);
 }
 
-const char* Why(Eligibility e) {
-  switch (e) {
-    case Eligibility::kMinor:
-      return "the patient is a minor (or has no valid birth date) and is not emancipated";
-    case Eligibility::kDeceased:
-      return "the patient is deceased";
-    case Eligibility::kNoPatient:
-      return "the records hold no Patient resource";
-    case Eligibility::kEligible:
-      break;
-  }
-  return "";
-}
-
 }  // namespace
 
 Status RunPreviewCommand(const SummaryCommandOptions& options) {
@@ -71,7 +57,7 @@ Status RunPreviewCommand(const SummaryCommandOptions& options) {
   SummaryModel model;
   PORTAL_RETURN_IF_ERROR(Summarize(&ctx, patient_id, &model));
   if (model.eligibility != Eligibility::kEligible) {
-    return Status::InvalidInput(std::string("no summary: ") + Why(model.eligibility));
+    return Status::InvalidInput(std::string("no summary: ") + EligibilityReason(model.eligibility));
   }
   const std::string page = RenderSummaryPage(ctx.config, ctx.templates, model);
   std::fwrite(page.data(), 1, page.size(), stdout);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/patient_eligibility.h"
+
 namespace portal {
 
 // One line of a summary section: values straight from the record (printed escaped).
@@ -21,8 +23,6 @@ struct SummarySection {
   std::string note;
   std::vector<SummaryEntry> entries;
 };
-
-enum class Eligibility { kEligible, kMinor, kDeceased, kNoPatient };
 
 // What one patient's summary shows at one instant, after the release rules. Plain data; the
 // page is rendered from it, and its canonical form and hash tell whether anything changed.
