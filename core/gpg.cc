@@ -117,4 +117,85 @@ Status GpgContext::SignAndEncryptToKeyFiles(std::string_view plaintext,
   return Status::Ok();
 }
 
+Status GpgContext::InspectKeys(std::string_view data, std::vector<OpenPgpKeyInfo>* keys) {
+  keys->clear();
+  gpgme_data_t raw = nullptr;
+  if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data in(raw);
+  if (gpgme_error_t err = gpgme_op_keylist_from_data_start(ctx_, in.get(), 0)) {
+    return GpgError("reading keys", err);
+  }
+  for (;;) {
+    gpgme_key_t key_raw = nullptr;
+    gpgme_error_t err = gpgme_op_keylist_next(ctx_, &key_raw);
+    if (gpgme_err_code(err) == GPG_ERR_EOF) break;
+    if (err) {
+      gpgme_op_keylist_end(ctx_);
+      return GpgError("reading keys", err);
+    }
+    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(key_raw);
+    OpenPgpKeyInfo info;
+    if (key->subkeys != nullptr && key->subkeys->fpr != nullptr) {
+      info.fingerprint = key->subkeys->fpr;
+    }
+    info.revoked = key->revoked;
+    info.expired = key->expired;
+    info.disabled = key->disabled;
+    info.invalid = key->invalid;
+    info.secret = key->secret;
+    int64_t encrypt_until = -1;  // -1: no usable encryption subkey; 0: never expires.
+    for (gpgme_subkey_t sub = key->subkeys; sub != nullptr; sub = sub->next) {
+      if (sub->secret) info.secret = true;
+      if (!sub->can_encrypt || sub->revoked || sub->expired || sub->disabled || sub->invalid) {
+        continue;
+      }
+      const int64_t until = sub->expires;
+      if (encrypt_until != 0 && (until == 0 || until > encrypt_until)) encrypt_until = until;
+    }
+    info.can_encrypt = encrypt_until >= 0 && !info.revoked && !info.expired;
+    const int64_t primary = key->subkeys != nullptr ? key->subkeys->expires : 0;
+    info.expires = encrypt_until > 0 ? encrypt_until : 0;
+    if (primary > 0 && (info.expires == 0 || primary < info.expires)) info.expires = primary;
+    keys->push_back(std::move(info));
+  }
+  return Status::Ok();
+}
+
+Status GpgContext::CreateSigningKey(const std::string& user_id, std::string* fingerprint) {
+  const unsigned flags = GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
+  if (gpgme_error_t err =
+          gpgme_op_createkey(ctx_, user_id.c_str(), "ed25519", 0, 0, nullptr, flags)) {
+    return GpgError("creating the signing key", err);
+  }
+  gpgme_genkey_result_t result = gpgme_op_genkey_result(ctx_);
+  if (result == nullptr || result->fpr == nullptr) {
+    return Status::IoError("creating the signing key: no fingerprint");
+  }
+  *fingerprint = result->fpr;
+  return Status::Ok();
+}
+
+Status GpgContext::ExportPublicKey(const std::string& fingerprint, std::string* armored) {
+  gpgme_data_t raw = nullptr;
+  if (gpgme_error_t err = gpgme_data_new(&raw)) return GpgError("gpgme data", err);
+  Data out(raw);
+  const int old_armor = gpgme_get_armor(ctx_);
+  gpgme_set_armor(ctx_, 1);
+  gpgme_error_t err =
+      gpgme_op_export(ctx_, fingerprint.c_str(), GPGME_EXPORT_MODE_MINIMAL, out.get());
+  gpgme_set_armor(ctx_, old_armor);
+  if (err) return GpgError("exporting key " + fingerprint, err);
+  size_t len = 0;
+  char* buf = gpgme_data_release_and_get_mem(out.release(), &len);
+  if (buf == nullptr || len == 0) {
+    gpgme_free(buf);
+    return Status::IoError("exporting key " + fingerprint + ": not found");
+  }
+  armored->assign(buf, len);
+  gpgme_free(buf);
+  return Status::Ok();
+}
+
 }  // namespace portal

@@ -2,6 +2,7 @@
 
 #include <gpgme.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +17,18 @@ namespace portal {
 // wider permissions) and a gpg.conf with no-random-seed-file, so concurrent gpg processes on one
 // home do not wait on the random_seed lock.
 Status PrepareGnupgHome(const std::filesystem::path& dir);
+
+// What enrolment needs to know about a public key, as gpg sees it now.
+struct OpenPgpKeyInfo {
+  std::string fingerprint;  // Of the primary key, upper-case hex.
+  bool secret = false;      // The data holds secret key material.
+  bool revoked = false;
+  bool expired = false;
+  bool disabled = false;
+  bool invalid = false;
+  bool can_encrypt = false;  // At least one encryption subkey usable now.
+  int64_t expires = 0;       // When encryption to this key stops working; 0 = never.
+};
 
 // One GPGME context on one GNUPGHOME (RAII). Each operation starts one gpg process. A context is
 // for one thread at a time: give every worker its own.
@@ -32,6 +45,16 @@ class GpgContext {
   // Signs with the secret key `fingerprint` from now on (looked up once here, not per
   // operation).
   Status SetSigner(const std::string& fingerprint);
+
+  // Lists the keys in `data` (armored or binary) without importing them.
+  Status InspectKeys(std::string_view data, std::vector<OpenPgpKeyInfo>* keys);
+
+  // Creates a passphrase-less ed25519 signing key that never expires in this context's home
+  // (a batch job signs unattended; the home's 0700 mode is its protection).
+  Status CreateSigningKey(const std::string& user_id, std::string* fingerprint);
+
+  // The public key `fingerprint` from this home, ASCII-armored.
+  Status ExportPublicKey(const std::string& fingerprint, std::string* armored);
 
   // Signs `plaintext` and encrypts it to the public keys kept one per file in `key_files`
   // (gpg -f: no keyring lookup, so the cost does not grow with the number of keys anywhere).

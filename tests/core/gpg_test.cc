@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <sstream>
 
+#include "tests/test_keys.h"
 #include "tests/test_util.h"
 
 namespace portal {
@@ -16,48 +17,9 @@ using testing::RunCommand;
 using testing::Slurp;
 using testing::Spit;
 using testing::TempDir;
+using testing::TestKeys;
 
 const std::string kGpg = "/usr/bin/gpg";
-
-// Key homes for the test: made by PrepareGnupgHome, keys generated here at run time with the
-// gpg command line (no key is committed), agents stopped at the end.
-struct Keys {
-  TempDir dir;
-  std::vector<fs::path> homes;
-
-  fs::path Home(const std::string& name) {
-    const fs::path home = dir.path() / name;
-    BOOST_REQUIRE(PrepareGnupgHome(home).ok());
-    homes.push_back(home);
-    return home;
-  }
-  // Generates a key without passphrase; returns its fingerprint.
-  std::string Generate(const fs::path& home, const std::string& uid, const std::string& algo,
-                       const std::string& usage) {
-    auto r = RunCommand({kGpg, "--homedir", home.string(), "--batch", "--pinentry-mode", "loopback",
-                         "--passphrase", "", "--quick-gen-key", uid, algo, usage, "never"});
-    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    r = RunCommand({kGpg, "--homedir", home.string(), "--with-colons", "--list-keys", uid});
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("fpr:")) return line.substr(12, line.find(':', 12) - 12);
-    }
-    BOOST_FAIL("no fingerprint for " << uid);
-    return "";
-  }
-  fs::path Export(const fs::path& home, const std::string& uid, const std::string& file) {
-    const fs::path out = dir.path() / file;
-    auto r = RunCommand({kGpg, "--homedir", home.string(), "--batch", "--armor", "--output",
-                         out.string(), "--export", uid});
-    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    return out;
-  }
-  ~Keys() {
-    for (const auto& home : homes) {
-      RunCommand({"/usr/bin/gpgconf", "--homedir", home.string(), "--kill", "gpg-agent"});
-    }
-  }
-};
 
 BOOST_AUTO_TEST_CASE(gnupg_homes_are_private) {
   TempDir dir;
@@ -77,17 +39,19 @@ BOOST_AUTO_TEST_CASE(gnupg_homes_are_private) {
 }
 
 BOOST_AUTO_TEST_CASE(signed_message_opens_for_every_recipient_with_the_gpg_tool) {
-  Keys keys;
+  TestKeys keys;
   const fs::path portal = keys.Home("portal");
   const fs::path patient = keys.Home("patient");
   const fs::path proxy = keys.Home("proxy");
   const std::string portal_fpr =
       keys.Generate(portal, "Portal Test <portal@test.invalid>", "ed25519", "sign");
-  keys.Generate(patient, "Patient <patient@test.invalid>", "default", "default");
-  keys.Generate(proxy, "Proxy <proxy@test.invalid>", "default", "default");
-  const fs::path patient_key = keys.Export(patient, "patient@test.invalid", "patient.asc");
-  const fs::path proxy_key = keys.Export(proxy, "proxy@test.invalid", "proxy.asc");
-  const fs::path portal_key = keys.Export(portal, "portal@test.invalid", "portal.asc");
+  const std::string patient_fpr =
+      keys.Generate(patient, "Patient <patient@test.invalid>", "default", "default");
+  const std::string proxy_fpr =
+      keys.Generate(proxy, "Proxy <proxy@test.invalid>", "default", "default");
+  const fs::path patient_key = keys.Export(patient, patient_fpr, "patient.asc");
+  const fs::path proxy_key = keys.Export(proxy, proxy_fpr, "proxy.asc");
+  const fs::path portal_key = keys.Export(portal, portal_fpr, "portal.asc");
 
   std::unique_ptr<GpgContext> ctx;
   BOOST_REQUIRE(GpgContext::Open(portal, /*armor=*/true, &ctx).ok());
@@ -99,38 +63,121 @@ BOOST_AUTO_TEST_CASE(signed_message_opens_for_every_recipient_with_the_gpg_tool)
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(message.starts_with("-----BEGIN PGP MESSAGE-----"));
   BOOST_TEST(message.find("Health summary") == std::string::npos);
-  Spit(keys.dir.path() / "summary.asc", message);
+  Spit(keys.dir() / "summary.asc", message);
 
   for (const auto& home : {patient, proxy}) {
     BOOST_REQUIRE_EQUAL(
         RunCommand({kGpg, "--homedir", home.string(), "--batch", "--import", portal_key.string()})
             .exit_code,
         0);
-    const fs::path out = keys.dir.path() / ("plain-" + home.filename().string());
-    auto r =
-        RunCommand({kGpg, "--homedir", home.string(), "--batch", "--status-fd", "1", "--output",
-                    out.string(), "--decrypt", (keys.dir.path() / "summary.asc").string()});
+    std::string opened;
+    auto r = keys.Decrypt(home, keys.dir() / "summary.asc", &opened);
     BOOST_TEST(r.exit_code == 0, r.out);
     BOOST_TEST(r.out.find("[GNUPG:] GOODSIG") != std::string::npos, r.out);
     BOOST_TEST(r.out.find("[GNUPG:] VALIDSIG " + portal_fpr) != std::string::npos, r.out);
-    BOOST_TEST(Slurp(out) == plaintext);
+    BOOST_TEST(opened == plaintext);
   }
 }
 
 BOOST_AUTO_TEST_CASE(unusable_recipients_are_errors) {
-  Keys keys;
+  TestKeys keys;
   const fs::path portal = keys.Home("portal");
   const std::string portal_fpr =
       keys.Generate(portal, "Portal Test <portal@test.invalid>", "ed25519", "sign");
-  const fs::path sign_only = keys.Export(portal, "portal@test.invalid", "sign-only.asc");
+  const fs::path sign_only = keys.Export(portal, portal_fpr, "sign-only.asc");
   std::unique_ptr<GpgContext> ctx;
   BOOST_REQUIRE(GpgContext::Open(portal, true, &ctx).ok());
   BOOST_REQUIRE(ctx->SetSigner(portal_fpr).ok());
   std::string message;
   BOOST_TEST(!ctx->SignAndEncryptToKeyFiles("x", {sign_only}, &message).ok());
-  BOOST_TEST(!ctx->SignAndEncryptToKeyFiles("x", {keys.dir.path() / "missing.asc"}, &message).ok());
+  BOOST_TEST(!ctx->SignAndEncryptToKeyFiles("x", {keys.dir() / "missing.asc"}, &message).ok());
   BOOST_TEST(!ctx->SignAndEncryptToKeyFiles("x", {}, &message).ok());
   BOOST_TEST(!ctx->SetSigner("0000000000000000000000000000000000000000").ok());
+}
+
+// Enrolment reads keys through InspectKeys: each kind of unusable key must show as such.
+BOOST_AUTO_TEST_CASE(inspect_keys_tells_usable_from_unusable_keys) {
+  TestKeys keys;
+  const fs::path home = keys.Home("people");
+  const std::string good = keys.GenerateEncryptionKey(home, "Good <good@test.invalid>");
+  const std::string sign_only = keys.Generate(home, "Sign <sign@test.invalid>", "ed25519", "sign");
+  const std::string old =
+      keys.Generate(home, "Old <old@test.invalid>", "default", "default", "1d", "20200101T000000");
+  const std::string revoked = keys.GenerateEncryptionKey(home, "Rev <rev@test.invalid>");
+  keys.Revoke(home, revoked);
+  const std::string dated = keys.Generate(home, "Dated <dated@test.invalid>", "default", "default",
+                                          "20990101T000000", "");
+
+  const fs::path scratch = keys.Home("scratch");
+  std::unique_ptr<GpgContext> ctx;
+  BOOST_REQUIRE(GpgContext::Open(scratch, true, &ctx).ok());
+  auto inspect = [&](const fs::path& file) {
+    std::vector<OpenPgpKeyInfo> infos;
+    Status st = ctx->InspectKeys(Slurp(file), &infos);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+    BOOST_REQUIRE_EQUAL(infos.size(), 1u);
+    return infos[0];
+  };
+  OpenPgpKeyInfo k = inspect(keys.Export(home, good, "good.asc"));
+  BOOST_TEST(k.fingerprint == good);
+  BOOST_TEST(k.can_encrypt);
+  BOOST_TEST(!k.revoked);
+  BOOST_TEST(!k.expired);
+  BOOST_TEST(!k.secret);
+  BOOST_TEST(k.expires == 0);
+  k = inspect(keys.Export(home, sign_only, "sign.asc"));
+  BOOST_TEST(!k.can_encrypt);
+  k = inspect(keys.Export(home, old, "old.asc"));
+  BOOST_TEST(k.expired);
+  BOOST_TEST(!k.can_encrypt);
+  k = inspect(keys.Export(home, revoked, "revoked.asc"));
+  BOOST_TEST(k.revoked);
+  BOOST_TEST(!k.can_encrypt);
+  k = inspect(keys.Export(home, dated, "dated.asc"));
+  BOOST_TEST(k.can_encrypt);
+  BOOST_TEST(k.expires == 4070908800);  // 2099-01-01T00:00:00Z, computed with `date -d`.
+  k = inspect(keys.Export(home, good, "good-secret.asc", /*secret=*/true));
+  BOOST_TEST(k.secret);
+
+  std::vector<OpenPgpKeyInfo> infos;
+  BOOST_TEST(ctx->InspectKeys("not a key", &infos).ok());
+  BOOST_TEST(infos.empty());
+  // Nothing was imported into the inspecting home.
+  auto r = RunCommand({kGpg, "--homedir", scratch.string(), "--with-colons", "--list-keys"});
+  BOOST_TEST(r.out.find("pub:") == std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(created_signing_key_signs_and_exports) {
+  TestKeys keys;
+  TempDir dir;
+  const fs::path portal = dir.path() / "portal";
+  BOOST_REQUIRE(PrepareGnupgHome(portal).ok());
+  std::unique_ptr<GpgContext> ctx;
+  BOOST_REQUIRE(GpgContext::Open(portal, false, &ctx).ok());
+  std::string fpr;
+  Status st = ctx->CreateSigningKey("Portal Test <portal@test.invalid>", &fpr);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(fpr.size() == 40u);
+  std::string exported;
+  BOOST_REQUIRE(ctx->ExportPublicKey(fpr, &exported).ok());
+  BOOST_TEST(exported.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+  BOOST_TEST(exported.find("PRIVATE") == std::string::npos);
+
+  const fs::path patient = keys.Home("patient");
+  const std::string patient_fpr = keys.GenerateEncryptionKey(patient, "P <p@test.invalid>");
+  const fs::path patient_key = keys.Export(patient, patient_fpr, "patient.asc");
+  BOOST_REQUIRE(ctx->SetSigner(fpr).ok());
+  std::string message;
+  st = ctx->SignAndEncryptToKeyFiles("hello", {patient_key}, &message);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  Spit(keys.dir() / "m.pgp", message);
+  Spit(keys.dir() / "portal.asc", exported);
+  keys.Import(patient, keys.dir() / "portal.asc");
+  std::string opened;
+  auto r = keys.Decrypt(patient, keys.dir() / "m.pgp", &opened);
+  BOOST_TEST(r.out.find("[GNUPG:] VALIDSIG " + fpr) != std::string::npos, r.out);
+  BOOST_TEST(opened == "hello");
+  RunCommand({"/usr/bin/gpgconf", "--homedir", portal.string(), "--kill", "gpg-agent"});
 }
 
 }  // namespace
