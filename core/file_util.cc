@@ -5,7 +5,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -110,6 +113,66 @@ Status ListFiles(const fs::path& dir, std::string_view suffix, std::vector<fs::p
   }
   std::sort(out->begin(), out->end());
   return Status::Ok();
+}
+
+namespace {
+
+Status SyncDirectory(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    return Status::IoError(dir.string() + ": cannot sync folder: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status MakeDirectories(const fs::path& dir, unsigned mode) {
+  if (dir.empty()) return Status::Ok();
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir.parent_path(), mode));
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+    return Status::IoError(dir.string() + ": cannot create: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned dir_mode) {
+  const fs::path dir = path.parent_path();
+  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode));
+  // A temporary name unique to this process and call; a run killed here leaves a ".tmp-" file
+  // that the next write of the same folder's owner may remove.
+  static std::atomic<unsigned long> counter{0};
+  const fs::path tmp =
+      dir / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) +
+             "-" + path.filename().string());
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+      return Status::IoError(tmp.string() + ": cannot create: " + std::strerror(errno));
+    }
+    if (!WriteAllParts(fd.get(), {data}) || ::fsync(fd.get()) != 0 || fd.Close() != 0) {
+      const Status st = Status::IoError(tmp.string() + ": write failed: " + std::strerror(errno));
+      ::unlink(tmp.c_str());
+      return st;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const Status st =
+        Status::IoError(path.string() + ": cannot rename into place: " + std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return SyncDirectory(dir);
+}
+
+Status RemoveFileDurably(const fs::path& path) {
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::IoError(path.string() + ": cannot remove: " + std::strerror(errno));
+  }
+  return SyncDirectory(path.parent_path());
 }
 
 }  // namespace portal

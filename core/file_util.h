@@ -20,6 +20,15 @@ Status WriteFile(const std::filesystem::path& path, std::string_view data);
 Status WriteFileParts(const std::filesystem::path& path,
                       const std::vector<std::string_view>& parts);
 
+// Replaces `path` atomically and durably: writes a temporary file beside it, fsyncs it,
+// renames it over `path` and fsyncs the folder, so a reader (or a crash) sees the old bytes or
+// the new ones, never a part. Creates missing parent folders with `dir_mode`.
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data,
+                           unsigned dir_mode = 0755);
+
+// Removes `path` (absent is fine) and fsyncs its folder.
+Status RemoveFileDurably(const std::filesystem::path& path);
+
 // Regular files directly inside `dir` whose names end in `suffix`, sorted by name.
 Status ListFiles(const std::filesystem::path& dir, std::string_view suffix,
                  std::vector<std::filesystem::path>* out);

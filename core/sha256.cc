@@ -1,6 +1,7 @@
 #include "core/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <array>
 #include <memory>
@@ -22,6 +23,21 @@ std::string Sha256Hex(std::string_view data) {
   for (unsigned int i = 0; i < len; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    return std::string();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
   }
   return out;
 }

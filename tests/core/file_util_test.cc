@@ -54,5 +54,28 @@ BOOST_AUTO_TEST_CASE(lists_files_by_suffix_sorted_without_hidden_ones) {
   BOOST_TEST(files[1].filename() == "b.md");
 }
 
+BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_files_and_leaves_no_temporaries) {
+  testing::TempDir dir;
+  const fs::path file = dir.path() / "a" / "b" / "summary.pgp";
+  BOOST_REQUIRE(WriteFileAtomically(file, "first", 0700).ok());
+  BOOST_TEST(testing::Slurp(file) == "first");
+  BOOST_TEST(
+      ((fs::status(dir.path() / "a").permissions() & fs::perms::all) == fs::perms::owner_all));
+  BOOST_REQUIRE(WriteFileAtomically(file, "second").ok());
+  BOOST_TEST(testing::Slurp(file) == "second");
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(file.parent_path())) ++entries;
+  BOOST_TEST(entries == 1u);  // No temporary file left beside it.
+
+  // A folder in the way: an error naming the path, the old file untouched.
+  fs::create_directories(dir.path() / "blocked" / "summary.pgp");
+  Status st = WriteFileAtomically(dir.path() / "blocked" / "summary.pgp", "x");
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(st.message().find("summary.pgp") != std::string::npos);
+  BOOST_REQUIRE(RemoveFileDurably(file).ok());
+  BOOST_TEST(!fs::exists(file));
+  BOOST_TEST(RemoveFileDurably(file).ok());  // Already gone is fine.
+}
+
 }  // namespace
 }  // namespace portal

@@ -13,5 +13,13 @@ BOOST_AUTO_TEST_CASE(matches_published_vectors) {
   BOOST_TEST(Sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+BOOST_AUTO_TEST_CASE(random_hex_is_hex_of_the_asked_length_and_differs) {
+  const std::string a = RandomHex(16);
+  const std::string b = RandomHex(16);
+  BOOST_TEST(a.size() == 32u);
+  BOOST_TEST(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  BOOST_TEST(a != b);
+}
+
 }  // namespace
 }  // namespace portal
