@@ -1,0 +1,253 @@
+#include "core/enrollment_registry.h"
+
+#include <ctime>
+#include <regex>
+
+#include "core/file_util.h"
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS enrollments(
+  mrn TEXT PRIMARY KEY,
+  token TEXT NOT NULL UNIQUE,
+  enrolled_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys(
+  mrn TEXT NOT NULL REFERENCES enrollments(mrn) ON DELETE CASCADE,
+  fingerprint TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN ('patient', 'proxy')),
+  expires INTEGER NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY(mrn, fingerprint)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_by_fingerprint ON keys(fingerprint);
+CREATE TABLE IF NOT EXISTS settings(
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+const char* RoleName(EnrolledKey::Role role) {
+  return role == EnrolledKey::Role::kPatient ? "patient" : "proxy";
+}
+
+bool ValidFingerprint(const std::string& fpr) {
+  static const std::regex kFpr("[0-9A-F]{40}|[0-9A-F]{64}");
+  return std::regex_match(fpr, kFpr);
+}
+
+}  // namespace
+
+Status EnrollmentRegistry::Open(const fs::path& db_path, const fs::path& keys_dir,
+                                std::unique_ptr<EnrollmentRegistry>* out) {
+  std::unique_ptr<SqliteDb> db;
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(db_path, SqliteDb::Journal::kWal, &db));
+  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  out->reset(new EnrollmentRegistry(std::move(db), keys_dir));
+  return Status::Ok();
+}
+
+fs::path EnrollmentRegistry::KeyFile(const std::string& fingerprint) const {
+  return keys_dir_ / (fingerprint + ".asc");
+}
+
+Status EnrollmentRegistry::InsertKey(const std::string& mrn, const EnrolledKey& key,
+                                     std::string_view key_data) {
+  if (!ValidFingerprint(key.fingerprint)) {
+    return Status::InvalidInput("not an OpenPGP fingerprint: " + key.fingerprint);
+  }
+  // The key's own file first: a crash before the commit leaves an unused file, never a pinned
+  // key without its bytes.
+  PORTAL_RETURN_IF_ERROR(WriteFileAtomically(KeyFile(key.fingerprint), key_data, 0700));
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT INTO keys(mrn, fingerprint, role, expires, added_at) VALUES(?1, ?2, ?3, ?4, ?5)",
+      &q));
+  q->Bind(1, mrn)
+      .Bind(2, key.fingerprint)
+      .Bind(3, RoleName(key.role))
+      .Bind(4, key.expires)
+      .Bind(5, static_cast<int64_t>(std::time(nullptr)));
+  return q->Run();
+}
+
+Status EnrollmentRegistry::Enroll(const std::string& mrn, const EnrolledKey& key,
+                                  std::string_view key_data, bool replace_key, std::string* token) {
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  Enrollment existing;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(Find(mrn, &existing, &found));
+  std::string old_fpr;
+  if (found) {
+    if (!replace_key) {
+      return Status::InvalidInput(
+          "the patient is already enrolled (use --replace-key to change their key, or "
+          "proxy grant to add a proxy)");
+    }
+    for (const auto& k : existing.keys) {
+      if (k.fingerprint == key.fingerprint) {
+        return Status::InvalidInput("this key is already pinned for the patient");
+      }
+      if (k.role == EnrolledKey::Role::kPatient) old_fpr = k.fingerprint;
+    }
+    std::unique_ptr<SqliteStatement> del;
+    PORTAL_RETURN_IF_ERROR(
+        db_->Prepare("DELETE FROM keys WHERE mrn = ?1 AND role = 'patient'", &del));
+    del->Bind(1, mrn);
+    PORTAL_RETURN_IF_ERROR(del->Run());
+    *token = existing.token;
+  } else {
+    *token = RandomHex(16);
+    if (token->empty()) return Status::IoError("no random bytes for a download token");
+    std::unique_ptr<SqliteStatement> q;
+    PORTAL_RETURN_IF_ERROR(
+        db_->Prepare("INSERT INTO enrollments(mrn, token, enrolled_at) VALUES(?1, ?2, ?3)", &q));
+    q->Bind(1, mrn).Bind(2, *token).Bind(3, static_cast<int64_t>(std::time(nullptr)));
+    PORTAL_RETURN_IF_ERROR(q->Run());
+  }
+  EnrolledKey patient = key;
+  patient.role = EnrolledKey::Role::kPatient;
+  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, patient, key_data));
+  PORTAL_RETURN_IF_ERROR(txn.Commit());
+  if (!old_fpr.empty()) PORTAL_RETURN_IF_ERROR(RemoveUnusedKeyFile(old_fpr));
+  return Status::Ok();
+}
+
+Status EnrollmentRegistry::GrantProxy(const std::string& mrn, const EnrolledKey& key,
+                                      std::string_view key_data) {
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  Enrollment existing;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(Find(mrn, &existing, &found));
+  if (!found) return Status::InvalidInput("the patient is not enrolled (enroll them first)");
+  for (const auto& k : existing.keys) {
+    if (k.fingerprint == key.fingerprint) {
+      return Status::InvalidInput("this key is already pinned for the patient");
+    }
+  }
+  EnrolledKey proxy = key;
+  proxy.role = EnrolledKey::Role::kProxy;
+  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, proxy, key_data));
+  return txn.Commit();
+}
+
+Status EnrollmentRegistry::RevokeProxy(const std::string& mrn, const std::string& fingerprint) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("DELETE FROM keys WHERE mrn = ?1 AND fingerprint = ?2 AND role = 'proxy'", &q));
+  q->Bind(1, mrn).Bind(2, fingerprint);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  if (db_->Changes() == 0) {
+    return Status::InvalidInput("no proxy with fingerprint " + fingerprint +
+                                " is pinned for the patient");
+  }
+  return RemoveUnusedKeyFile(fingerprint);
+}
+
+Status EnrollmentRegistry::Unenroll(const std::string& mrn) {
+  Enrollment existing;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(Find(mrn, &existing, &found));
+  if (!found) return Status::InvalidInput("the patient is not enrolled");
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("DELETE FROM enrollments WHERE mrn = ?1", &q));
+  q->Bind(1, mrn);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  for (const auto& k : existing.keys) PORTAL_RETURN_IF_ERROR(RemoveUnusedKeyFile(k.fingerprint));
+  return Status::Ok();
+}
+
+Status EnrollmentRegistry::RemoveUnusedKeyFile(const std::string& fingerprint) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT 1 FROM keys WHERE fingerprint = ?1 LIMIT 1", &q));
+  q->Bind(1, fingerprint);
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) return Status::Ok();  // Still pinned for another patient (a shared proxy).
+  return RemoveFileDurably(KeyFile(fingerprint));
+}
+
+Status EnrollmentRegistry::LoadKeys(Enrollment* e) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT fingerprint, role, expires, added_at FROM keys WHERE mrn = ?1 "
+                   "ORDER BY role = 'proxy', fingerprint",
+                   &q));
+  q->Bind(1, e->mrn);
+  e->keys.clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    EnrolledKey k;
+    k.fingerprint = q->Text(0);
+    k.role = q->Text(1) == "patient" ? EnrolledKey::Role::kPatient : EnrolledKey::Role::kProxy;
+    k.expires = q->Int(2);
+    k.added_at = q->Int(3);
+    e->keys.push_back(std::move(k));
+  }
+  return Status::Ok();
+}
+
+Status EnrollmentRegistry::Find(const std::string& mrn, Enrollment* out, bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT token, enrolled_at FROM enrollments WHERE mrn = ?1", &q));
+  q->Bind(1, mrn);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (!*found) return Status::Ok();
+  out->mrn = mrn;
+  out->token = q->Text(0);
+  out->enrolled_at = q->Int(1);
+  return LoadKeys(out);
+}
+
+Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {
+  out->clear();
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT e.mrn, e.token, e.enrolled_at, k.fingerprint, k.role, k.expires, k.added_at "
+      "FROM enrollments e JOIN keys k ON k.mrn = e.mrn "
+      "ORDER BY e.token, k.role = 'proxy', k.fingerprint",
+      &q));
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    if (out->empty() || out->back().token != q->Text(1)) {
+      out->push_back({q->Text(0), q->Text(1), q->Int(2), {}});
+    }
+    EnrolledKey k;
+    k.fingerprint = q->Text(3);
+    k.role = q->Text(4) == "patient" ? EnrolledKey::Role::kPatient : EnrolledKey::Role::kProxy;
+    k.expires = q->Int(5);
+    k.added_at = q->Int(6);
+    out->back().keys.push_back(std::move(k));
+  }
+  return Status::Ok();
+}
+
+Status EnrollmentRegistry::GetSetting(const std::string& name, std::string* value, bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT value FROM settings WHERE name = ?1", &q));
+  q->Bind(1, name);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) *value = q->Text(0);
+  return Status::Ok();
+}
+
+Status EnrollmentRegistry::SetSetting(const std::string& name, const std::string& value) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO settings(name, value) VALUES(?1, ?2) "
+                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                   &q));
+  q->Bind(1, name).Bind(2, value);
+  return q->Run();
+}
+
+}  // namespace portal

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sqlite_db.h"
+#include "core/status.h"
+
+namespace portal {
+
+// One public key pinned for a patient: their own or an adult proxy's.
+struct EnrolledKey {
+  enum class Role { kPatient, kProxy };
+  std::string fingerprint;  // Upper-case hex of the primary key.
+  Role role = Role::kPatient;
+  int64_t expires = 0;  // When encryption to it stops working; 0 = never.
+  int64_t added_at = 0;
+};
+
+struct Enrollment {
+  std::string mrn;
+  std::string token;  // Opaque and unguessable; names the patient's folder under output/.
+  int64_t enrolled_at = 0;
+  std::vector<EnrolledKey> keys;  // Patient first, then proxies by fingerprint.
+};
+
+// The enrollment registry (SQLite, WAL: the nightly run and, later, the mailbox daemon read it
+// while staff write): MRN -> pinned keys and token, plus the portal's settings. Each key's bytes
+// live in their own file under keys/, named by fingerprint, so encryption reads exactly the
+// keys it needs (gpg -f) and never scans a keyring.
+class EnrollmentRegistry {
+ public:
+  static Status Open(const std::filesystem::path& db_path, const std::filesystem::path& keys_dir,
+                     std::unique_ptr<EnrollmentRegistry>* out);
+
+  // Enrols `mrn` with the patient's key (`key_data` as given). InvalidInput if already
+  // enrolled, unless `replace_key`, which swaps the patient's key and keeps the token.
+  Status Enroll(const std::string& mrn, const EnrolledKey& key, std::string_view key_data,
+                bool replace_key, std::string* token);
+  // Pins an adult proxy's key for an enrolled patient.
+  Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
+  // Unpins a proxy key; InvalidInput if it is not one of the patient's proxies.
+  Status RevokeProxy(const std::string& mrn, const std::string& fingerprint);
+  // Forgets the patient's enrolment, keys and token; InvalidInput if not enrolled.
+  Status Unenroll(const std::string& mrn);
+
+  Status Find(const std::string& mrn, Enrollment* out, bool* found);
+  // Every enrolment, by token.
+  Status All(std::vector<Enrollment>* out);
+
+  std::filesystem::path KeyFile(const std::string& fingerprint) const;
+
+  Status GetSetting(const std::string& name, std::string* value, bool* found);
+  Status SetSetting(const std::string& name, const std::string& value);
+
+ private:
+  EnrollmentRegistry(std::unique_ptr<SqliteDb> db, std::filesystem::path keys_dir)
+      : db_(std::move(db)), keys_dir_(std::move(keys_dir)) {}
+  Status InsertKey(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
+  Status RemoveUnusedKeyFile(const std::string& fingerprint);
+  Status LoadKeys(Enrollment* e);
+
+  std::unique_ptr<SqliteDb> db_;
+  std::filesystem::path keys_dir_;
+};
+
+}  // namespace portal

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <filesystem>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace portal {
+
+// Where each lasting piece of state lives under the state directory (paths.state_dir).
+struct StateLayout {
+  explicit StateLayout(const std::filesystem::path& state_dir);
+
+  std::filesystem::path root;
+  std::filesystem::path records_db;    // records.sqlite: the FHIR record store.
+  std::filesystem::path registry_db;   // registry.sqlite: enrolments, pinned keys, settings.
+  std::filesystem::path nightly_db;    // nightly.sqlite: what each published summary was made of.
+  std::filesystem::path keys_dir;      // keys/: each enrolled public key in its own file.
+  std::filesystem::path signing_home;  // gnupg/portal: the portal's signing key (0700).
+  std::filesystem::path scratch_home;  // gnupg/inspect: reads keys without importing (0700).
+  std::filesystem::path signing_public_key;  // The signing key's public half, for patients.
+  std::filesystem::path nightly_lock;        // Held by a running `portal-gen nightly`.
+};
+
+// What `portal-staff init` did.
+struct InitReport {
+  bool created_signing_key = false;
+  std::string signing_fingerprint;
+};
+
+// Prepares the state directory once (idempotent): the folder (0700), the databases, the
+// GNUPGHOMEs and the portal's signing key (created on first use, kept afterwards).
+Status InitStateDir(const PortalConfig& config, InitReport* report);
+
+// InvalidInput naming `portal-staff init` unless the state directory was prepared; sets
+// *signing_fingerprint.
+Status CheckStateDir(const StateLayout& layout, std::string* signing_fingerprint);
+
+}  // namespace portal
