@@ -1,0 +1,197 @@
+#include "mailbox/enrollment_commands.h"
+
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "core/config.h"
+#include "core/enrollment_registry.h"
+#include "core/file_util.h"
+#include "core/gpg.h"
+#include "core/patient_eligibility.h"
+#include "core/record_store.h"
+#include "core/state_layout.h"
+
+namespace portal {
+
+namespace {
+
+struct Session {
+  PortalConfig config;
+  std::unique_ptr<StateLayout> layout;
+  std::unique_ptr<EnrollmentRegistry> registry;
+};
+
+Status OpenSession(const EnrollmentOptions& options, Session* s) {
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &s->config));
+  s->layout = std::make_unique<StateLayout>(s->config.paths.state_dir);
+  std::string signing;
+  PORTAL_RETURN_IF_ERROR(CheckStateDir(*s->layout, &signing));
+  return EnrollmentRegistry::Open(s->layout->registry_db, s->layout->keys_dir, &s->registry);
+}
+
+Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
+  if (!std::regex_match(mrn, std::regex(config.mrn.pattern))) {
+    return Status::Usage("--mrn does not have the hospital's MRN format (" +
+                         config.mrn.description + ", e.g. " + config.mrn.example + ")");
+  }
+  return Status::Ok();
+}
+
+// The patient must be in the record store and allowed a summary by the FAQ's rule, now.
+Status CheckPatient(const Session& s, const std::string& mrn) {
+  std::unique_ptr<RecordStore> store;
+  std::error_code ec;
+  if (!std::filesystem::exists(s.layout->records_db, ec)) {
+    return Status::InvalidInput("the record store is empty (run portal-gen ingest first)");
+  }
+  PORTAL_RETURN_IF_ERROR(RecordStore::Open(s.layout->records_db, &store));
+  std::string patient_id;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(store->PatientByMrn(mrn, &patient_id, &found));
+  if (!found) {
+    return Status::InvalidInput(
+        "refused: no patient with this MRN in the record store (check the number; a new "
+        "patient appears after the next extract)");
+  }
+  std::vector<RecordStore::StoredResource> resources;
+  PORTAL_RETURN_IF_ERROR(store->ResourcesOf(patient_id, &resources));
+  for (const auto& r : resources) {
+    if (r.type != "Patient") continue;
+    PatientFacts facts;
+    facts.mrn = mrn;
+    PORTAL_RETURN_IF_ERROR(
+        ReadPatientFacts(r.json, s.config.release.emancipated_extension_url, &facts));
+    const Eligibility e = DecideEligibility(s.config.release, facts,
+                                            static_cast<int64_t>(std::time(nullptr)), nullptr);
+    if (e != Eligibility::kEligible) {
+      return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
+    }
+    return Status::Ok();
+  }
+  return Status::InvalidInput(std::string("refused: ") +
+                              EligibilityReason(Eligibility::kNoPatient));
+}
+
+std::string FormatDate(int64_t t) {
+  char buf[32];
+  const time_t tt = static_cast<time_t>(t);
+  struct tm tm {};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// Reads the key file and checks it is one public key that can be encrypted to now.
+Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey* key,
+                     std::string* data) {
+  // The key file's name may carry the person's name: errors say "the key file" instead.
+  if (!ReadFile(key_file, data).ok()) {
+    return Status::IoError("cannot read the key file given with --key");
+  }
+  std::unique_ptr<GpgContext> gpg;
+  PORTAL_RETURN_IF_ERROR(GpgContext::Open(s.layout->scratch_home, true, &gpg));
+  std::vector<OpenPgpKeyInfo> keys;
+  PORTAL_RETURN_IF_ERROR(gpg->InspectKeys(*data, &keys).WithPrefix("the key file"));
+  const std::string refused = "refused: the key file ";
+  if (keys.empty()) return Status::InvalidInput(refused + "holds no OpenPGP key");
+  if (keys.size() > 1) {
+    return Status::InvalidInput(refused + "holds " + std::to_string(keys.size()) +
+                                " keys; export exactly one");
+  }
+  const OpenPgpKeyInfo& k = keys[0];
+  if (k.secret) {
+    return Status::InvalidInput(refused +
+                                "holds a PRIVATE key; it was not stored. Ask for the public "
+                                "key only (gpg --export), and tell the person to keep the "
+                                "private key secret");
+  }
+  if (k.revoked) return Status::InvalidInput(refused + "the key " + k.fingerprint + " is revoked");
+  if (k.expired) return Status::InvalidInput(refused + "the key " + k.fingerprint + " has expired");
+  if (k.disabled || k.invalid) {
+    return Status::InvalidInput(refused + "the key " + k.fingerprint + " is not usable");
+  }
+  if (!k.can_encrypt) {
+    return Status::InvalidInput(refused + "the key " + k.fingerprint +
+                                " cannot encrypt (it has no usable encryption subkey)");
+  }
+  key->fingerprint = k.fingerprint;
+  key->expires = k.expires;
+  return Status::Ok();
+}
+
+void PrintKey(const char* what, const EnrolledKey& key) {
+  std::printf("%s key pinned: %s%s\n", what, key.fingerprint.c_str(),
+              key.expires == 0 ? " (does not expire)"
+                               : (" (expires " + FormatDate(key.expires) + ")").c_str());
+}
+
+}  // namespace
+
+Status RunInitCommand(const EnrollmentOptions& options) {
+  PortalConfig config;
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  InitReport report;
+  PORTAL_RETURN_IF_ERROR(InitStateDir(config, &report));
+  const StateLayout layout(config.paths.state_dir);
+  std::printf("state directory ready: %s\n", layout.root.c_str());
+  std::printf("%s signing key: %s\n", report.created_signing_key ? "created" : "existing",
+              report.signing_fingerprint.c_str());
+  std::printf("its public key (publish it for patients to check signatures): %s\n",
+              layout.signing_public_key.c_str());
+  return Status::Ok();
+}
+
+Status RunEnrollCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn));
+  EnrolledKey key;
+  std::string data;
+  PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
+  std::string token;
+  PORTAL_RETURN_IF_ERROR(s.registry->Enroll(options.mrn, key, data, options.replace_key, &token));
+  std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
+  PrintKey("patient", key);
+  std::printf(
+      "read the fingerprint back to the patient; their summary appears after the next "
+      "nightly run at\n  %spatients/%s/summary.html.pgp\n",
+      s.config.site.base_url.c_str(), token.c_str());
+  return Status::Ok();
+}
+
+Status RunProxyGrantCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  EnrolledKey key;
+  std::string data;
+  PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
+  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data));
+  std::printf("proxy access granted\n");
+  PrintKey("proxy", key);
+  std::printf("the next nightly run encrypts the patient's summary to this key too\n");
+  return Status::Ok();
+}
+
+Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(s.registry->RevokeProxy(options.mrn, options.fingerprint));
+  std::printf(
+      "proxy access revoked: %s\nthe next nightly run re-encrypts the summary without "
+      "it\n",
+      options.fingerprint.c_str());
+  return Status::Ok();
+}
+
+Status RunUnenrollCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
+  std::printf("patient unenrolled; the next nightly run removes their published summary\n");
+  return Status::Ok();
+}
+
+}  // namespace portal
