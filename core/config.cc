@@ -63,18 +63,22 @@ void ReadHelpLine(TomlTableReader r, PortalConfig::HelpLine* h, Status* st) {
 }
 
 void ReadPaths(TomlTableReader r, const fs::path& base, PortalConfig::Paths* p, Status* st) {
-  std::string state, faq, home, templates, output;
+  std::string state, faq, home, templates, output, extracts, summaries;
   r.String("state_dir", &state);
   r.String("faq_dir", &faq);
   r.String("home_page", &home);
   r.String("templates_dir", &templates);
   r.String("site_output_dir", &output);
+  r.String("summaries_output_dir", &summaries);
+  r.String("extracts_dir", &extracts);
   auto resolve = [&](const std::string& s) { return (base / s).lexically_normal(); };
   p->state_dir = resolve(state);
   p->faq_dir = resolve(faq);
   p->home_page = resolve(home);
   p->templates_dir = resolve(templates);
   p->site_output_dir = resolve(output);
+  p->summaries_output_dir = resolve(summaries);
+  p->extracts_dir = resolve(extracts);
   *st = r.Finish();
 }
 

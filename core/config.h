@@ -28,6 +28,8 @@ struct PortalConfig {
     std::filesystem::path home_page;
     std::filesystem::path templates_dir;
     std::filesystem::path site_output_dir;
+    std::filesystem::path summaries_output_dir;  // One folder per enrolled patient's token.
+    std::filesystem::path extracts_dir;  // Where the EHR drops FHIR extracts for the nightly run.
   };
   struct Topic {
     std::string id;

@@ -26,7 +26,12 @@ CREATE TABLE IF NOT EXISTS touched(
   run INTEGER NOT NULL,
   patient TEXT NOT NULL,
   PRIMARY KEY(run, patient)) WITHOUT ROWID;
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS extract_files(
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  run INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 2;
 )sql";
 
 }  // namespace
@@ -64,11 +69,79 @@ Status RecordStore::ResourcesOf(const std::string& patient_id, std::vector<Store
 
 Status RecordStore::PatientByMrn(const std::string& mrn, std::string* patient_id, bool* found) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT id FROM patients WHERE mrn = ?1", &q));
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT id FROM patients WHERE mrn = ?1 LIMIT 2", &q));
   q->Bind(1, mrn);
   PORTAL_RETURN_IF_ERROR(q->Step(found));
-  if (*found) *patient_id = q->Text(0);
+  if (!*found) return Status::Ok();
+  *patient_id = q->Text(0);
+  bool second = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&second));
+  if (second) {
+    return Status::InvalidInput(
+        "the MRN belongs to more than one patient in the record store; the records must be "
+        "merged in the EHR first");
+  }
   return Status::Ok();
+}
+
+Status RecordStore::PatientsByMrn(std::map<std::string, std::string>* ids,
+                                  std::set<std::string>* ambiguous) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT mrn, id FROM patients WHERE mrn IS NOT NULL AND mrn != ''", &q));
+  ids->clear();
+  ambiguous->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    if (!ids->emplace(q->Text(0), q->Text(1)).second) ambiguous->insert(q->Text(0));
+  }
+  return Status::Ok();
+}
+
+Status RecordStore::LastRun(int64_t* run) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT COALESCE(MAX(run), 0) FROM ingest_runs", &q));
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  *run = q->Int(0);
+  return Status::Ok();
+}
+
+Status RecordStore::PatientsTouchedAfter(int64_t run, std::set<std::string>* ids) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT DISTINCT patient FROM touched WHERE run > ?1", &q));
+  q->Bind(1, run);
+  ids->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    ids->insert(q->Text(0));
+  }
+  return Status::Ok();
+}
+
+Status RecordStore::ExtractFiles(std::map<std::string, ExtractFile>* files) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT path, size, mtime_ns FROM extract_files", &q));
+  files->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    (*files)[q->Text(0)] = {q->Int(1), q->Int(2)};
+  }
+  return Status::Ok();
+}
+
+Status RecordStore::RecordExtractFile(const std::string& path, const ExtractFile& file,
+                                      int64_t run) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT INTO extract_files(path, size, mtime_ns, run) VALUES(?1, ?2, ?3, ?4) "
+      "ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+      "run = excluded.run",
+      &q));
+  q->Bind(1, path).Bind(2, file.size).Bind(3, file.mtime_ns).Bind(4, run);
+  return q->Run();
 }
 
 Status RecordStore::AllPatients(std::vector<std::string>* ids) {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,8 +29,24 @@ class RecordStore {
   };
   // The patient's own resources (their Patient resource included), ordered by type and id.
   Status ResourcesOf(const std::string& patient_id, std::vector<StoredResource>* out);
-  // The patient whose MRN is `mrn`; *found false if none.
+  // The patient whose MRN is `mrn`; *found false if none; InvalidInput if more than one.
   Status PatientByMrn(const std::string& mrn, std::string* patient_id, bool* found);
+  // MRN -> patient id for every patient with an MRN; MRNs held by several patients go to
+  // *ambiguous (and map to one of them).
+  Status PatientsByMrn(std::map<std::string, std::string>* ids, std::set<std::string>* ambiguous);
+  // The newest ingest run's number (0 before the first).
+  Status LastRun(int64_t* run);
+  // Patients whose stored data changed in a run after `run`.
+  Status PatientsTouchedAfter(int64_t run, std::set<std::string>* ids);
+
+  // Extract files already taken, by path, as they were when read (the nightly run reads only
+  // new or changed ones).
+  struct ExtractFile {
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
+  Status ExtractFiles(std::map<std::string, ExtractFile>* files);
+  Status RecordExtractFile(const std::string& path, const ExtractFile& file, int64_t run);
   // Every patient in the index, by id.
   Status AllPatients(std::vector<std::string>* ids);
 

@@ -1,5 +1,10 @@
 #include "generator/ingest.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <chrono>
 #include <regex>
 
@@ -336,6 +341,16 @@ Status RecordRun(SqliteDb* db, IngestReport* report) {
 
 }  // namespace
 
+Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::IoError(path.string() + ": cannot stat: " + std::strerror(errno));
+  }
+  out->size = static_cast<int64_t>(st.st_size);
+  out->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return Status::Ok();
+}
+
 Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::path>& paths,
               IngestReport* report) {
   *report = IngestReport();
@@ -352,6 +367,14 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   report->clock.Mark("read+store");
   PORTAL_RETURN_IF_ERROR(Finish(db, report));
   PORTAL_RETURN_IF_ERROR(RecordRun(db, report));
+  for (const auto& path : paths) {  // Files read, so the nightly run can skip them next time.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    RecordStore::ExtractFile file;
+    PORTAL_RETURN_IF_ERROR(StatExtractFile(path, &file));
+    PORTAL_RETURN_IF_ERROR(store->RecordExtractFile(
+        std::filesystem::absolute(path).lexically_normal().string(), file, report->run));
+  }
   PORTAL_RETURN_IF_ERROR(
       db->Exec("DROP TABLE temp.undo; DROP TABLE temp.undo_patients; "
                "DROP TABLE temp.failed; DROP TABLE temp.deletions; DROP TABLE temp.changed;"));

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/phase_clock.h"
+#include "core/record_store.h"
 #include "core/status.h"
 
 namespace portal {
@@ -30,6 +31,9 @@ struct IngestReport {
 // directory, in one transaction. Each patient's data is taken whole or not at all: a patient
 // with any bad record keeps their previous state. A path that cannot be read stops the run with
 // nothing changed.
+// Size and modification time of an extract file, as the record store remembers them.
+Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out);
+
 Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::path>& paths,
               IngestReport* report);
 

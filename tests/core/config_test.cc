@@ -29,6 +29,8 @@ faq_dir = "faq"
 home_page = "home.md"
 templates_dir = "../tmpl"
 site_output_dir = "out/site"
+summaries_output_dir = "out/patients"
+extracts_dir = "/srv/extracts"
 
 [site]
 title = "Help"
@@ -90,6 +92,8 @@ BOOST_AUTO_TEST_CASE(reads_every_section_and_resolves_paths_against_the_config_f
   BOOST_TEST(cfg.paths.faq_dir == dir.path() / "conf" / "faq");
   BOOST_TEST(cfg.paths.templates_dir == dir.path() / "tmpl");
   BOOST_TEST(cfg.paths.site_output_dir == dir.path() / "conf" / "out" / "site");
+  BOOST_TEST(cfg.paths.summaries_output_dir == dir.path() / "conf" / "out" / "patients");
+  BOOST_TEST(cfg.paths.extracts_dir == "/srv/extracts");
   BOOST_TEST(cfg.site.base_path == "/help/");
   BOOST_TEST(cfg.site.topics.size() == 1u);
   BOOST_TEST(cfg.providers.size() == 1u);
