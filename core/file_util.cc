@@ -138,7 +138,8 @@ Status MakeDirectories(const fs::path& dir, unsigned mode) {
 
 }  // namespace
 
-Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned dir_mode) {
+Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned dir_mode,
+                           const fs::path& temp_dir) {
   const fs::path dir = path.parent_path();
   PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode));
   // A temporary name unique to this process and call; a run killed here leaves a ".tmp-" file
@@ -164,7 +165,7 @@ Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned
     ::unlink(tmp.c_str());
     return st;
   }
-  return SyncDirectory(dir);
+  return SyncDirectory(dir);  // The new name; the temporary's removal need not be durable.
 }
 
 Status RemoveFileDurably(const fs::path& path) {

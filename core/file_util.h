@@ -22,9 +22,12 @@ Status WriteFileParts(const std::filesystem::path& path,
 
 // Replaces `path` atomically and durably: writes a temporary file beside it, fsyncs it,
 // renames it over `path` and fsyncs the folder, so a reader (or a crash) sees the old bytes or
-// the new ones, never a part. Creates missing parent folders with `dir_mode`.
+// the new ones, never a part. Creates missing parent folders with `dir_mode`. With `temp_dir`
+// (same file system), the temporary file is made there instead, so a killed writer's leftovers
+// gather in one place its owner empties.
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data,
-                           unsigned dir_mode = 0755);
+                           unsigned dir_mode = 0755,
+                           const std::filesystem::path& temp_dir = {});
 
 // Removes `path` (absent is fine) and fsyncs its folder.
 Status RemoveFileDurably(const std::filesystem::path& path);

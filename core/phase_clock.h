@@ -20,6 +20,7 @@ class PhaseClock {
   }
   // "load 0.12s, pages 2.40s, ..."
   std::string Summary() const;
+  const std::vector<std::pair<std::string, double>>& phases() const { return phases_; }
 
  private:
   std::chrono::steady_clock::time_point last_;

@@ -5,6 +5,7 @@
 
 #include "core/version.h"
 #include "generator/ingest_command.h"
+#include "generator/nightly_command.h"
 #include "generator/site_command.h"
 #include "generator/summary_commands.h"
 
@@ -69,6 +70,22 @@ int main(int argc, char** argv) {
   summaries_cmd->add_option("--as-of", summary.as_of, "Instant the rules apply at (default now)");
   add_config(summaries_cmd);
 
+  portal::NightlyCommandOptions nightly;
+  CLI::App* nightly_cmd = app.add_subcommand(
+      "nightly", "The main job: ingest new extracts, render the site, publish encrypted summaries");
+  nightly_cmd->add_option("--output", nightly.output_dir,
+                          "Output root: DIR/site and DIR/patients (default: the config's "
+                          "paths.site_output_dir and paths.summaries_output_dir)");
+  nightly_cmd->add_option("--as-of", nightly.as_of, "Instant the rules apply at (default now)");
+  nightly_cmd->add_flag("--full", nightly.full,
+                        "Make and encrypt every summary again, whatever the render state says");
+  nightly_cmd->add_option("--jobs", nightly.jobs, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  nightly_cmd->add_option("--shard", nightly.shard,
+                          "K/N: take only the patients of slice K (0-based) of N; slice 0 also "
+                          "renders the site");
+  add_config(nightly_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -89,6 +106,11 @@ int main(int argc, char** argv) {
     summary.config_path = config_path;
     const portal::Status status = preview_cmd->parsed() ? portal::RunPreviewCommand(summary)
                                                         : portal::RunSummariesCommand(summary);
+    return status.ok() ? 0 : Fail(status);
+  }
+  if (nightly_cmd->parsed()) {
+    nightly.config_path = config_path;
+    const portal::Status status = portal::RunNightlyCommand(nightly);
     return status.ok() ? 0 : Fail(status);
   }
   if (site_cmd->parsed()) {

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace portal {
+
+struct NightlyCommandOptions {
+  std::string config_path;
+  std::string output_dir;  // Empty: the config's site and summaries folders.
+  std::string as_of;       // Empty: now.
+  std::string shard;       // "K/N" (0 <= K < N); empty: all patients.
+  bool full = false;
+  int jobs = 0;  // 0: one per core.
+};
+
+// `portal-gen nightly`: runs the main job, writes the run report (JSON) under the state
+// directory's reports/ and a human summary on stderr.
+Status RunNightlyCommand(const NightlyCommandOptions& options);
+
+}  // namespace portal

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/phase_clock.h"
+
+namespace portal {
+
+// What one nightly run did, for operators: counts, reasons and phase times; never PHI.
+struct NightlyReport {
+  std::string started;  // UTC, ISO 8601.
+  std::string as_of;
+  int shard = 0;
+  int shard_count = 1;
+  int jobs = 1;
+  bool full = false;
+
+  size_t extract_files_read = 0;
+  size_t extract_files_known = 0;  // Already read by an earlier run, unchanged: skipped.
+  size_t records_read = 0;
+  size_t records_failed = 0;
+  size_t patients_touched = 0;
+  size_t site_files = 0;  // 0 when this shard does not render the site.
+
+  size_t enrolled = 0;   // Enrolled patients in this shard.
+  size_t rendered = 0;   // Summaries made and encrypted again.
+  size_t unchanged = 0;  // Left as published (nothing they depend on changed).
+  size_t removed = 0;    // Published folders removed (unenrolled, no longer eligible, deleted).
+  std::map<std::string, size_t> skipped;  // Reason -> patients without a summary.
+  size_t failed = 0;
+  std::vector<std::string> failures;  // "patient <token prefix>: problem"; no record values.
+  PhaseClock clock;
+
+  size_t Skipped() const;
+  std::string ToJson() const;
+  // Two or three lines for stderr.
+  std::string HumanSummary() const;
+};
+
+}  // namespace portal

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/sqlite_db.h"
+#include "core/status.h"
+
+namespace portal {
+
+// What the published summary of one enrolled patient (by token) was made from, so the nightly
+// run can tell without reading the records whether it must be made again.
+struct SummaryState {
+  std::string token;
+  std::string patient_id;
+  bool published = false;    // A file is out there (else: not eligible when last looked at).
+  std::string summary_hash;  // SummaryModel::Hash() of the published page.
+  std::string keyset_hash;   // Of the sorted fingerprints it was encrypted to.
+  std::string build_hash;    // Of templates + config + program version + signing key.
+  int64_t valid_until = 0;   // Look again at this instant even if nothing changed; 0 = never.
+  std::string skip_reason;   // Why nothing is published, when !published.
+};
+
+// nightly.sqlite under the state directory.
+class NightlyState {
+ public:
+  static Status Open(const std::filesystem::path& path, std::unique_ptr<NightlyState>* out);
+
+  Status Load(std::map<std::string, SummaryState>* by_token);
+  // Writes `rows` (insert or replace) and forgets `removed` tokens, in one transaction.
+  Status Save(const std::vector<SummaryState>& rows, const std::vector<std::string>& removed);
+
+  // The last ingest run whose changes the summaries already reflect.
+  Status GetSeenRun(int64_t* run) { return GetMeta("seen_run", run); }
+  Status SetSeenRun(int64_t run) { return SetMeta("seen_run", run); }
+  // The --as-of of the last finished run (0 before the first).
+  Status GetLastAsOf(int64_t* as_of) { return GetMeta("last_as_of", as_of); }
+  Status SetLastAsOf(int64_t as_of) { return SetMeta("last_as_of", as_of); }
+
+ private:
+  Status GetMeta(const char* name, int64_t* value);
+  Status SetMeta(const char* name, int64_t value);
+  explicit NightlyState(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace portal

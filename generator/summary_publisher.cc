@@ -1,0 +1,84 @@
+#include "generator/summary_publisher.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/file_util.h"
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+int ShardOfToken(const std::string& token, int count) {
+  if (count <= 1) return 0;
+  const std::string h = Sha256Hex(token).substr(0, 8);
+  return static_cast<int>(std::stoul(h, nullptr, 16) % static_cast<unsigned long>(count));
+}
+
+bool IsTokenName(std::string_view name) {
+  if (name.size() != 32) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+SummaryPublisher::SummaryPublisher(fs::path dir, int shard, int shard_count)
+    : dir_(std::move(dir)),
+      staging_(dir_ / (".staging-" + std::to_string(shard) + "-of-" + std::to_string(shard_count))),
+      shard_(shard),
+      shard_count_(shard_count) {}
+
+Status SummaryPublisher::Open() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IoError(dir_.string() + ": cannot create: " + ec.message());
+  fs::remove_all(staging_, ec);
+  if (ec) return Status::IoError(staging_.string() + ": cannot empty: " + ec.message());
+  if (::mkdir(staging_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError(staging_.string() + ": cannot create: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+fs::path SummaryPublisher::FileOf(const std::string& token) const {
+  return dir_ / token / kFileName;
+}
+
+bool SummaryPublisher::Exists(const std::string& token) const {
+  struct stat st {};
+  return ::stat(FileOf(token).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Status SummaryPublisher::Publish(const std::string& token, std::string_view message) {
+  return WriteFileAtomically(FileOf(token), message, 0755, staging_);
+}
+
+Status SummaryPublisher::Remove(const std::string& token) {
+  std::error_code ec;
+  fs::remove_all(dir_ / token, ec);
+  if (ec) return Status::IoError(token + ": cannot remove the published folder: " + ec.message());
+  return Status::Ok();
+}
+
+Status SummaryPublisher::ListTokens(std::set<std::string>* tokens) const {
+  tokens->clear();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (IsTokenName(name) && ShardOfToken(name, shard_count_) == shard_) tokens->insert(name);
+  }
+  if (ec) return Status::IoError(dir_.string() + ": cannot list: " + ec.message());
+  return Status::Ok();
+}
+
+Status SummaryPublisher::PublishShared(const std::string& name, std::string_view data) {
+  std::string current;
+  if (ReadFile(dir_ / name, &current).ok() && current == data) return Status::Ok();
+  return WriteFileAtomically(dir_ / name, data, 0755, staging_);
+}
+
+}  // namespace portal

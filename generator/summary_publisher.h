@@ -1,0 +1,49 @@
+#pragma once
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace portal {
+
+// Which of `count` shards a patient's token belongs to: deterministic, from the token alone,
+// so every machine agrees and stale files can be assigned without the registry.
+int ShardOfToken(const std::string& token, int count);
+
+// True for what the registry issues as tokens (32 lower-case hex digits).
+bool IsTokenName(std::string_view name);
+
+// The published side of the summaries: DIR/<token>/summary.html.pgp, where DIR is
+// paths.summaries_output_dir (or `--output`/patients). Nothing in a path comes from the record.
+// Files are replaced atomically and durably; temporary files live in DIR/.staging-<shard>/,
+// emptied at the start of each run.
+class SummaryPublisher {
+ public:
+  static constexpr char kFileName[] = "summary.html.pgp";
+
+  SummaryPublisher(std::filesystem::path dir, int shard, int shard_count);
+
+  // Creates DIR and empties this shard's staging folder (left over by a killed run).
+  Status Open();
+
+  std::filesystem::path FileOf(const std::string& token) const;
+  bool Exists(const std::string& token) const;
+  Status Publish(const std::string& token, std::string_view message);
+  // Removes the token's folder with everything in it.
+  Status Remove(const std::string& token);
+  // Tokens of this shard that have a folder.
+  Status ListTokens(std::set<std::string>* tokens) const;
+  // A file beside the patients' folders (the signing key's public half).
+  Status PublishShared(const std::string& name, std::string_view data);
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path staging_;
+  int shard_;
+  int shard_count_;
+};
+
+}  // namespace portal
