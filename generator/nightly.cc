@@ -381,7 +381,9 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   std::map<std::string, std::string> ids;
   std::set<std::string> ambiguous, touched;
   int64_t seen_run = 0, last_run = 0, last_as_of = 0;
-  PORTAL_RETURN_IF_ERROR(state->GetSeenRun(&seen_run));
+  const std::string shard_name =
+      std::to_string(options.shard) + "/" + std::to_string(options.shard_count);
+  PORTAL_RETURN_IF_ERROR(state->GetSeenRun(shard_name, &seen_run));
   PORTAL_RETURN_IF_ERROR(state->GetLastAsOf(&last_as_of));
   {
     std::unique_ptr<RecordStore> store;
@@ -431,7 +433,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
     PORTAL_RETURN_IF_ERROR(ReadFile(layout.signing_public_key, &public_key));
     PORTAL_RETURN_IF_ERROR(publisher.PublishShared("portal-signing-key.asc", public_key));
   }
-  PORTAL_RETURN_IF_ERROR(state->SetSeenRun(last_run));
+  PORTAL_RETURN_IF_ERROR(state->SetSeenRun(shard_name, last_run));
   PORTAL_RETURN_IF_ERROR(state->SetLastAsOf(options.as_of));
   report->clock.Mark("summaries");
 

@@ -84,7 +84,7 @@ Status NightlyState::Save(const std::vector<SummaryState>& rows,
   return txn.Commit();
 }
 
-Status NightlyState::GetMeta(const char* name, int64_t* value) {
+Status NightlyState::GetMeta(const std::string& name, int64_t* value) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db_->Prepare("SELECT COALESCE((SELECT value FROM meta WHERE name = ?1), 0)", &q));
@@ -94,7 +94,7 @@ Status NightlyState::GetMeta(const char* name, int64_t* value) {
   return Status::Ok();
 }
 
-Status NightlyState::SetMeta(const char* name, int64_t value) {
+Status NightlyState::SetMeta(const std::string& name, int64_t value) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db_->Prepare("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)", &q));

@@ -34,16 +34,20 @@ class NightlyState {
   // Writes `rows` (insert or replace) and forgets `removed` tokens, in one transaction.
   Status Save(const std::vector<SummaryState>& rows, const std::vector<std::string>& removed);
 
-  // The last ingest run whose changes the summaries already reflect.
-  Status GetSeenRun(int64_t* run) { return GetMeta("seen_run", run); }
-  Status SetSeenRun(int64_t run) { return SetMeta("seen_run", run); }
+  // The last ingest run whose changes the summaries of shard `shard` ("K/N") already reflect.
+  Status GetSeenRun(const std::string& shard, int64_t* run) {
+    return GetMeta("seen_run " + shard, run);
+  }
+  Status SetSeenRun(const std::string& shard, int64_t run) {
+    return SetMeta("seen_run " + shard, run);
+  }
   // The --as-of of the last finished run (0 before the first).
   Status GetLastAsOf(int64_t* as_of) { return GetMeta("last_as_of", as_of); }
   Status SetLastAsOf(int64_t as_of) { return SetMeta("last_as_of", as_of); }
 
  private:
-  Status GetMeta(const char* name, int64_t* value);
-  Status SetMeta(const char* name, int64_t value);
+  Status GetMeta(const std::string& name, int64_t* value);
+  Status SetMeta(const std::string& name, int64_t value);
   explicit NightlyState(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   std::unique_ptr<SqliteDb> db_;
 };
