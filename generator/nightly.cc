@@ -423,6 +423,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, full));
   PORTAL_RETURN_IF_ERROR(run.Plan(enrollments, ids, ambiguous, touched, previous));
   report->clock.Mark("plan");
+  report->examined = run.pending();
   std::fprintf(stderr,
                "portal-gen: plan: %zu enrolled in this shard, %zu to look at, %zu unchanged, "
                "%zu removed as no longer enrolled\n",

@@ -25,9 +25,9 @@ std::string NightlyReport::ToJson() const {
   j["site"] = {{"files", site_files}};
   nlohmann::ordered_json skip = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : skipped) skip[reason] = count;
-  j["summaries"] = {{"enrolled", enrolled}, {"rendered", rendered}, {"unchanged", unchanged},
-                    {"removed", removed},   {"skipped", Skipped()}, {"skipped_by_reason", skip},
-                    {"failed", failed},     {"failures", failures}};
+  j["summaries"] = {{"enrolled", enrolled},      {"examined", examined}, {"rendered", rendered},
+                    {"unchanged", unchanged},    {"removed", removed},   {"skipped", Skipped()},
+                    {"skipped_by_reason", skip}, {"failed", failed},     {"failures", failures}};
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, seconds] : clock.phases()) phases[name] = seconds;
   j["phases_seconds"] = phases;

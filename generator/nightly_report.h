@@ -26,6 +26,7 @@ struct NightlyReport {
   size_t site_files = 0;  // 0 when this shard does not render the site.
 
   size_t enrolled = 0;   // Enrolled patients in this shard.
+  size_t examined = 0;   // Patients whose records were read again (the rest were unchanged).
   size_t rendered = 0;   // Summaries made and encrypted again.
   size_t unchanged = 0;  // Left as published (nothing they depend on changed).
   size_t removed = 0;    // Published folders removed (unenrolled, no longer eligible, deleted).
