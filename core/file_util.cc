@@ -142,12 +142,12 @@ Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned
                            const fs::path& temp_dir) {
   const fs::path dir = path.parent_path();
   PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode));
-  // A temporary name unique to this process and call; a run killed here leaves a ".tmp-" file
-  // that the next write of the same folder's owner may remove.
+  // A temporary name unique to this process and call; a writer killed here leaves a ".tmp-"
+  // file behind (in `temp_dir` when given, for its owner to empty).
   static std::atomic<unsigned long> counter{0};
-  const fs::path tmp =
-      dir / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) +
-             "-" + path.filename().string());
+  const fs::path tmp = (temp_dir.empty() ? dir : temp_dir) /
+                       (".tmp-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(counter.fetch_add(1)) + "-" + path.filename().string());
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) {

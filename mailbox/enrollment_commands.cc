@@ -93,7 +93,7 @@ Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey*
   PORTAL_RETURN_IF_ERROR(GpgContext::Open(s.layout->scratch_home, true, &gpg));
   std::vector<OpenPgpKeyInfo> keys;
   PORTAL_RETURN_IF_ERROR(gpg->InspectKeys(*data, &keys).WithPrefix("the key file"));
-  const std::string refused = "refused: the key file ";
+  const std::string refused = "refused: the key file ";  // + "holds ..."
   if (keys.empty()) return Status::InvalidInput(refused + "holds no OpenPGP key");
   if (keys.size() > 1) {
     return Status::InvalidInput(refused + "holds " + std::to_string(keys.size()) +
@@ -106,13 +106,13 @@ Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey*
                                 "key only (gpg --export), and tell the person to keep the "
                                 "private key secret");
   }
-  if (k.revoked) return Status::InvalidInput(refused + "the key " + k.fingerprint + " is revoked");
-  if (k.expired) return Status::InvalidInput(refused + "the key " + k.fingerprint + " has expired");
+  if (k.revoked) return Status::InvalidInput("refused: the key " + k.fingerprint + " is revoked");
+  if (k.expired) return Status::InvalidInput("refused: the key " + k.fingerprint + " has expired");
   if (k.disabled || k.invalid) {
-    return Status::InvalidInput(refused + "the key " + k.fingerprint + " is not usable");
+    return Status::InvalidInput("refused: the key " + k.fingerprint + " is not usable");
   }
   if (!k.can_encrypt) {
-    return Status::InvalidInput(refused + "the key " + k.fingerprint +
+    return Status::InvalidInput("refused: the key " + k.fingerprint +
                                 " cannot encrypt (it has no usable encryption subkey)");
   }
   key->fingerprint = k.fingerprint;
@@ -178,6 +178,7 @@ Status RunProxyGrantCommand(const EnrollmentOptions& options) {
 Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(s.registry->RevokeProxy(options.mrn, options.fingerprint));
   std::printf(
       "proxy access revoked: %s\nthe next nightly run re-encrypts the summary without "
@@ -189,6 +190,7 @@ Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
 Status RunUnenrollCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
   std::printf("patient unenrolled; the next nightly run removes their published summary\n");
   return Status::Ok();
