@@ -139,7 +139,7 @@ Status MakeDirectories(const fs::path& dir, unsigned mode) {
 }  // namespace
 
 Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned dir_mode,
-                           const fs::path& temp_dir) {
+                           const fs::path& temp_dir, DirSync dir_sync) {
   const fs::path dir = path.parent_path();
   PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode));
   // A temporary name unique to this process and call; a writer killed here leaves a ".tmp-"
@@ -165,7 +165,16 @@ Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned
     ::unlink(tmp.c_str());
     return st;
   }
+  if (dir_sync == DirSync::kLater) return Status::Ok();
   return SyncDirectory(dir);  // The new name; the temporary's removal need not be durable.
+}
+
+Status SyncFileSystem(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::syncfs(fd.get()) != 0) {
+    return Status::IoError(dir.string() + ": sync failed: " + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 Status RemoveFileDurably(const fs::path& path) {

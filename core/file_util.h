@@ -24,10 +24,15 @@ Status WriteFileParts(const std::filesystem::path& path,
 // renames it over `path` and fsyncs the folder, so a reader (or a crash) sees the old bytes or
 // the new ones, never a part. Creates missing parent folders with `dir_mode`. With `temp_dir`
 // (same file system), the temporary file is made there instead, so a killed writer's leftovers
-// gather in one place its owner empties.
+// gather in one place its owner empties. With DirSync::kLater the folder is not fsynced here:
+// the caller calls SyncFileSystem before it relies on the new name (one call for many files).
+enum class DirSync { kNow, kLater };
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data,
-                           unsigned dir_mode = 0755,
-                           const std::filesystem::path& temp_dir = {});
+                           unsigned dir_mode = 0755, const std::filesystem::path& temp_dir = {},
+                           DirSync dir_sync = DirSync::kNow);
+
+// Flushes the whole file system holding `dir` (syncfs).
+Status SyncFileSystem(const std::filesystem::path& dir);
 
 // Removes `path` (absent is fine) and fsyncs its folder.
 Status RemoveFileDurably(const std::filesystem::path& path);

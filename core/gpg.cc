@@ -164,7 +164,9 @@ Status GpgContext::InspectKeys(std::string_view data, std::vector<OpenPgpKeyInfo
 }
 
 Status GpgContext::CreateSigningKey(const std::string& user_id, std::string* fingerprint) {
-  const unsigned flags = GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
+  // FORCE: a home whose registry was lost may hold an older key with the same user id.
+  const unsigned flags =
+      GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE;
   if (gpgme_error_t err =
           gpgme_op_createkey(ctx_, user_id.c_str(), "ed25519", 0, 0, nullptr, flags)) {
     return GpgError("creating the signing key", err);

@@ -40,14 +40,17 @@ std::filesystem::path RecordStore::PathIn(const std::filesystem::path& state_dir
   return state_dir / "records.sqlite";
 }
 
-Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out) {
+Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out,
+                         int cache_mib) {
   std::unique_ptr<SqliteDb> db;
   // The store changes in one big transaction a night: a rollback journal writes it once.
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kRollback, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
-  // Bounded page caches (16 MiB each for the store and the run's temporary tables) keep
+  // Bounded page caches (cache_mib each for the store and the run's temporary tables) keep
   // memory flat whatever the size of the store or the extract.
-  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -16384; PRAGMA temp.cache_size = -16384;"));
+  const std::string kib = std::to_string(cache_mib * 1024);
+  PORTAL_RETURN_IF_ERROR(
+      db->Exec("PRAGMA cache_size = -" + kib + "; PRAGMA temp.cache_size = -" + kib + ";"));
   out->reset(new RecordStore(std::move(db)));
   return Status::Ok();
 }

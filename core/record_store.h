@@ -17,7 +17,10 @@ namespace portal {
 // the state directory. Written by `portal-gen ingest`, read by the generator and the staff tools.
 class RecordStore {
  public:
-  static Status Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out);
+  // `cache_mib`: SQLite's page cache for the store and for temporary tables, each. Readers of
+  // one patient at a time need little (the OS caches the file).
+  static Status Open(const std::filesystem::path& path, std::unique_ptr<RecordStore>* out,
+                     int cache_mib = 16);
   static std::filesystem::path PathIn(const std::filesystem::path& state_dir);
 
   SqliteDb* db() { return db_.get(); }

@@ -22,16 +22,6 @@ fs::path WithSuffix(const fs::path& p, const char* suffix) {
   return out;
 }
 
-Status SyncTree(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(dir.string() + ": " + std::strerror(errno));
-  const int rc = ::syncfs(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) return Status::IoError(dir.string() + ": sync failed: " + std::strerror(saved));
-  return Status::Ok();
-}
-
 // Clears whatever stands in the way of writing a file at `path` inside `root`: a directory at
 // the path itself, or a file where a parent directory must go (the back buffer may hold an
 // older layout).
@@ -137,7 +127,7 @@ Status StagedDirectory::RemoveUnwritten() {
 
 Status StagedDirectory::Commit() {
   PORTAL_RETURN_IF_ERROR(RemoveUnwritten());
-  PORTAL_RETURN_IF_ERROR(SyncTree(staging_));
+  PORTAL_RETURN_IF_ERROR(SyncFileSystem(staging_));
   std::error_code ec;
   if (!fs::exists(target_, ec)) {
     if (::rename(staging_.c_str(), target_.c_str()) != 0) {

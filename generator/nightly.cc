@@ -212,7 +212,9 @@ class SummaryRun {
     for (int w = 0; w < workers && !jobs_.empty(); ++w) {
       PORTAL_RETURN_IF_ERROR(GpgContext::Open(layout_.signing_home, /*armor=*/false, &gpg[w]));
       PORTAL_RETURN_IF_ERROR(gpg[w]->SetSigner(signing_fpr_));
-      PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w]));
+      // A small page cache: each gpg process is forked from this one, and fork costs grow with
+      // its resident memory (about 4 ms per 100 MiB per operation, docs/benchmarks.md).
+      PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w], /*cache_mib=*/1));
     }
     Progress progress("summaries", jobs_.size(), options_.progress_bar);
     ParallelFor(jobs_.size(), workers, [&](size_t i, int w) {
@@ -226,9 +228,10 @@ class SummaryRun {
       progress.Add();
     });
     progress.Finish();
+    std::lock_guard<std::mutex> flushing(flush_mu_);
     std::lock_guard<std::mutex> lock(mu_);
     PORTAL_RETURN_IF_ERROR(flush_status_);
-    return Flush();
+    return Save(rows_, forget_);
   }
 
  private:
@@ -302,7 +305,7 @@ class SummaryRun {
   }
 
   void Record(const Job& job, Outcome outcome) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!outcome.failure.empty()) {
       ++report_->failed;
       report_->failures.push_back("patient " + job.enrollment->token.substr(0, 8) + ": " +
@@ -315,15 +318,24 @@ class SummaryRun {
       if (!outcome.skip_reason.empty()) ++report_->skipped[outcome.skip_reason];
       rows_.push_back(std::move(outcome.state));
     }
-    if (rows_.size() + forget_.size() >= 256 && flush_status_.ok()) flush_status_ = Flush();
-  }
-
-  // Saves the finished rows (mu_ held): a killed run redoes only what it had not saved.
-  Status Flush() {
-    const Status st = state_->Save(rows_, forget_);
+    if (rows_.size() + forget_.size() < 256) return;
+    // Saved outside mu_ (workers keep recording meanwhile), one batch at a time.
+    std::vector<SummaryState> rows = std::move(rows_);
+    std::vector<std::string> forget = std::move(forget_);
     rows_.clear();
     forget_.clear();
-    return st;
+    lock.unlock();
+    std::lock_guard<std::mutex> flushing(flush_mu_);
+    const Status st = Save(rows, forget);
+    lock.lock();
+    if (flush_status_.ok()) flush_status_ = st;
+  }
+
+  // Saves finished rows: a killed run redoes only what it had not saved. The files they
+  // describe are made durable first, with one sync for the batch.
+  Status Save(const std::vector<SummaryState>& rows, const std::vector<std::string>& forget) {
+    PORTAL_RETURN_IF_ERROR(publisher_->Sync());
+    return state_->Save(rows, forget);
   }
 
   const PortalConfig& config_;
@@ -338,6 +350,7 @@ class SummaryRun {
   TemplateSet templates_;
   std::vector<Job> jobs_;
 
+  std::mutex flush_mu_;  // Held while a batch is saved; taken before mu_.
   std::mutex mu_;
   std::vector<SummaryState> rows_;   // Guarded by mu_.
   std::vector<std::string> forget_;  // Guarded by mu_.

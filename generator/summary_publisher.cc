@@ -54,8 +54,10 @@ bool SummaryPublisher::Exists(const std::string& token) const {
 }
 
 Status SummaryPublisher::Publish(const std::string& token, std::string_view message) {
-  return WriteFileAtomically(FileOf(token), message, 0755, staging_);
+  return WriteFileAtomically(FileOf(token), message, 0755, staging_, DirSync::kLater);
 }
+
+Status SummaryPublisher::Sync() const { return SyncFileSystem(dir_); }
 
 Status SummaryPublisher::Remove(const std::string& token) {
   std::error_code ec;

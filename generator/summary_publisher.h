@@ -31,7 +31,10 @@ class SummaryPublisher {
 
   std::filesystem::path FileOf(const std::string& token) const;
   bool Exists(const std::string& token) const;
+  // Replaces the token's file atomically (data fsynced before the rename); the new names are
+  // durable after Sync().
   Status Publish(const std::string& token, std::string_view message);
+  Status Sync() const;
   // Removes the token's folder with everything in it.
   Status Remove(const std::string& token);
   // Tokens of this shard that have a folder.
