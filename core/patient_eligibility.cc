@@ -69,4 +69,18 @@ const char* EligibilityReason(Eligibility e) {
   return "eligible";
 }
 
+const char* EligibilityTag(Eligibility e) {
+  switch (e) {
+    case Eligibility::kMinor:
+      return "minor";
+    case Eligibility::kDeceased:
+      return "deceased";
+    case Eligibility::kNoPatient:
+      return "no Patient resource";
+    case Eligibility::kEligible:
+      break;
+  }
+  return "eligible";
+}
+
 }  // namespace portal

@@ -31,7 +31,9 @@ Status ReadPatientFacts(std::string_view patient_json, const std::string& extens
 Eligibility DecideEligibility(const PortalConfig::Release& release, const PatientFacts& facts,
                               int64_t as_of, int64_t* becomes_adult);
 
-// One sentence for staff and run reports, without any patient value.
+// One sentence for staff, without any patient value.
 const char* EligibilityReason(Eligibility e);
+// A short tag for counts in run reports: "minor", "deceased", "no Patient resource".
+const char* EligibilityTag(Eligibility e);
 
 }  // namespace portal

@@ -258,7 +258,7 @@ class SummaryRun {
     SummaryModel model;
     PORTAL_RETURN_IF_ERROR(BuildSummary(config_, resources, options_.as_of, &model));
     if (model.eligibility != Eligibility::kEligible) {
-      return Withdraw(job, ShortReason(model.eligibility), model.valid_until, out);
+      return Withdraw(job, EligibilityTag(model.eligibility), model.valid_until, out);
     }
     out->state.summary_hash = model.Hash();
     out->state.valid_until = EarliestOf(model.valid_until, job.keys_valid_until);
@@ -288,20 +288,6 @@ class SummaryRun {
       out->removed = true;
     }
     return Status::Ok();
-  }
-
-  static std::string ShortReason(Eligibility e) {
-    switch (e) {
-      case Eligibility::kMinor:
-        return "minor";
-      case Eligibility::kDeceased:
-        return "deceased";
-      case Eligibility::kNoPatient:
-        return "no Patient resource";
-      case Eligibility::kEligible:
-        break;
-    }
-    return "eligible";
   }
 
   void Record(const Job& job, Outcome outcome) {

@@ -22,6 +22,7 @@ using testing::PatientLine;
 using testing::PortalFixture;
 using testing::ReadTree;
 using testing::Slurp;
+using testing::Spit;
 
 const std::string kAsOf = "2025-06-01T00:00:00Z";
 const std::string kThreeDaysLater = "2025-06-04T00:00:00Z";
@@ -315,6 +316,54 @@ BOOST_FIXTURE_TEST_CASE(shards_split_the_patients_and_never_touch_each_others_fi
   Nightly again = RunNightly(*this, {"--shard", "1/2", "--full"});
   BOOST_TEST(again.report["summaries"]["rendered"].get<size_t>() == slice1.size());
   BOOST_TEST(Gen({"nightly", "--shard", "2/2"}).exit_code == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(failures_are_counted_and_everything_else_is_published, TwoPatients) {
+  // Bob's pinned key file disappears; a record of Ada's arrives malformed.
+  fs::remove(var / "keys" / (bob_key.fingerprint + ".asc"));
+  WriteExtract("002.ndjson", {LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z"),
+                              "{\"resourceType\": \"Observation\", \"id\": "});
+  Nightly n = RunNightly(*this);
+  BOOST_TEST(n.run.exit_code == 1, n.run.out);
+  BOOST_TEST(n.run.out.find("002.ndjson:2") != std::string::npos, n.run.out);
+  BOOST_TEST(n.report["ingest"]["records_failed"] == 1);
+  BOOST_TEST(n.report["summaries"]["failed"] == 1);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 1);
+  BOOST_TEST(n.report["summaries"]["failures"][0].get<std::string>().starts_with("patient " +
+                                                                                 bob.substr(0, 8)),
+             n.report.dump());
+  BOOST_TEST(fs::exists(SummaryFile(*this, ada)));
+  BOOST_TEST(!fs::exists(SummaryFile(*this, bob)));
+  logs += n.run.out + n.report.dump();
+  ExpectNoPhi(*this, {kAda, kBob}, logs);
+
+  // Put back, the next run retries only Bob (his failure was not recorded as done).
+  Spit(var / "keys" / (bob_key.fingerprint + ".asc"), Slurp(bob_key.key_file));
+  n = RunNightly(*this);
+  BOOST_TEST(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["examined"] == 1);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 1);
+  BOOST_TEST(fs::exists(SummaryFile(*this, bob)));
+}
+
+BOOST_AUTO_TEST_CASE(a_key_that_expires_takes_the_summary_down_when_it_does) {
+  PortalFixture f;
+  f.WriteExtract("001.ndjson", {PatientLine(kAda)});
+  f.Init();
+  BOOST_REQUIRE_EQUAL(f.Gen({"ingest", (f.extracts / "001.ndjson").string()}).exit_code, 0);
+  PortalFixture::Person who;
+  who.home = f.keys.Home("expiring");
+  who.fingerprint =
+      f.keys.Generate(who.home, "E <e@test.invalid>", "default", "default", "20400101T000000");
+  who.key_file = f.keys.Export(who.home, who.fingerprint, "expiring.asc");
+  const std::string token = EnrollToken(f, kAda.mrn, who);
+  Nightly before = RunNightly(f, {"--as-of", "2039-12-31T00:00:00Z"});
+  BOOST_REQUIRE_MESSAGE(before.run.exit_code == 0, before.run.out);
+  BOOST_TEST(fs::exists(SummaryFile(f, token)));
+  Nightly after = RunNightly(f, {"--as-of", "2040-01-02T00:00:00Z"});
+  BOOST_REQUIRE_MESSAGE(after.run.exit_code == 0, after.run.out);
+  BOOST_TEST(after.report["summaries"]["skipped_by_reason"]["no usable key (expired)"] == 1);
+  BOOST_TEST(!fs::exists(SummaryFile(f, token)));
 }
 
 }  // namespace
