@@ -11,7 +11,7 @@
 
 #include "core/enrollment_registry.h"
 #include "core/file_util.h"
-#include "core/gpg.h"
+#include "core/gpg_worker.h"
 #include "core/parallel.h"
 #include "core/record_store.h"
 #include "core/sha256.h"
@@ -207,14 +207,15 @@ class SummaryRun {
 
   Status Run() {
     const int workers = std::max(1, std::min<int>(options_.jobs, static_cast<int>(jobs_.size())));
-    std::vector<std::unique_ptr<GpgContext>> gpg(workers);
+    std::vector<std::unique_ptr<GpgWorkerClient>> gpg(workers);
     std::vector<std::unique_ptr<RecordStore>> stores(workers);
     for (int w = 0; w < workers && !jobs_.empty(); ++w) {
-      PORTAL_RETURN_IF_ERROR(GpgContext::Open(layout_.signing_home, /*armor=*/false, &gpg[w]));
-      PORTAL_RETURN_IF_ERROR(gpg[w]->SetSigner(signing_fpr_));
+      PORTAL_RETURN_IF_ERROR(
+          GpgWorkerClient::Start(GpgWorkerProgram(), layout_.signing_home, signing_fpr_, &gpg[w]));
       // A small page cache: each gpg process is forked from this one, and fork costs grow with
       // its resident memory (about 4 ms per 100 MiB per operation, docs/benchmarks.md).
       PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w], /*cache_mib=*/1));
+      PORTAL_RETURN_IF_ERROR(stores[w]->UseMemoryMap());
     }
     Progress progress("summaries", jobs_.size(), options_.progress_bar);
     ParallelFor(jobs_.size(), workers, [&](size_t i, int w) {
@@ -246,7 +247,7 @@ class SummaryRun {
   };
 
   // Everything one patient needs; runs on a worker thread with that worker's contexts.
-  Status One(const Job& job, GpgContext* gpg, RecordStore* store, Outcome* out) {
+  Status One(const Job& job, GpgWorkerClient* gpg, RecordStore* store, Outcome* out) {
     const std::string& token = job.enrollment->token;
     out->state.token = token;
     out->state.patient_id = job.patient_id;
