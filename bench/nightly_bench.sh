@@ -70,9 +70,9 @@ for ((i = 1; i <= RUNS; i++)); do
   sync
   /usr/bin/time -f "%e %M" -o "$WORK/t" "$GEN" nightly --config "$CONFIG" --as-of "$AS_OF" --full 2>/dev/null
   read -r wall rss <"$WORK/t"
-  echo "$wall" >>"$WORK/a"; echo "$rss" >>"$WORK/a_rss"
+  echo "$wall" >>"$WORK/a"; field 'r["peak_rss_mib"]' >>"$WORK/a_rss"
   field 'r["phases_seconds"]["summaries"]' >>"$WORK/a_sum"
-  say "(a) full run $i: $wall s, peak $((rss / 1024)) MiB, rendered $(field 'r["summaries"]["rendered"]')"
+  say "(a) full run $i: $wall s, portal-gen peak $(field 'r["peak_rss_mib"]') MiB, rendered $(field 'r["summaries"]["rendered"]')"
 
   rm -rf "$WORK/floor-out"; mkdir -p "$WORK/floor-out"; sync
   start=$(date +%s.%N)
@@ -111,11 +111,11 @@ done
 
 a=$(median <"$WORK/a"); b=$(median <"$WORK/b"); c=$(median <"$WORK/c"); d=$(median <"$WORK/d")
 asum=$(median <"$WORK/a_sum"); arss=$(median <"$WORK/a_rss")
-echo "| patients | pages | (a) full s | (a) summaries phase s | (b) gpg floor s | (a)/(b) | (c) 1% s | (c)/(a) | (d) none s | (d)/(a) | (a) ms/patient | peak RSS MiB |"
+echo "| patients | pages | (a) full s | (a) summaries phase s | (b) gpg floor s | (a)/(b) | (c) 1% s | (c)/(a) | (d) none s | (d)/(a) | (a) ms/patient | portal-gen peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 python3 -c "
 import sys
 n,p,a,asum,b,c,d,rss=sys.argv[1:]
 n,p=int(n),int(p); a,asum,b,c,d=map(float,(a,asum,b,c,d))
-print(f'| {n} | {p} | {a:.2f} | {asum:.2f} | {b:.2f} | {a/b:.2f}x | {c:.2f} | {100*c/a:.1f}% | {d:.2f} | {100*d/a:.1f}% | {1000*a/n:.2f} | {int(rss)//1024} |')
+print(f'| {n} | {p} | {a:.2f} | {asum:.2f} | {b:.2f} | {a/b:.2f}x | {c:.2f} | {100*c/a:.1f}% | {d:.2f} | {100*d/a:.1f}% | {1000*a/n:.2f} | {int(float(rss))} |')
 " "$N" "$PAGES" "$a" "$asum" "$b" "$c" "$d" "$arss"

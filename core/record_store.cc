@@ -55,11 +55,6 @@ Status RecordStore::Open(const std::filesystem::path& path, std::unique_ptr<Reco
   return Status::Ok();
 }
 
-Status RecordStore::UseMemoryMap() {
-  // SQLite caps this at its compile-time maximum (2 GiB by default).
-  return db_->Exec("PRAGMA mmap_size = 1099511627776;");
-}
-
 Status RecordStore::ResourcesOf(const std::string& patient_id, std::vector<StoredResource>* out) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db_->Prepare(

@@ -25,11 +25,6 @@ class RecordStore {
 
   SqliteDb* db() { return db_.get(); }
 
-  // Reads the file through a shared memory map instead of read() into the page cache: no copy,
-  // and the mapped pages are file-backed, so a fork (GPGME starts gpg that way) does not copy
-  // them the way it copies private memory.
-  Status UseMemoryMap();
-
   struct StoredResource {
     std::string type;
     std::string id;

@@ -212,10 +212,8 @@ class SummaryRun {
     for (int w = 0; w < workers && !jobs_.empty(); ++w) {
       PORTAL_RETURN_IF_ERROR(
           GpgWorkerClient::Start(GpgWorkerProgram(), layout_.signing_home, signing_fpr_, &gpg[w]));
-      // A small page cache: each gpg process is forked from this one, and fork costs grow with
-      // its resident memory (about 4 ms per 100 MiB per operation, docs/benchmarks.md).
+      // One patient at a time needs a small page cache; the OS caches the file.
       PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w], /*cache_mib=*/1));
-      PORTAL_RETURN_IF_ERROR(stores[w]->UseMemoryMap());
     }
     Progress progress("summaries", jobs_.size(), options_.progress_bar);
     ParallelFor(jobs_.size(), workers, [&](size_t i, int w) {

@@ -1,5 +1,7 @@
 #include "generator/nightly_command.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <ctime>
 #include <regex>
@@ -68,6 +70,8 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
   report.jobs = o.jobs;
   report.full = o.full;
   const Status status = RunNightly(config, o, &report);
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) report.peak_rss_mib = usage.ru_maxrss / 1024;
   if (status.code() == Status::Code::kBusy) return status;  // Nothing ran: no report.
   // The report is written even when the run stopped early, so operators see how far it got.
   const std::filesystem::path file =

@@ -31,6 +31,7 @@ std::string NightlyReport::ToJson() const {
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, seconds] : clock.phases()) phases[name] = seconds;
   j["phases_seconds"] = phases;
+  j["peak_rss_mib"] = peak_rss_mib;
   return j.dump(2) + "\n";
 }
 

@@ -34,6 +34,7 @@ struct NightlyReport {
   size_t failed = 0;
   std::vector<std::string> failures;  // "patient <token prefix>: problem"; no record values.
   PhaseClock clock;
+  long peak_rss_mib = 0;  // Of portal-gen itself (its gpg helpers stay near 4 MiB each).
 
   size_t Skipped() const;
   std::string ToJson() const;

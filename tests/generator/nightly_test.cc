@@ -366,5 +366,16 @@ BOOST_AUTO_TEST_CASE(a_key_that_expires_takes_the_summary_down_when_it_does) {
   BOOST_TEST(!fs::exists(SummaryFile(f, token)));
 }
 
+BOOST_FIXTURE_TEST_CASE(output_puts_the_site_and_the_summaries_under_one_root, TwoPatients) {
+  const fs::path root = this->root() / "elsewhere";
+  Nightly n = RunNightly(*this, {"--output", root.string()});
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(fs::exists(root / "site" / "index.html"));
+  BOOST_TEST(fs::exists(root / "patients" / ada / "summary.html.pgp"));
+  BOOST_TEST(fs::exists(root / "patients" / bob / "summary.html.pgp"));
+  BOOST_TEST(!fs::exists(output));
+  BOOST_TEST(n.report["peak_rss_mib"].get<long>() > 0);
+}
+
 }  // namespace
 }  // namespace portal
