@@ -1,0 +1,232 @@
+#include "mailbox/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpResponse Problem(int status, const std::string& title, const std::string& detail,
+                     const std::string& field) {
+  nlohmann::ordered_json j = {
+      {"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  if (!field.empty()) j["field"] = field;
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = j.dump();
+  return r;
+}
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  Handler handler;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::atomic<int> connections{0};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable idle;
+
+  void Accept();
+  void Done() {
+    if (--in_flight == 0) {
+      std::lock_guard<std::mutex> lock(mu);
+      idle.notify_all();
+    }
+  }
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), server_(server) {
+    ++server_->connections;
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    remote_ = ec ? std::string("unknown") : ep.address().to_string();
+  }
+  ~Session() { --server_->connections; }
+
+  void Start(bool over_capacity) {
+    if (over_capacity) {
+      Send(Problem(503, "Service Unavailable", "too many connections; retry shortly"), false);
+      return;
+    }
+    ReadHeader();
+  }
+
+ private:
+  void ReadHeader() {
+    if (server_->stopping) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    parser_->body_limit(server_->options.max_body_bytes);
+    stream_.expires_after(server_->options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return Send(Problem(431, "Request Header Fields Too Large", "headers are too large"), false);
+    }
+    if (ec == http::error::body_limit) return TooLarge();  // A Content-Length over the limit.
+    if (ec) return Close();  // Timeout, reset or garbage: nothing to answer.
+    ++server_->in_flight;
+    counted_ = true;
+    stream_.expires_after(server_->options.body_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec2, size_t) { self->OnBody(ec2); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == http::error::body_limit) return TooLarge();  // Chunked past the limit.
+    if (ec) return Close();
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[name] = std::string(f.value());
+    }
+    req.body = std::move(msg.body());
+    req.remote = remote_;
+    req.request_id = RandomHex(8);
+    HttpResponse res;
+    try {
+      res = server_->handler(req);
+    } catch (const std::exception&) {
+      res = Problem(500, "Internal Server Error", "the request could not be handled");
+    }
+    res.headers["X-Request-Id"] = req.request_id;
+    Send(res, msg.keep_alive() && !server_->stopping);
+  }
+
+  void TooLarge() {
+    Send(Problem(413, "Content Too Large",
+                 "the body is larger than " + std::to_string(server_->options.max_body_bytes) +
+                     " bytes"),
+         false);
+  }
+
+  void Send(const HttpResponse& r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<http::status>(r.status));
+    res->set(http::field::server, "portal-mailboxd");
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = r.body;
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    stream_.expires_after(server_->options.body_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        self->Finished();
+                        if (ec || !keep_alive) return self->Close();
+                        self->ReadHeader();
+                      });
+  }
+
+  void Finished() {
+    if (counted_) {
+      counted_ = false;
+      server_->Done();
+    }
+  }
+
+  void Close() {
+    Finished();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl* server_;
+  std::string remote_;
+  bool counted_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!stopping && acceptor.is_open()) Accept();
+      return;
+    }
+    const bool over = connections.load() >= options.max_connections;
+    std::make_shared<Session>(std::move(socket), this)->Start(over);
+    if (!stopping) Accept();
+  });
+}
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(new Impl) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) return Status::Usage("--listen: not an IP address: " + impl_->options.address);
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IoError("cannot listen on " + impl_->options.address + ":" +
+                           std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  port_ = impl_->acceptor.local_endpoint().port();
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Stop(std::chrono::milliseconds grace) {
+  if (impl_->threads.empty()) return;
+  impl_->stopping = true;
+  asio::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  {
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    impl_->idle.wait_for(lock, grace, [this] { return impl_->in_flight.load() == 0; });
+  }
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace portal

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+
+namespace portal {
+
+// One HTTP request as the daemon's handlers see it (the body is read whole, within the limit).
+struct HttpRequest {
+  std::string method;
+  std::string target;                          // Path and query as sent.
+  std::map<std::string, std::string> headers;  // Lower-case names.
+  std::string body;
+  std::string remote;      // Client address.
+  std::string request_id;  // Generated per request; logged and returned as X-Request-Id.
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port (tests).
+  size_t max_header_bytes = 8 * 1024;
+  size_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds header_timeout{10000};  // Slow clients are cut off.
+  std::chrono::milliseconds body_timeout{30000};
+  int max_connections = 256;
+  int threads = 2;
+};
+
+// A small HTTP/1.1 server (Boost.Beast) for the mailbox daemon: keep-alive, limits with clear
+// answers (413 for a large body, 431 for large headers, 503 past the connection cap), time
+// limits on headers and body, and a drain on Stop(): no new connections, requests in flight
+// finish. The handler runs on the server's threads.
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  HttpServer(HttpServerOptions options, Handler handler);
+  ~HttpServer();
+
+  // Binds and starts serving; port() tells the bound port.
+  Status Start();
+  uint16_t port() const { return port_; }
+  // Stops accepting, lets requests in flight finish (up to `grace`), then stops.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));
+
+  struct Impl;  // Public so the connection code in http_server.cc can name it.
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+};
+
+// An RFC 9457 problem response: application/problem+json with type, title, status, detail and
+// the failing field (if any). Never carries a value from the request.
+HttpResponse Problem(int status, const std::string& title, const std::string& detail,
+                     const std::string& field = "");
+
+}  // namespace portal
