@@ -76,6 +76,16 @@ fs::path GpgWorkerProgram() {
 
 Status GpgWorkerClient::Start(const fs::path& program, const fs::path& home,
                               const std::string& signer, std::unique_ptr<GpgWorkerClient>* out) {
+  std::unique_ptr<GpgWorkerClient> client(new GpgWorkerClient());
+  client->program_ = program;
+  client->home_ = home;
+  client->signer_ = signer;
+  PORTAL_RETURN_IF_ERROR(client->Spawn());
+  *out = std::move(client);
+  return Status::Ok();
+}
+
+Status GpgWorkerClient::Spawn() {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     return Status::IoError(std::string("socketpair: ") + std::strerror(errno));
@@ -83,9 +93,9 @@ Status GpgWorkerClient::Start(const fs::path& program, const fs::path& home,
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 0);  // dup2 clears CLOEXEC on fd 0.
-  const std::string p = program.string(), h = home.string();
+  const std::string p = program_.string(), h = home_.string();
   std::vector<char*> argv = {const_cast<char*>(p.c_str()), const_cast<char*>(h.c_str()),
-                             const_cast<char*>(signer.c_str()), nullptr};
+                             const_cast<char*>(signer_.c_str()), nullptr};
   pid_t pid = 0;
   // posix_spawn uses vfork semantics: cheap however big this process is.
   const int rc = ::posix_spawn(&pid, p.c_str(), &actions, nullptr, argv.data(), environ);
@@ -95,15 +105,27 @@ Status GpgWorkerClient::Start(const fs::path& program, const fs::path& home,
     ::close(fds[0]);
     return Status::IoError(p + ": cannot start: " + std::strerror(rc));
   }
-  out->reset(new GpgWorkerClient(fds[0], pid));
+  fd_ = fds[0];
+  pid_ = pid;
   return Status::Ok();
 }
 
-GpgWorkerClient::~GpgWorkerClient() {
-  ::close(fd_);  // End of input: the helper exits.
+void GpgWorkerClient::Reap() {
+  if (fd_ >= 0) ::close(fd_);  // End of input: the helper exits.
+  fd_ = -1;
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  while (pid_ > 0 && ::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  pid_ = -1;
+}
+
+GpgWorkerClient::~GpgWorkerClient() { Reap(); }
+
+bool GpgWorkerClient::Exchange(const std::string& request, bool* ok, std::string* answer) {
+  std::string flag;
+  if (!SendAll(fd_, request) || !ReadAll(fd_, 1, &flag) || !ReadBlob(fd_, answer)) return false;
+  *ok = flag[0] == 1;
+  return true;
 }
 
 Status GpgWorkerClient::SignAndEncryptToKeyFiles(std::string_view plaintext,
@@ -112,11 +134,16 @@ Status GpgWorkerClient::SignAndEncryptToKeyFiles(std::string_view plaintext,
   std::string request = U32(static_cast<uint32_t>(key_files.size()));
   for (const auto& f : key_files) request += Blob(f.string());
   request += Blob(plaintext);
-  std::string ok;
-  if (!SendAll(fd_, request) || !ReadAll(fd_, 1, &ok) || !ReadBlob(fd_, ciphertext)) {
-    return Status::IoError("portal-gpg-worker stopped answering");
+  bool ok = false;
+  if (!Exchange(request, &ok, ciphertext)) {
+    Reap();
+    PORTAL_RETURN_IF_ERROR(Spawn());
+    if (!Exchange(request, &ok, ciphertext)) {
+      ciphertext->clear();
+      return Status::IoError("portal-gpg-worker stopped answering (started again once)");
+    }
   }
-  if (ok[0] != 1) {
+  if (!ok) {
     Status st = Status::IoError(*ciphertext);
     ciphertext->clear();
     return st;

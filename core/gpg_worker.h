@@ -33,15 +33,27 @@ class GpgWorkerClient {
   static Status Start(const std::filesystem::path& program, const std::filesystem::path& home,
                       const std::string& signer, std::unique_ptr<GpgWorkerClient>* out);
 
-  // As GpgContext::SignAndEncryptToKeyFiles, in the helper.
+  // As GpgContext::SignAndEncryptToKeyFiles, in the helper. A helper that died (killed, out of
+  // memory) is started again once, and the request retried, so one lost helper does not fail
+  // every patient after it.
   Status SignAndEncryptToKeyFiles(std::string_view plaintext,
                                   const std::vector<std::filesystem::path>& key_files,
                                   std::string* ciphertext);
 
+  pid_t pid() const { return pid_; }
+
  private:
-  GpgWorkerClient(int fd, pid_t pid) : fd_(fd), pid_(pid) {}
-  int fd_;
-  pid_t pid_;
+  GpgWorkerClient() = default;
+  Status Spawn();
+  void Reap();
+  // One request; false if the helper is gone (no answer).
+  bool Exchange(const std::string& request, bool* ok, std::string* answer);
+
+  std::filesystem::path program_;
+  std::filesystem::path home_;
+  std::string signer_;
+  int fd_ = -1;
+  pid_t pid_ = -1;
 };
 
 // The helper's side: serves requests on `fd` until end of input. Returns the status that ended

@@ -359,6 +359,16 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   SqliteDb* db = store->db();
   SqliteTransaction tx(db);
   PORTAL_RETURN_IF_ERROR(tx.Begin());
+  // Each file's size and time as they were before reading: if the exporter is still writing
+  // one, the next nightly run sees it changed and reads it again.
+  std::vector<std::pair<std::string, RecordStore::ExtractFile>> files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    RecordStore::ExtractFile file;
+    PORTAL_RETURN_IF_ERROR(StatExtractFile(path, &file));
+    files.emplace_back(std::filesystem::absolute(path).lexically_normal().string(), file);
+  }
   const std::regex mrn_pattern(config.mrn.pattern);
   Writer writer(db, mrn_pattern, report);
   PORTAL_RETURN_IF_ERROR(writer.Prepare());
@@ -367,13 +377,8 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   report->clock.Mark("read+store");
   PORTAL_RETURN_IF_ERROR(Finish(db, report));
   PORTAL_RETURN_IF_ERROR(RecordRun(db, report));
-  for (const auto& path : paths) {  // Files read, so the nightly run can skip them next time.
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) continue;
-    RecordStore::ExtractFile file;
-    PORTAL_RETURN_IF_ERROR(StatExtractFile(path, &file));
-    PORTAL_RETURN_IF_ERROR(store->RecordExtractFile(
-        std::filesystem::absolute(path).lexically_normal().string(), file, report->run));
+  for (const auto& [path, file] : files) {  // So the nightly run can skip them next time.
+    PORTAL_RETURN_IF_ERROR(store->RecordExtractFile(path, file, report->run));
   }
   PORTAL_RETURN_IF_ERROR(
       db->Exec("DROP TABLE temp.undo; DROP TABLE temp.undo_patients; "

@@ -14,7 +14,8 @@ namespace {
 constexpr char kExitCodes[] =
     "Exit codes: 0 success, 1 invalid input (config, content, templates, records), 2 usage\n"
     "error,"
-    " 3 I/O or system failure, 4 another run is publishing the same output.";
+    " 3 I/O or system failure, 4 another run holds the lock (site: the same output folder;\n"
+    "nightly: the same state directory).";
 
 int Fail(const portal::Status& status) {
   std::fprintf(stderr, "portal-gen: error: %s\n", status.message().c_str());

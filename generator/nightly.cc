@@ -86,15 +86,20 @@ Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
     }
   }
   report->extract_files_read = fresh.size();
-  if (fresh.empty()) return Status::Ok();
-  IngestReport ingest;
-  PORTAL_RETURN_IF_ERROR(Ingest(config, fresh, &ingest));
-  for (size_t i = 0; i < ingest.errors.size() && i < 200; ++i) {
-    std::fprintf(stderr, "portal-gen: %s\n", ingest.errors[i].c_str());
+  // One ingest run per file, in name order: the EHR's deltas apply in sequence (two files that
+  // both update a resource are not one extract with a duplicate id), and a file with a bad
+  // record holds back only its own patients' changes.
+  size_t printed = 0;
+  for (const auto& file : fresh) {
+    IngestReport ingest;
+    PORTAL_RETURN_IF_ERROR(Ingest(config, {file}, &ingest));
+    for (size_t i = 0; i < ingest.errors.size() && printed < 200; ++i, ++printed) {
+      std::fprintf(stderr, "portal-gen: %s\n", ingest.errors[i].c_str());
+    }
+    report->records_read += ingest.read;
+    report->records_failed += ingest.failed;
+    report->patients_touched += ingest.patients_touched;
   }
-  report->records_read = ingest.read;
-  report->records_failed = ingest.failed;
-  report->patients_touched = ingest.patients_touched;
   return Status::Ok();
 }
 
@@ -127,6 +132,10 @@ struct Job {
   int64_t keys_valid_until = 0;  // First expiry of a usable key; 0 = none.
   const SummaryState* previous = nullptr;
 };
+
+// Finished patients are saved in batches, each after one syncfs: small enough that a killed
+// run redoes little, large enough that the sync costs little per file.
+constexpr size_t kSaveBatch = 32;
 
 int64_t EarliestOf(int64_t a, int64_t b) {
   if (a == 0) return b;
@@ -164,6 +173,11 @@ class SummaryRun {
       job.enrollment = &e;
       auto prev = previous.find(e.token);
       if (prev != previous.end()) job.previous = &prev->second;
+      if (!IsTokenName(e.token)) {  // Never a path from the registry that is not a token.
+        ++report_->failed;
+        report_->failures.push_back("an enrolment has an invalid token; left alone");
+        continue;
+      }
       auto id = ids.find(e.mrn);
       if (ambiguous.count(e.mrn)) {
         job.skip_reason = "MRN held by more than one patient";
@@ -253,9 +267,15 @@ class SummaryRun {
     out->state.build_hash = build_hash_;
     if (!job.skip_reason.empty()) return Withdraw(job, job.skip_reason, 0, out);
     std::vector<RecordStore::StoredResource> resources;
-    PORTAL_RETURN_IF_ERROR(store->ResourcesOf(job.patient_id, &resources));
+    // Failure messages go to the run report: fixed sentences, never a record's ids or values,
+    // nor the whole token (GPGME's own messages name no patient).
+    if (!store->ResourcesOf(job.patient_id, &resources).ok()) {
+      return Status::IoError("the stored records could not be read");
+    }
     SummaryModel model;
-    PORTAL_RETURN_IF_ERROR(BuildSummary(config_, resources, options_.as_of, &model));
+    if (!BuildSummary(config_, resources, options_.as_of, &model).ok()) {
+      return Status::InvalidInput("a stored resource could not be read by the release rules");
+    }
     if (model.eligibility != Eligibility::kEligible) {
       return Withdraw(job, EligibilityTag(model.eligibility), model.valid_until, out);
     }
@@ -272,7 +292,9 @@ class SummaryRun {
     const std::string page = RenderSummaryPage(config_, templates_, model);
     std::string message;
     PORTAL_RETURN_IF_ERROR(gpg->SignAndEncryptToKeyFiles(page, job.key_files, &message));
-    PORTAL_RETURN_IF_ERROR(publisher_->Publish(token, message));
+    if (!publisher_->Publish(token, message).ok()) {
+      return Status::IoError("the summary could not be written to the output folder");
+    }
     out->rendered = true;
     return Status::Ok();
   }
@@ -283,7 +305,9 @@ class SummaryRun {
     out->state.published = false;
     out->state.valid_until = valid_until;
     if (publisher_->Exists(job.enrollment->token)) {
-      PORTAL_RETURN_IF_ERROR(publisher_->Remove(job.enrollment->token));
+      if (!publisher_->Remove(job.enrollment->token).ok()) {
+        return Status::IoError("the published summary could not be removed");
+      }
       out->removed = true;
     }
     return Status::Ok();
@@ -303,7 +327,7 @@ class SummaryRun {
       if (!outcome.skip_reason.empty()) ++report_->skipped[outcome.skip_reason];
       rows_.push_back(std::move(outcome.state));
     }
-    if (rows_.size() + forget_.size() < 256) return;
+    if (rows_.size() + forget_.size() < kSaveBatch) return;
     // Saved outside mu_ (workers keep recording meanwhile), one batch at a time.
     std::vector<SummaryState> rows = std::move(rows_);
     std::vector<std::string> forget = std::move(forget_);
@@ -378,11 +402,15 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   PORTAL_RETURN_IF_ERROR(registry->All(&enrollments));
   std::map<std::string, std::string> ids;
   std::set<std::string> ambiguous, touched;
-  int64_t seen_run = 0, last_run = 0, last_as_of = 0;
+  int64_t seen_run = 0, last_run = 0, last_as_of = 0, last_output = 0;
   const std::string shard_name =
       std::to_string(options.shard) + "/" + std::to_string(options.shard_count);
   PORTAL_RETURN_IF_ERROR(state->GetSeenRun(shard_name, &seen_run));
   PORTAL_RETURN_IF_ERROR(state->GetLastAsOf(&last_as_of));
+  PORTAL_RETURN_IF_ERROR(state->GetOutputId(shard_name, &last_output));
+  const int64_t output_id = static_cast<int64_t>(std::stoull(
+      Sha256Hex(fs::absolute(options.summaries_dir).lexically_normal().string()).substr(0, 15),
+      nullptr, 16));
   {
     std::unique_ptr<RecordStore> store;
     PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
@@ -414,9 +442,18 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   PORTAL_RETURN_IF_ERROR(state->Save({}, gone));
   report->clock.Mark("stale");
 
-  // An --as-of earlier than the last run's could show what that run had not released yet as
-  // unchanged; look at everyone again instead.
-  const bool full = options.full || options.as_of < last_as_of;
+  // The render state describes what the last run published, where, from which records. Look
+  // at everyone again when that no longer holds: an --as-of earlier than the last run's (what
+  // it released could stay published), another summaries folder (--output), or a record store
+  // rebuilt since (its run numbers start again).
+  const bool moved = output_id != last_output && !previous.empty();
+  const bool full = options.full || options.as_of < last_as_of || moved || last_run < seen_run;
+  if (full && !options.full) {
+    std::fprintf(stderr, "portal-gen: plan: looking at every patient (%s)\n",
+                 options.as_of < last_as_of ? "--as-of earlier than the last run's"
+                 : moved                    ? "a summaries folder the last run did not publish to"
+                                            : "the record store was rebuilt");
+  }
   SummaryRun run(config, options, layout, state.get(), &publisher, report);
   PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, full));
   PORTAL_RETURN_IF_ERROR(run.Plan(enrollments, ids, ambiguous, touched, previous));
@@ -434,6 +471,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   }
   PORTAL_RETURN_IF_ERROR(state->SetSeenRun(shard_name, last_run));
   PORTAL_RETURN_IF_ERROR(state->SetLastAsOf(options.as_of));
+  PORTAL_RETURN_IF_ERROR(state->SetOutputId(shard_name, output_id));
   report->clock.Mark("summaries");
 
   if (report->records_failed > 0 || report->failed > 0) {

@@ -41,6 +41,13 @@ class NightlyState {
   Status SetSeenRun(const std::string& shard, int64_t run) {
     return SetMeta("seen_run " + shard, run);
   }
+  // Which summaries folder shard `shard` last published to (a hash of its path; 0 before).
+  Status GetOutputId(const std::string& shard, int64_t* id) {
+    return GetMeta("output " + shard, id);
+  }
+  Status SetOutputId(const std::string& shard, int64_t id) {
+    return SetMeta("output " + shard, id);
+  }
   // The --as-of of the last finished run (0 before the first).
   Status GetLastAsOf(int64_t* as_of) { return GetMeta("last_as_of", as_of); }
   Status SetLastAsOf(int64_t as_of) { return SetMeta("last_as_of", as_of); }

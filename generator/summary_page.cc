@@ -1,6 +1,5 @@
 #include "generator/summary_page.h"
 
-#include "core/fhir_time.h"
 #include "generator/facts.h"
 
 namespace portal {
@@ -11,9 +10,9 @@ std::string RenderSummaryPage(const PortalConfig& config, const TemplateSet& tem
   ctx["lang"] = config.site.language;
   ctx["patient"] =
       mstch::map{{"name", model.name}, {"mrn", model.mrn}, {"birth_date", model.birth_date}};
-  std::string as_of = FormatInstant(model.as_of);
-  as_of = as_of.substr(0, 10) + " " + as_of.substr(11, 5) + " UTC";
-  ctx["as_of"] = as_of;
+  // No "as of" stamp: the page is a function of the records and the rules only, so a night
+  // that changes nothing for a patient re-encrypts nothing, and full and incremental runs
+  // publish the same page. Its file's modification time says when it last changed.
   mstch::array sections;
   for (const auto& s : model.sections) {
     mstch::array entries;

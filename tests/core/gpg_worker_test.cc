@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE gpg_worker_test
 #include "core/gpg_worker.h"
 
+#include <signal.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/test_keys.h"
@@ -45,6 +47,14 @@ BOOST_AUTO_TEST_CASE(the_helper_signs_and_encrypts_and_survives_a_bad_request) {
   BOOST_TEST(message.empty());
   // The helper answered the error and goes on serving.
   BOOST_TEST(worker->SignAndEncryptToKeyFiles("again", {key_file}, &message).ok());
+  // A helper that dies is started again and the request retried.
+  ::kill(worker->pid(), SIGKILL);
+  st = worker->SignAndEncryptToKeyFiles("after a crash", {key_file}, &message);
+  BOOST_TEST(st.ok(), st.message());
+  Spit(keys.dir() / "m.pgp", message);
+  std::string opened;
+  keys.Decrypt(patient, keys.dir() / "m.pgp", &opened);
+  BOOST_TEST(opened == "after a crash");
   worker.reset();  // Closes the socket; the helper exits and is reaped.
   RunCommand({"/usr/bin/gpgconf", "--homedir", portal.string(), "--kill", "gpg-agent"});
 }

@@ -248,10 +248,13 @@ std::map<std::string, std::string> OpenAll(TwoPatients& f) {
 
 BOOST_FIXTURE_TEST_CASE(full_and_incremental_runs_publish_the_same_pages, TwoPatients) {
   BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
-  WriteExtract("002.ndjson", {LabLine("ob2", "pb", "Potassium", "2025-05-30T23:00:00Z"),
-                              LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z")});
+  // Three days later only Bob's records changed: Ada's file stays from the first night.
+  WriteExtract("002.ndjson", {LabLine("ob2", "pb", "Potassium", "2025-05-30T23:00:00Z")});
+  const std::string ada_first = Slurp(SummaryFile(*this, ada));
   Nightly incremental = RunNightly(*this, {"--as-of", kThreeDaysLater});
   BOOST_REQUIRE_MESSAGE(incremental.run.exit_code == 0, incremental.run.out);
+  BOOST_TEST(incremental.report["summaries"]["rendered"] == 1);
+  BOOST_TEST(Slurp(SummaryFile(*this, ada)) == ada_first);
   const auto tokens = PublishedTokens(*this);
   const auto pages = OpenAll(*this);
   Nightly full = RunNightly(*this, {"--as-of", kThreeDaysLater, "--full"});
@@ -259,9 +262,37 @@ BOOST_FIXTURE_TEST_CASE(full_and_incremental_runs_publish_the_same_pages, TwoPat
   BOOST_TEST(full.report["summaries"]["rendered"] == 2);
   BOOST_TEST(full.report["full"] == true);
   BOOST_TEST(PublishedTokens(*this) == tokens);
-  BOOST_TEST(OpenAll(*this) == pages);
+  BOOST_TEST(OpenAll(*this) == pages);  // Same pages, Ada's made three days apart.
   BOOST_TEST(pages.at(bob).find("Potassium") != std::string::npos);
-  BOOST_TEST(pages.at(ada).find("Hemoglobin") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(two_new_extract_files_in_one_night_apply_in_order, TwoPatients) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  // A night was missed: two deltas wait, both amending Ada's glucose result, one adding more.
+  WriteExtract("002.ndjson", {LabLine("oa1", "pa", "Glucose (corrected)", "2025-05-01T08:00:00Z"),
+                              LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z")});
+  WriteExtract("003.ndjson", {LabLine("oa1", "pa", "Glucose (final)", "2025-05-01T08:00:00Z")});
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["ingest"]["files_read"] == 2);
+  BOOST_TEST(n.report["ingest"]["records_failed"] == 0);
+  std::string page;
+  BOOST_REQUIRE_EQUAL(Open(ada_key, SummaryFile(*this, ada), &page).exit_code, 0);
+  BOOST_TEST(page.find("Glucose (final)") != std::string::npos);
+  BOOST_TEST(page.find("Glucose (corrected)") == std::string::npos);
+  BOOST_TEST(page.find("Hemoglobin") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_into_another_folder_does_not_leave_the_real_one_stale, TwoPatients) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  WriteExtract("002.ndjson", {LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z")});
+  const fs::path elsewhere = root() / "preview";
+  BOOST_REQUIRE_EQUAL(RunNightly(*this, {"--output", elsewhere.string()}).run.exit_code, 0);
+  Nightly n = RunNightly(*this);  // Back to the real output.
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  std::string page;
+  BOOST_REQUIRE_EQUAL(Open(ada_key, SummaryFile(*this, ada), &page).exit_code, 0);
+  BOOST_TEST(page.find("Hemoglobin") != std::string::npos);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_second_run_exits_4_at_once_and_changes_nothing, TwoPatients) {
