@@ -100,13 +100,18 @@ def main():
     keydir = os.path.join(state, "keys")
     db = sqlite3.connect(os.path.join(state, "registry.sqlite"))
     now = int(time.time())
+    pinned = any(c[1] == "patient_id" for c in db.execute("PRAGMA table_info(enrollments)"))
     with db:
         for i, (fpr, data) in enumerate(keys):
             with open(os.path.join(keydir, fpr + ".asc"), "wb") as f:
                 f.write(data)
             mrn = f"M{100000 + i:06d}"
-            db.execute("INSERT INTO enrollments(mrn, token, enrolled_at) VALUES(?, ?, ?)",
-                       (mrn, secrets.token_hex(16), now))
+            if pinned:
+                db.execute("INSERT INTO enrollments(mrn, token, enrolled_at, patient_id) "
+                           "VALUES(?, ?, ?, ?)", (mrn, secrets.token_hex(16), now, f"p{i:06d}"))
+            else:  # A registry from before patient ids were pinned.
+                db.execute("INSERT INTO enrollments(mrn, token, enrolled_at) VALUES(?, ?, ?)",
+                           (mrn, secrets.token_hex(16), now))
             db.execute("INSERT INTO keys(mrn, fingerprint, role, expires, added_at) "
                        "VALUES(?, ?, 'patient', 0, ?)", (mrn, fpr, now))
     db.close()

@@ -16,7 +16,8 @@ constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS enrollments(
   mrn TEXT PRIMARY KEY,
   token TEXT NOT NULL UNIQUE,
-  enrolled_at INTEGER NOT NULL) WITHOUT ROWID;
+  enrolled_at INTEGER NOT NULL,
+  patient_id TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(
   mrn TEXT NOT NULL REFERENCES enrollments(mrn) ON DELETE CASCADE,
   fingerprint TEXT NOT NULL,
@@ -28,8 +29,10 @@ CREATE INDEX IF NOT EXISTS keys_by_fingerprint ON keys(fingerprint);
 CREATE TABLE IF NOT EXISTS settings(
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL) WITHOUT ROWID;
-PRAGMA user_version = 1;
 )sql";
+
+// Version 1 had no patient_id (the Patient resource the MRN named at enrolment).
+constexpr int kVersion = 2;
 
 const char* RoleName(EnrolledKey::Role role) {
   return role == EnrolledKey::Role::kPatient ? "patient" : "proxy";
@@ -47,6 +50,18 @@ Status EnrollmentRegistry::Open(const fs::path& db_path, const fs::path& keys_di
   std::unique_ptr<SqliteDb> db;
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(db_path, SqliteDb::Journal::kWal, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db->Prepare("PRAGMA user_version", &q));
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  const int64_t version = q->Int(0);
+  q.reset();
+  if (version == 1) {
+    PORTAL_RETURN_IF_ERROR(
+        db->Exec("ALTER TABLE enrollments ADD COLUMN patient_id TEXT NOT NULL DEFAULT ''"));
+  }
+  if (version < kVersion) {
+    PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA user_version = " + std::to_string(kVersion)));
+  }
   out->reset(new EnrollmentRegistry(std::move(db), keys_dir));
   return Status::Ok();
 }
@@ -75,8 +90,9 @@ Status EnrollmentRegistry::InsertKey(const std::string& mrn, const EnrolledKey& 
   return q->Run();
 }
 
-Status EnrollmentRegistry::Enroll(const std::string& mrn, const EnrolledKey& key,
-                                  std::string_view key_data, bool replace_key, std::string* token) {
+Status EnrollmentRegistry::Enroll(const std::string& mrn, const std::string& patient_id,
+                                  const EnrolledKey& key, std::string_view key_data,
+                                  bool replace_key, std::string* token) {
   SqliteTransaction txn(db_.get());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   Enrollment existing;
@@ -95,19 +111,28 @@ Status EnrollmentRegistry::Enroll(const std::string& mrn, const EnrolledKey& key
       }
       if (k.role == EnrolledKey::Role::kPatient) old_fpr = k.fingerprint;
     }
-    std::unique_ptr<SqliteStatement> del;
+    std::unique_ptr<SqliteStatement> del, pin;
     PORTAL_RETURN_IF_ERROR(
         db_->Prepare("DELETE FROM keys WHERE mrn = ?1 AND role = 'patient'", &del));
     del->Bind(1, mrn);
     PORTAL_RETURN_IF_ERROR(del->Run());
+    PORTAL_RETURN_IF_ERROR(
+        db_->Prepare("UPDATE enrollments SET patient_id = ?2 WHERE mrn = ?1", &pin));
+    pin->Bind(1, mrn).Bind(2, patient_id);
+    PORTAL_RETURN_IF_ERROR(pin->Run());
     *token = existing.token;
   } else {
     *token = RandomHex(16);
     if (token->empty()) return Status::IoError("no random bytes for a download token");
     std::unique_ptr<SqliteStatement> q;
     PORTAL_RETURN_IF_ERROR(
-        db_->Prepare("INSERT INTO enrollments(mrn, token, enrolled_at) VALUES(?1, ?2, ?3)", &q));
-    q->Bind(1, mrn).Bind(2, *token).Bind(3, static_cast<int64_t>(std::time(nullptr)));
+        db_->Prepare("INSERT INTO enrollments(mrn, token, enrolled_at, patient_id) "
+                     "VALUES(?1, ?2, ?3, ?4)",
+                     &q));
+    q->Bind(1, mrn)
+        .Bind(2, *token)
+        .Bind(3, static_cast<int64_t>(std::time(nullptr)))
+        .Bind(4, patient_id);
     PORTAL_RETURN_IF_ERROR(q->Run());
   }
   EnrolledKey patient = key;
@@ -197,13 +222,14 @@ Status EnrollmentRegistry::LoadKeys(Enrollment* e) {
 Status EnrollmentRegistry::Find(const std::string& mrn, Enrollment* out, bool* found) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT token, enrolled_at FROM enrollments WHERE mrn = ?1", &q));
+      db_->Prepare("SELECT token, enrolled_at, patient_id FROM enrollments WHERE mrn = ?1", &q));
   q->Bind(1, mrn);
   PORTAL_RETURN_IF_ERROR(q->Step(found));
   if (!*found) return Status::Ok();
   out->mrn = mrn;
   out->token = q->Text(0);
   out->enrolled_at = q->Int(1);
+  out->patient_id = q->Text(2);
   return LoadKeys(out);
 }
 
@@ -211,7 +237,8 @@ Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {
   out->clear();
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db_->Prepare(
-      "SELECT e.mrn, e.token, e.enrolled_at, k.fingerprint, k.role, k.expires, k.added_at "
+      "SELECT e.mrn, e.token, e.enrolled_at, k.fingerprint, k.role, k.expires, k.added_at, "
+      "e.patient_id "
       "FROM enrollments e JOIN keys k ON k.mrn = e.mrn "
       "ORDER BY e.token, k.role = 'proxy', k.fingerprint",
       &q));
@@ -219,7 +246,7 @@ Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {
     PORTAL_RETURN_IF_ERROR(q->Step(&row));
     if (!row) break;
     if (out->empty() || out->back().token != q->Text(1)) {
-      out->push_back({q->Text(0), q->Text(1), q->Int(2), {}});
+      out->push_back({q->Text(0), q->Text(1), q->Int(2), q->Text(7), {}});
     }
     EnrolledKey k;
     k.fingerprint = q->Text(3);

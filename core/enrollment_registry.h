@@ -25,6 +25,10 @@ struct Enrollment {
   std::string mrn;
   std::string token;  // Opaque and unguessable; names the patient's folder under output/.
   int64_t enrolled_at = 0;
+  // The Patient resource the MRN named when staff checked the patient's ID; "" if unknown
+  // (enrolled before this was kept). If the MRN later names another patient, nothing is
+  // published for it until staff enrol again.
+  std::string patient_id;
   std::vector<EnrolledKey> keys;  // Patient first, then proxies by fingerprint.
 };
 
@@ -37,10 +41,11 @@ class EnrollmentRegistry {
   static Status Open(const std::filesystem::path& db_path, const std::filesystem::path& keys_dir,
                      std::unique_ptr<EnrollmentRegistry>* out);
 
-  // Enrols `mrn` with the patient's key (`key_data` as given). InvalidInput if already
-  // enrolled, unless `replace_key`, which swaps the patient's key and keeps the token.
-  Status Enroll(const std::string& mrn, const EnrolledKey& key, std::string_view key_data,
-                bool replace_key, std::string* token);
+  // Enrols `mrn` (whose Patient resource is `patient_id`) with the patient's key (`key_data` as
+  // given). InvalidInput if already enrolled, unless `replace_key`, which swaps the patient's
+  // key, pins `patient_id` again and keeps the token.
+  Status Enroll(const std::string& mrn, const std::string& patient_id, const EnrolledKey& key,
+                std::string_view key_data, bool replace_key, std::string* token);
   // Pins an adult proxy's key for an enrolled patient.
   Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
   // Unpins a proxy key; InvalidInput if it is not one of the patient's proxies.

@@ -183,6 +183,8 @@ class SummaryRun {
         job.skip_reason = "MRN held by more than one patient";
       } else if (id == ids.end()) {
         job.skip_reason = "not in the record store";
+      } else if (!e.patient_id.empty() && id->second != e.patient_id) {
+        job.skip_reason = "MRN now names another patient";  // Staff must enrol again.
       } else {
         job.patient_id = id->second;
       }

@@ -39,7 +39,7 @@ Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
 }
 
 // The patient must be in the record store and allowed a summary by the FAQ's rule, now.
-Status CheckPatient(const Session& s, const std::string& mrn) {
+Status CheckPatient(const Session& s, const std::string& mrn, std::string* patient_id_out) {
   std::unique_ptr<RecordStore> store;
   std::error_code ec;
   if (!std::filesystem::exists(s.layout->records_db, ec)) {
@@ -67,6 +67,7 @@ Status CheckPatient(const Session& s, const std::string& mrn) {
     if (e != Eligibility::kEligible) {
       return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
     }
+    *patient_id_out = patient_id;
     return Status::Ok();
   }
   return Status::InvalidInput(std::string("refused: ") +
@@ -146,12 +147,14 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
-  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn));
+  std::string patient_id;
+  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
   EnrolledKey key;
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
   std::string token;
-  PORTAL_RETURN_IF_ERROR(s.registry->Enroll(options.mrn, key, data, options.replace_key, &token));
+  PORTAL_RETURN_IF_ERROR(
+      s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key, &token));
   std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
   PrintKey("patient", key);
   std::printf(

@@ -33,7 +33,7 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_CASE(enrol_pins_the_key_and_gives_an_opaque_token, Fixture) {
   std::string token;
-  BOOST_REQUIRE(reg->Enroll("M100", Key(kA, 99), "key-a-bytes", false, &token).ok());
+  BOOST_REQUIRE(reg->Enroll("M100", "pid-M100", Key(kA, 99), "key-a-bytes", false, &token).ok());
   BOOST_TEST(token.size() == 32u);
   BOOST_TEST(token.find("M100") == std::string::npos);
   BOOST_TEST(Slurp(dir.path() / "keys" / (kA + ".asc")) == "key-a-bytes");
@@ -46,22 +46,23 @@ BOOST_FIXTURE_TEST_CASE(enrol_pins_the_key_and_gives_an_opaque_token, Fixture) {
   BOOST_TEST(e.keys[0].fingerprint == kA);
   BOOST_TEST((e.keys[0].role == EnrolledKey::Role::kPatient));
   BOOST_TEST(e.keys[0].expires == 99);
+  BOOST_TEST(e.patient_id == "pid-M100");
 
   std::string again;
-  Status st = reg->Enroll("M100", Key(kB), "b", false, &again);
+  Status st = reg->Enroll("M100", "pid-M100", Key(kB), "b", false, &again);
   BOOST_TEST(!st.ok());
   BOOST_TEST(st.message().find("already enrolled") != std::string::npos);
 
   // Another patient gets another token.
   std::string other;
-  BOOST_REQUIRE(reg->Enroll("M200", Key(kC), "c", false, &other).ok());
+  BOOST_REQUIRE(reg->Enroll("M200", "pid-M200", Key(kC), "c", false, &other).ok());
   BOOST_TEST(other != token);
 }
 
 BOOST_FIXTURE_TEST_CASE(replacing_the_key_keeps_the_token_and_drops_the_old_file, Fixture) {
   std::string token, same;
-  BOOST_REQUIRE(reg->Enroll("M100", Key(kA), "a", false, &token).ok());
-  BOOST_REQUIRE(reg->Enroll("M100", Key(kB), "b", true, &same).ok());
+  BOOST_REQUIRE(reg->Enroll("M100", "pid-M100", Key(kA), "a", false, &token).ok());
+  BOOST_REQUIRE(reg->Enroll("M100", "pid-M100", Key(kB), "b", true, &same).ok());
   BOOST_TEST(same == token);
   BOOST_TEST(!fs::exists(dir.path() / "keys" / (kA + ".asc")));
   Enrollment e;
@@ -74,8 +75,8 @@ BOOST_FIXTURE_TEST_CASE(replacing_the_key_keeps_the_token_and_drops_the_old_file
 BOOST_FIXTURE_TEST_CASE(proxies_are_granted_revoked_and_shared_key_files_kept, Fixture) {
   std::string t1, t2;
   BOOST_TEST(!reg->GrantProxy("M100", Key(kC), "c").ok());  // Not enrolled yet.
-  BOOST_REQUIRE(reg->Enroll("M100", Key(kA), "a", false, &t1).ok());
-  BOOST_REQUIRE(reg->Enroll("M200", Key(kB), "b", false, &t2).ok());
+  BOOST_REQUIRE(reg->Enroll("M100", "pid-M100", Key(kA), "a", false, &t1).ok());
+  BOOST_REQUIRE(reg->Enroll("M200", "pid-M200", Key(kB), "b", false, &t2).ok());
   BOOST_REQUIRE(reg->GrantProxy("M100", Key(kC), "c").ok());
   BOOST_REQUIRE(reg->GrantProxy("M200", Key(kC), "c").ok());  // One adult, proxy for two.
   BOOST_TEST(!reg->GrantProxy("M100", Key(kC), "c").ok());    // Already pinned.
@@ -106,7 +107,7 @@ BOOST_FIXTURE_TEST_CASE(proxies_are_granted_revoked_and_shared_key_files_kept, F
 
 BOOST_FIXTURE_TEST_CASE(fingerprints_must_be_hex_so_key_files_stay_in_their_folder, Fixture) {
   std::string token;
-  Status st = reg->Enroll("M100", Key("../../etc/passwd"), "x", false, &token);
+  Status st = reg->Enroll("M100", "pid-M100", Key("../../etc/passwd"), "x", false, &token);
   BOOST_TEST(!st.ok());
   BOOST_TEST(!fs::exists(dir.path() / "etc"));
   Enrollment e;

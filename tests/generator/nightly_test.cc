@@ -408,5 +408,21 @@ BOOST_FIXTURE_TEST_CASE(output_puts_the_site_and_the_summaries_under_one_root, T
   BOOST_TEST(n.report["peak_rss_mib"].get<long>() > 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(an_mrn_that_comes_to_name_another_patient_publishes_nothing, TwoPatients) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  // The EHR gives Ada's MRN to another record (a registration error) and Ada another MRN: the
+  // keys pinned for that MRN were checked against Ada's ID, not this person's.
+  FakePatient ada_now = kAda;
+  ada_now.mrn = "M000199";
+  const FakePatient other{"pz", kAda.mrn, "Orlanda", "Vexmoor", "1950-02-02"};
+  WriteExtract("002.ndjson", {PatientLine(ada_now), PatientLine(other),
+                              LabLine("oz1", "pz", "Lipase", "2025-05-01T08:00:00Z")});
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["skipped_by_reason"]["MRN now names another patient"] == 1);
+  BOOST_TEST(!fs::exists(SummaryFile(*this, ada)));
+  BOOST_TEST(fs::exists(SummaryFile(*this, bob)));
+}
+
 }  // namespace
 }  // namespace portal
