@@ -200,4 +200,61 @@ Status GpgContext::ExportPublicKey(const std::string& fingerprint, std::string* 
   return Status::Ok();
 }
 
+Status GpgContext::ImportKeys(std::string_view data) {
+  gpgme_data_t raw = nullptr;
+  if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data in(raw);
+  if (gpgme_error_t err = gpgme_op_import(ctx_, in.get())) return GpgError("importing keys", err);
+  gpgme_import_result_t result = gpgme_op_import_result(ctx_);
+  if (result == nullptr || result->considered == 0 || result->not_imported > 0) {
+    return Status::InvalidInput("importing keys: no usable key in the data");
+  }
+  return Status::Ok();
+}
+
+Status GpgContext::VerifyDetached(std::string_view signed_data, std::string_view signature,
+                                  bool* good, std::string* primary_fingerprint) {
+  *good = false;
+  primary_fingerprint->clear();
+  gpgme_data_t sig_raw = nullptr, text_raw = nullptr;
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&sig_raw, signature.data(), signature.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data sig(sig_raw);
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&text_raw, signed_data.data(), signed_data.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data text(text_raw);
+  if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
+    // Not a signature at all (garbage, wrong packet): a bad signature, not a system failure.
+    if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
+      return Status::Ok();
+    }
+    return GpgError("verifying", err);
+  }
+  gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
+  if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
+    return Status::Ok();  // None, or more than one: not what a request carries.
+  }
+  gpgme_signature_t s = result->signatures;
+  if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
+      (s->summary & GPGME_SIGSUM_RED) != 0) {
+    return Status::Ok();
+  }
+  gpgme_key_t raw = nullptr;
+  if (gpgme_get_key(ctx_, s->fpr, &raw, /*secret=*/0) != 0 || raw == nullptr) return Status::Ok();
+  std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+  if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
+      key->subkeys->fpr == nullptr) {
+    return Status::Ok();
+  }
+  *primary_fingerprint = key->subkeys->fpr;
+  *good = true;
+  return Status::Ok();
+}
+
 }  // namespace portal

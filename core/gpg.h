@@ -56,6 +56,16 @@ class GpgContext {
   // The public key `fingerprint` from this home, ASCII-armored.
   Status ExportPublicKey(const std::string& fingerprint, std::string* armored);
 
+  // Imports the public key(s) in `data` into this context's home.
+  Status ImportKeys(std::string_view data);
+
+  // Checks a detached signature over `signed_data` against the keys in this home. *good is
+  // true only for a valid signature by a key that is present, not expired and not revoked;
+  // then *primary_fingerprint is the fingerprint of the signing key's primary key (what the
+  // registry pins), whichever subkey made the signature.
+  Status VerifyDetached(std::string_view signed_data, std::string_view signature, bool* good,
+                        std::string* primary_fingerprint);
+
   // Signs `plaintext` and encrypts it to the public keys kept one per file in `key_files`
   // (gpg -f: no keyring lookup, so the cost does not grow with the number of keys anywhere).
   Status SignAndEncryptToKeyFiles(std::string_view plaintext,

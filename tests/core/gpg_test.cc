@@ -180,5 +180,51 @@ BOOST_AUTO_TEST_CASE(created_signing_key_signs_and_exports) {
   RunCommand({"/usr/bin/gpgconf", "--homedir", portal.string(), "--kill", "gpg-agent"});
 }
 
+// The mailbox daemon accepts a request only with a good detached signature by a pinned key.
+BOOST_AUTO_TEST_CASE(detached_signatures_verify_only_when_good_and_by_a_known_key) {
+  TestKeys keys;
+  const fs::path patient = keys.Home("patient");
+  const std::string fpr = keys.GenerateEncryptionKey(patient, "P <p@test.invalid>");
+  const fs::path stranger = keys.Home("stranger");
+  const std::string stranger_fpr = keys.GenerateEncryptionKey(stranger, "S <s@test.invalid>");
+  const std::string body = R"({"mrn":"M123456","subject":"hello"})";
+  Spit(keys.dir() / "body.json", body);
+  auto sign = [&](const fs::path& home, const std::string& out) {
+    auto r = RunCommand({kGpg, "--homedir", home.string(), "--batch", "--yes", "--armor",
+                         "--output", (keys.dir() / out).string(), "--detach-sign",
+                         (keys.dir() / "body.json").string()});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    return Slurp(keys.dir() / out);
+  };
+  const std::string good_sig = sign(patient, "good.asc");
+  const std::string stranger_sig = sign(stranger, "stranger.asc");
+
+  const fs::path daemon = keys.Home("daemon");
+  std::unique_ptr<GpgContext> ctx;
+  BOOST_REQUIRE(GpgContext::Open(daemon, true, &ctx).ok());
+  BOOST_REQUIRE(ctx->ImportKeys(Slurp(keys.Export(patient, fpr, "patient.asc"))).ok());
+  BOOST_TEST(!ctx->ImportKeys("not a key").ok());
+
+  bool good = false;
+  std::string signer;
+  BOOST_REQUIRE(ctx->VerifyDetached(body, good_sig, &good, &signer).ok());
+  BOOST_TEST(good);
+  BOOST_TEST(signer == fpr);
+  // One changed byte, a stranger's key, garbage: not good, and not system errors.
+  BOOST_REQUIRE(ctx->VerifyDetached(body + " ", good_sig, &good, &signer).ok());
+  BOOST_TEST(!good);
+  BOOST_REQUIRE(ctx->VerifyDetached(body, stranger_sig, &good, &signer).ok());
+  BOOST_TEST(!good);
+  BOOST_TEST(signer.empty());
+  BOOST_TEST(stranger_fpr != fpr);
+  BOOST_REQUIRE(ctx->VerifyDetached(body, "garbage", &good, &signer).ok());
+  BOOST_TEST(!good);
+  // Revoked after signing: refused.
+  keys.Revoke(patient, fpr);
+  BOOST_REQUIRE(ctx->ImportKeys(Slurp(keys.Export(patient, fpr, "patient-revoked.asc"))).ok());
+  BOOST_REQUIRE(ctx->VerifyDetached(body, good_sig, &good, &signer).ok());
+  BOOST_TEST(!good);
+}
+
 }  // namespace
 }  // namespace portal
