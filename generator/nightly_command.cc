@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <regex>
@@ -17,13 +18,13 @@ namespace portal {
 
 namespace {
 
-std::string UtcStamp(int64_t t, const char* format) {
-  char buf[40];
-  const time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
+// 20261126T021500Z: the run's start as it appears in report file names.
+std::string FileStamp(int64_t t) {
+  std::string stamp = FormatInstant(t);
+  stamp.erase(
+      std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
+      stamp.end());
+  return stamp;
 }
 
 Status ParseShard(const std::string& text, int* shard, int* count) {
@@ -63,8 +64,8 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
   }
 
   NightlyReport report;
-  report.started = UtcStamp(now, "%Y-%m-%dT%H:%M:%SZ");
-  report.as_of = UtcStamp(o.as_of, "%Y-%m-%dT%H:%M:%SZ");
+  report.started = FormatInstant(now);
+  report.as_of = FormatInstant(o.as_of);
   report.shard = o.shard;
   report.shard_count = o.shard_count;
   report.jobs = o.jobs;
@@ -76,7 +77,7 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
   // The report is written even when the run stopped early, so operators see how far it got.
   const std::filesystem::path file =
       config.paths.state_dir / "reports" /
-      ("nightly-" + UtcStamp(now, "%Y%m%dT%H%M%SZ") +
+      ("nightly-" + FileStamp(now) +
        (o.shard_count > 1
             ? "-shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shard_count)
             : "") +

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/enrollment_registry.h"
+#include "core/fhir_time.h"
 #include "core/file_util.h"
 #include "core/gpg.h"
 #include "core/patient_eligibility.h"
@@ -74,15 +75,6 @@ Status CheckPatient(const Session& s, const std::string& mrn, std::string* patie
                               EligibilityReason(Eligibility::kNoPatient));
 }
 
-std::string FormatDate(int64_t t) {
-  char buf[32];
-  const time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // Reads the key file and checks it is one public key that can be encrypted to now.
 Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey* key,
                      std::string* data) {
@@ -123,8 +115,9 @@ Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey*
 
 void PrintKey(const char* what, const EnrolledKey& key) {
   std::printf("%s key pinned: %s%s\n", what, key.fingerprint.c_str(),
-              key.expires == 0 ? " (does not expire)"
-                               : (" (expires " + FormatDate(key.expires) + ")").c_str());
+              key.expires == 0
+                  ? " (does not expire)"
+                  : (" (expires " + FormatInstant(key.expires).substr(0, 10) + ")").c_str());
 }
 
 }  // namespace
