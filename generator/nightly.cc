@@ -206,8 +206,7 @@ class SummaryRun {
                          touched.count(job.patient_id) > 0 || p->keyset_hash != job.keyset_hash ||
                          p->build_hash != build_hash_ ||
                          (p->valid_until != 0 && p->valid_until <= options_.as_of) ||
-                         (p->published && !publisher_->Exists(e.token)) ||
-                         (!p->published && publisher_->Exists(e.token)) || !job.skip_reason.empty();
+                         p->published != publisher_->Exists(e.token) || !job.skip_reason.empty();
       if (stale) {
         jobs_.push_back(std::move(job));
       } else if (p->published) {
