@@ -26,6 +26,8 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, std::string_view text);
   SqliteStatement& Bind(int index, int64_t value);
   SqliteStatement& BindNull(int index);
+  // Binary bytes (not copied either), stored as a BLOB.
+  SqliteStatement& BindBlob(int index, std::string_view bytes);
 
   // Runs one step: *row is true when a row is available. Errors name the statement.
   Status Step(bool* row = nullptr);

@@ -1,0 +1,124 @@
+#include "mailbox/queue_store.h"
+
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS documents(
+  receipt TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK(kind IN ('message', 'profile-change')),
+  state TEXT NOT NULL CHECK(state IN ('requested', 'received', 'accepted', 'rejected',
+                                      'completed')),
+  owner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  document BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_by_state ON documents(state, received_at);
+CREATE TABLE IF NOT EXISTS idempotency(
+  owner TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  receipt TEXT NOT NULL REFERENCES documents(receipt) ON DELETE CASCADE,
+  PRIMARY KEY(owner, key_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nonces(
+  owner TEXT NOT NULL,
+  nonce_hash TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY(owner, nonce_hash)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+std::filesystem::path QueueStore::PathIn(const std::filesystem::path& state_dir) {
+  return state_dir / "mailbox.sqlite";
+}
+
+Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<QueueStore>* out) {
+  std::unique_ptr<SqliteDb> db;
+  // WAL with synchronous=FULL (SqliteDb's default): each commit is on disk when it returns.
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db));
+  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  out->reset(new QueueStore(std::move(db)));
+  return Status::Ok();
+}
+
+Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* outcome) {
+  // Client-chosen strings are stored hashed: fixed size, and nothing they carry is kept.
+  const std::string key_hash = Sha256Hex(s.idempotency_key);
+  const std::string nonce_hash = Sha256Hex(s.nonce);
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT receipt FROM idempotency WHERE owner = ?1 AND key_hash = ?2", &q));
+  q->Bind(1, s.owner).Bind(2, key_hash);
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) {
+    *receipt = q->Text(0);
+    *outcome = Outcome::kDuplicate;
+    return Status::Ok();  // The transaction rolls back: nothing was written.
+  }
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
+  q->Bind(1, s.owner).Bind(2, nonce_hash);
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) {
+    receipt->clear();
+    *outcome = Outcome::kReplayedNonce;
+    return Status::Ok();
+  }
+  const std::string id = RandomHex(16);
+  if (id.empty()) return Status::IoError("no random bytes for a receipt id");
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
+      "VALUES(?1, ?2, 'received', ?3, ?4, ?5, ?6)",
+      &q));
+  q->Bind(1, id).Bind(2, s.kind).Bind(3, s.owner).Bind(4, s.provider).Bind(5, s.received_at);
+  q->BindBlob(6, s.document);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO idempotency(owner, key_hash, receipt) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, id);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, s.owner).Bind(2, nonce_hash).Bind(3, s.received_at);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(txn.Commit());  // Durable (synchronous=FULL) when this returns.
+  *receipt = id;
+  *outcome = Outcome::kQueued;
+  return Status::Ok();
+}
+
+Status QueueStore::StateOf(const std::string& receipt, const std::string& owner, std::string* state,
+                           bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT state FROM documents WHERE receipt = ?1 AND owner = ?2", &q));
+  q->Bind(1, receipt).Bind(2, owner);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) *state = q->Text(0);
+  return Status::Ok();
+}
+
+Status QueueStore::List(const std::string& state, std::vector<QueuedItem>* out) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT receipt, kind, state, provider, received_at, length(document) FROM documents "
+      "WHERE ?1 = '' OR state = ?1 ORDER BY received_at, receipt",
+      &q));
+  q->Bind(1, state);
+  out->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    out->push_back({q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Int(4), q->Int(5)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace portal
