@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,24 +64,16 @@ bool SameContent(const fs::path& path, const std::vector<std::string_view>& part
 StagedDirectory::StagedDirectory(fs::path target)
     : target_(std::move(target)), staging_(WithSuffix(target_, ".next")) {}
 
-StagedDirectory::~StagedDirectory() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // Releases the flock.
-}
+StagedDirectory::~StagedDirectory() = default;
 
 Status StagedDirectory::Open() {
   std::error_code ec;
   if (target_.has_parent_path()) fs::create_directories(target_.parent_path(), ec);
   if (ec) return Status::IoError(target_.parent_path().string() + ": " + ec.message());
   const fs::path lock = WithSuffix(target_, ".lock");
-  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::IoError(lock.string() + ": " + std::strerror(errno));
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
-      return Status::Busy(target_.string() + ": another run is publishing here (lock " +
-                          lock.string() + ")");
-    }
-    return Status::IoError(lock.string() + ": " + std::strerror(errno));
-  }
+  PORTAL_RETURN_IF_ERROR(lock_.Acquire(
+      lock, 0644,
+      target_.string() + ": another run is publishing here (lock " + lock.string() + ")"));
   if (fs::exists(staging_, ec) && !fs::is_directory(staging_, ec)) fs::remove(staging_, ec);
   fs::create_directories(staging_, ec);
   if (ec) return Status::IoError(staging_.string() + ": " + ec.message());

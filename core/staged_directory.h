@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/file_lock.h"
 #include "core/status.h"
 
 namespace portal {
@@ -39,7 +40,7 @@ class StagedDirectory {
 
   std::filesystem::path target_;
   std::filesystem::path staging_;
-  int lock_fd_ = -1;
+  FileLock lock_;
   std::mutex mu_;
   std::set<std::string> written_;  // Guarded by mu_.
 };

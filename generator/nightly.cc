@@ -1,15 +1,11 @@
 #include "generator/nightly.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <mutex>
 
 #include "core/enrollment_registry.h"
+#include "core/file_lock.h"
 #include "core/file_util.h"
 #include "core/gpg_worker.h"
 #include "core/parallel.h"
@@ -31,29 +27,6 @@ namespace portal {
 namespace fs = std::filesystem;
 
 namespace {
-
-// flock on the state directory's nightly lock, released when destroyed.
-class RunLock {
- public:
-  ~RunLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Acquire(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) return Status::IoError(path.string() + ": cannot open: " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) {
-        return Status::Busy("another portal-gen nightly is running on this state directory (" +
-                            path.string() + "); this run did nothing");
-      }
-      return Status::IoError(path.string() + ": cannot lock: " + std::strerror(errno));
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Ingests the extract folder's .ndjson/.json files that no earlier run read as they are now.
 Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
@@ -374,8 +347,11 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
   const StateLayout layout(config.paths.state_dir);
   std::string signing_fpr;
   PORTAL_RETURN_IF_ERROR(CheckStateDir(layout, &signing_fpr));
-  RunLock lock;
-  PORTAL_RETURN_IF_ERROR(lock.Acquire(layout.nightly_lock));
+  FileLock lock;
+  PORTAL_RETURN_IF_ERROR(
+      lock.Acquire(layout.nightly_lock, 0600,
+                   "another portal-gen nightly is running on this state directory (" +
+                       layout.nightly_lock.string() + "); this run did nothing"));
   InstallMstchEscape();
 
   PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, report));
