@@ -120,12 +120,18 @@ Status ReadExtract(const fs::path& path, const std::string& mrn_system, ExtractS
   Reader reader(mrn_system, sink);
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return reader.File(path);
-  std::vector<fs::path> files, json;
-  PORTAL_RETURN_IF_ERROR(ListFiles(path, ".ndjson", &files));
-  PORTAL_RETURN_IF_ERROR(ListFiles(path, ".json", &json));
-  files.insert(files.end(), json.begin(), json.end());
-  std::sort(files.begin(), files.end());
+  std::vector<fs::path> files;
+  PORTAL_RETURN_IF_ERROR(ListExtractFiles(path, &files));
   for (const auto& file : files) PORTAL_RETURN_IF_ERROR(reader.File(file));
+  return Status::Ok();
+}
+
+Status ListExtractFiles(const fs::path& dir, std::vector<fs::path>* out) {
+  std::vector<fs::path> json;
+  PORTAL_RETURN_IF_ERROR(ListFiles(dir, ".ndjson", out));
+  PORTAL_RETURN_IF_ERROR(ListFiles(dir, ".json", &json));
+  out->insert(out->end(), json.begin(), json.end());
+  std::sort(out->begin(), out->end());
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "generator/fhir_resource.h"
@@ -29,5 +30,9 @@ class ExtractSink {
 // file's Bundle or one NDJSON line at a time.
 Status ReadExtract(const std::filesystem::path& path, const std::string& mrn_system,
                    ExtractSink* sink);
+
+// The extract files directly inside `dir` (.ndjson and .json), by name: what ReadExtract reads
+// of a folder, in its order.
+Status ListExtractFiles(const std::filesystem::path& dir, std::vector<std::filesystem::path>* out);
 
 }  // namespace portal

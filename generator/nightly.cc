@@ -13,6 +13,7 @@
 #include "core/sha256.h"
 #include "core/state_layout.h"
 #include "core/version.h"
+#include "generator/extract_reader.h"
 #include "generator/ingest.h"
 #include "generator/nightly_state.h"
 #include "generator/progress.h"
@@ -36,11 +37,8 @@ Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
     return Status::InvalidInput(config.paths.extracts_dir.string() +
                                 ": extract folder (paths.extracts_dir) does not exist");
   }
-  std::vector<fs::path> files, json;
-  PORTAL_RETURN_IF_ERROR(ListFiles(config.paths.extracts_dir, ".ndjson", &files));
-  PORTAL_RETURN_IF_ERROR(ListFiles(config.paths.extracts_dir, ".json", &json));
-  files.insert(files.end(), json.begin(), json.end());
-  std::sort(files.begin(), files.end());
+  std::vector<fs::path> files;
+  PORTAL_RETURN_IF_ERROR(ListExtractFiles(config.paths.extracts_dir, &files));
   std::map<std::string, RecordStore::ExtractFile> known;
   {
     std::unique_ptr<RecordStore> store;
