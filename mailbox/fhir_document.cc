@@ -1,0 +1,1 @@
+#include "mailbox/fhir_document.h"

@@ -1,0 +1,1 @@
+#include "mailbox/profile_request.h"

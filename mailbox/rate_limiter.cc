@@ -1,0 +1,1 @@
+#include "mailbox/rate_limiter.h"
