@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS nonces(
   nonce_hash TEXT NOT NULL,
   seen_at INTEGER NOT NULL,
   PRIMARY KEY(owner, nonce_hash)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces(seen_at);
 PRAGMA user_version = 1;
 )sql";
 
@@ -71,8 +72,8 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
     *outcome = Outcome::kReplayedNonce;
     return Status::Ok();
   }
-  const std::string id = RandomHex(16);
-  if (id.empty()) return Status::IoError("no random bytes for a receipt id");
+  const std::string& id = s.receipt;
+  if (id.size() != 32) return Status::InvalidInput("a receipt id is 32 hex digits");
   PORTAL_RETURN_IF_ERROR(db_->Prepare(
       "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
       "VALUES(?1, ?2, 'received', ?3, ?4, ?5, ?6)",
@@ -92,6 +93,33 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
   *receipt = id;
   *outcome = Outcome::kQueued;
   return Status::Ok();
+}
+
+Status QueueStore::UseNonce(const std::string& owner, const std::string& nonce, int64_t now,
+                            bool* fresh) {
+  const std::string nonce_hash = Sha256Hex(nonce);
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash);
+  bool seen = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&seen));
+  *fresh = !seen;
+  if (seen) return Status::Ok();
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash).Bind(3, now);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  return txn.Commit();
+}
+
+Status QueueStore::PruneNonces(int64_t before) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("DELETE FROM nonces WHERE seen_at < ?1", &q));
+  q->Bind(1, before);
+  return q->Run();
 }
 
 Status QueueStore::StateOf(const std::string& receipt, const std::string& owner, std::string* state,

@@ -15,6 +15,7 @@ namespace portal {
 // key and encrypted to the records staff, so nothing here is readable PHI. Metadata is what
 // staff may see without decrypting: kind, state, provider (a config id), when, size.
 struct Submission {
+  std::string receipt;          // Chosen by the caller (it is inside the document); 32 hex.
   std::string kind;             // "message" or "profile-change".
   std::string owner;            // The patient's opaque token (never the MRN).
   std::string provider;         // Config provider id for messages; "" otherwise.
@@ -41,10 +42,17 @@ class QueueStore {
   static std::filesystem::path PathIn(const std::filesystem::path& state_dir);
 
   enum class Outcome { kQueued, kDuplicate, kReplayedNonce };
-  // Queues `s` in one transaction. kDuplicate: the owner already used this idempotency key;
-  // *receipt is the first submission's and nothing is added. kReplayedNonce: the nonce was seen
+  // Queues `s` under s.receipt in one transaction. kDuplicate: the owner already used this
+  // idempotency key; *receipt is the first submission's and nothing is added. kReplayedNonce: the nonce was seen
   // (with another idempotency key); nothing is added.
   Status Submit(const Submission& s, std::string* receipt, Outcome* outcome);
+
+  // Records a nonce of a request that queues nothing (a signed status query): *fresh false if
+  // `owner` used it before. Durable on return, like a submission's.
+  Status UseNonce(const std::string& owner, const std::string& nonce, int64_t now, bool* fresh);
+
+  // Forgets nonces seen before `before`: a request that old is refused by its timestamp anyway.
+  Status PruneNonces(int64_t before);
 
   // The state of `receipt` if it belongs to `owner`; *found false otherwise (another patient's
   // receipt looks exactly like a missing one).

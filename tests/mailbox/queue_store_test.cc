@@ -2,6 +2,7 @@
 #include "mailbox/queue_store.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 
 #include "tests/test_util.h"
 
@@ -10,8 +11,16 @@ namespace {
 
 using Outcome = QueueStore::Outcome;
 
+std::string NewReceipt() {
+  static int n = 0;
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%032x", ++n);
+  return buf;
+}
+
 Submission Message(const std::string& key, const std::string& nonce, int64_t at = 100) {
   Submission s;
+  s.receipt = NewReceipt();
   s.kind = "message";
   s.owner = "0123456789abcdef0123456789abcdef";
   s.provider = "conncare";
@@ -87,6 +96,51 @@ BOOST_AUTO_TEST_CASE(receipts_are_visible_to_their_owner_only_and_survive_reopen
   BOOST_TEST(!found);
   BOOST_REQUIRE(q->StateOf("nope", Message("", "").owner, &state, &found).ok());
   BOOST_TEST(!found);
+}
+
+BOOST_AUTO_TEST_CASE(a_status_query_nonce_is_used_once_per_owner) {
+  testing::TempDir dir;
+  std::unique_ptr<QueueStore> q;
+  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+  bool fresh = false;
+  BOOST_REQUIRE(q->UseNonce("owner-a", "nonce-0123456789ab", 100, &fresh).ok());
+  BOOST_TEST(fresh);
+  BOOST_REQUIRE(q->UseNonce("owner-a", "nonce-0123456789ab", 101, &fresh).ok());
+  BOOST_TEST(!fresh);
+  BOOST_REQUIRE(q->UseNonce("owner-b", "nonce-0123456789ab", 101, &fresh).ok());
+  BOOST_TEST(fresh);
+  // A submission's nonce counts too: a status query cannot reuse it.
+  std::string r;
+  Outcome o;
+  Submission s = Message("k9", "shared-nonce-000001");
+  BOOST_REQUIRE(q->Submit(s, &r, &o).ok());
+  BOOST_REQUIRE(q->UseNonce(s.owner, "shared-nonce-000001", 102, &fresh).ok());
+  BOOST_TEST(!fresh);
+}
+
+BOOST_AUTO_TEST_CASE(pruning_forgets_only_old_nonces) {
+  testing::TempDir dir;
+  std::unique_ptr<QueueStore> q;
+  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+  bool fresh = false;
+  BOOST_REQUIRE(q->UseNonce("o", "old-nonce-00000001", 100, &fresh).ok());
+  BOOST_REQUIRE(q->UseNonce("o", "new-nonce-00000001", 900, &fresh).ok());
+  BOOST_REQUIRE(q->PruneNonces(500).ok());
+  BOOST_REQUIRE(q->UseNonce("o", "old-nonce-00000001", 1000, &fresh).ok());
+  BOOST_TEST(fresh);
+  BOOST_REQUIRE(q->UseNonce("o", "new-nonce-00000001", 1000, &fresh).ok());
+  BOOST_TEST(!fresh);
+}
+
+BOOST_AUTO_TEST_CASE(a_receipt_id_must_be_32_hex_digits) {
+  testing::TempDir dir;
+  std::unique_ptr<QueueStore> q;
+  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+  Submission s = Message("k1", "n1");
+  s.receipt = "short";
+  std::string r;
+  Outcome o;
+  BOOST_TEST(!q->Submit(s, &r, &o).ok());
 }
 
 }  // namespace
