@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS keys(
   added_at INTEGER NOT NULL,
   PRIMARY KEY(mrn, fingerprint)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_by_fingerprint ON keys(fingerprint);
+CREATE TABLE IF NOT EXISTS staff_keys(
+  fingerprint TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  added_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings(
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL) WITHOUT ROWID;
@@ -188,13 +193,64 @@ Status EnrollmentRegistry::Unenroll(const std::string& mrn) {
   return Status::Ok();
 }
 
+Status EnrollmentRegistry::AddStaffKey(const StaffKey& key, std::string_view key_data) {
+  if (!ValidFingerprint(key.fingerprint)) {
+    return Status::InvalidInput("not an OpenPGP fingerprint: " + key.fingerprint);
+  }
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT 1 FROM staff_keys WHERE fingerprint = ?1", &q));
+  q->Bind(1, key.fingerprint);
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) return Status::InvalidInput("this staff key is already pinned");
+  PORTAL_RETURN_IF_ERROR(WriteFileAtomically(KeyFile(key.fingerprint), key_data, 0700));
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT INTO staff_keys(fingerprint, user, expires, added_at) VALUES(?1, ?2, ?3, ?4)", &q));
+  q->Bind(1, key.fingerprint)
+      .Bind(2, key.user)
+      .Bind(3, key.expires)
+      .Bind(4, static_cast<int64_t>(std::time(nullptr)));
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  return txn.Commit();
+}
+
+Status EnrollmentRegistry::RemoveStaffKey(const std::string& fingerprint) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("DELETE FROM staff_keys WHERE fingerprint = ?1", &q));
+  q->Bind(1, fingerprint);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  if (db_->Changes() == 0) {
+    return Status::InvalidInput("no staff key with fingerprint " + fingerprint + " is pinned");
+  }
+  return RemoveUnusedKeyFile(fingerprint);
+}
+
+Status EnrollmentRegistry::StaffKeys(std::vector<StaffKey>* out) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT fingerprint, user, expires, added_at FROM staff_keys ORDER BY user, fingerprint",
+      &q));
+  out->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    out->push_back({q->Text(0), q->Text(1), q->Int(2), q->Int(3)});
+  }
+  return Status::Ok();
+}
+
 Status EnrollmentRegistry::RemoveUnusedKeyFile(const std::string& fingerprint) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT 1 FROM keys WHERE fingerprint = ?1 LIMIT 1", &q));
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT 1 FROM keys WHERE fingerprint = ?1 UNION ALL "
+      "SELECT 1 FROM staff_keys WHERE fingerprint = ?1 LIMIT 1",
+      &q));
   q->Bind(1, fingerprint);
   bool row = false;
   PORTAL_RETURN_IF_ERROR(q->Step(&row));
-  if (row) return Status::Ok();  // Still pinned for another patient (a shared proxy).
+  if (row) return Status::Ok();  // Still pinned for another patient (a shared proxy) or staff.
   return RemoveFileDurably(KeyFile(fingerprint));
 }
 

@@ -32,6 +32,14 @@ struct Enrollment {
   std::vector<EnrolledKey> keys;  // Patient first, then proxies by fingerprint.
 };
 
+// A records-staff member's public key: every queued mailbox document is encrypted to each.
+struct StaffKey {
+  std::string fingerprint;  // Upper-case hex of the primary key.
+  std::string user;         // The staff member's login name (no patient data).
+  int64_t expires = 0;      // 0 = never.
+  int64_t added_at = 0;
+};
+
 // The enrollment registry (SQLite, WAL: the nightly run and, later, the mailbox daemon read it
 // while staff write): MRN -> pinned keys and token, plus the portal's settings. Each key's bytes
 // live in their own file under keys/, named by fingerprint, so encryption reads exactly the
@@ -56,6 +64,13 @@ class EnrollmentRegistry {
   Status Find(const std::string& mrn, Enrollment* out, bool* found);
   // Every enrolment, by token.
   Status All(std::vector<Enrollment>* out);
+
+  // Pins a records-staff key (its bytes in keys/ like a patient's); InvalidInput if pinned.
+  Status AddStaffKey(const StaffKey& key, std::string_view key_data);
+  // Unpins a staff key; InvalidInput if it is not pinned.
+  Status RemoveStaffKey(const std::string& fingerprint);
+  // Every staff key, by user then fingerprint.
+  Status StaffKeys(std::vector<StaffKey>* out);
 
   std::filesystem::path KeyFile(const std::string& fingerprint) const;
 

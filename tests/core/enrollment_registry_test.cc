@@ -128,5 +128,35 @@ BOOST_FIXTURE_TEST_CASE(settings_round_trip, Fixture) {
   BOOST_TEST(v == kB);
 }
 
+BOOST_FIXTURE_TEST_CASE(staff_keys_are_pinned_listed_and_removed, Fixture) {
+  BOOST_REQUIRE(reg->AddStaffKey({kB, "rjones", 0, 0}, "staff-b-bytes").ok());
+  BOOST_REQUIRE(reg->AddStaffKey({kA, "amiller", 77, 0}, "staff-a-bytes").ok());
+  BOOST_TEST(!reg->AddStaffKey({kA, "amiller", 77, 0}, "again").ok());
+  BOOST_TEST(!reg->AddStaffKey({"../x", "amiller", 0, 0}, "bytes").ok());
+  std::vector<StaffKey> staff;
+  BOOST_REQUIRE(reg->StaffKeys(&staff).ok());
+  BOOST_REQUIRE(staff.size() == 2u);
+  BOOST_TEST(staff[0].user == "amiller");
+  BOOST_TEST(staff[0].fingerprint == kA);
+  BOOST_TEST(staff[0].expires == 77);
+  BOOST_TEST(staff[1].user == "rjones");
+  BOOST_TEST(Slurp(dir.path() / "keys" / (kB + ".asc")) == "staff-b-bytes");
+  BOOST_REQUIRE(reg->RemoveStaffKey(kB).ok());
+  BOOST_TEST(!fs::exists(dir.path() / "keys" / (kB + ".asc")));
+  BOOST_TEST(!reg->RemoveStaffKey(kB).ok());
+  BOOST_REQUIRE(reg->StaffKeys(&staff).ok());
+  BOOST_TEST(staff.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_key_file_shared_by_a_patient_and_staff_stays_until_both_unpin, Fixture) {
+  std::string token;
+  BOOST_REQUIRE(reg->Enroll("M100", "pid", Key(kC), "key-c-bytes", false, &token).ok());
+  BOOST_REQUIRE(reg->AddStaffKey({kC, "amiller", 0, 0}, "key-c-bytes").ok());
+  BOOST_REQUIRE(reg->Unenroll("M100").ok());
+  BOOST_TEST(fs::exists(dir.path() / "keys" / (kC + ".asc")));
+  BOOST_REQUIRE(reg->RemoveStaffKey(kC).ok());
+  BOOST_TEST(!fs::exists(dir.path() / "keys" / (kC + ".asc")));
+}
+
 }  // namespace
 }  // namespace portal
