@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kSigningSetting[] = "signing_fingerprint";
+constexpr char kMailboxSetting[] = "mailbox_fingerprint";
 
 Status MakePrivateDir(const fs::path& dir) {
   std::error_code ec;
@@ -30,6 +31,39 @@ Status MakePrivateDir(const fs::path& dir) {
   return Status::Ok();
 }
 
+// The ed25519 key of `home` named by `setting`, created on first use; its public half exported
+// to `public_path` every time (cheap, and repairs a deleted file).
+Status EnsureServiceKey(EnrollmentRegistry* registry, const fs::path& home, const char* setting,
+                        const std::string& user_id, const fs::path& public_path,
+                        std::string* fingerprint, bool* created) {
+  PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(home));
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(registry->GetSetting(setting, fingerprint, &found));
+  std::unique_ptr<GpgContext> gpg;
+  PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/true, &gpg));
+  if (!found) {
+    PORTAL_RETURN_IF_ERROR(gpg->CreateSigningKey(user_id, fingerprint));
+    PORTAL_RETURN_IF_ERROR(registry->SetSetting(setting, *fingerprint));
+    *created = true;
+  }
+  std::string public_key;
+  PORTAL_RETURN_IF_ERROR(gpg->ExportPublicKey(*fingerprint, &public_key));
+  return WriteFileAtomically(public_path, public_key);
+}
+
+Status CheckKeySetting(const StateLayout& layout, const fs::path& home, const char* setting,
+                       std::string* fingerprint) {
+  const Status not_ready = Status::InvalidInput(
+      layout.root.string() + ": state directory not prepared (run portal-staff init)");
+  std::error_code ec;
+  if (!fs::exists(layout.registry_db, ec) || !fs::is_directory(home, ec)) return not_ready;
+  std::unique_ptr<EnrollmentRegistry> registry;
+  PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(registry->GetSetting(setting, fingerprint, &found));
+  return found ? Status::Ok() : not_ready;
+}
+
 }  // namespace
 
 StateLayout::StateLayout(const fs::path& state_dir)
@@ -41,48 +75,39 @@ StateLayout::StateLayout(const fs::path& state_dir)
       signing_home(state_dir / "gnupg" / "portal"),
       scratch_home(state_dir / "gnupg" / "inspect"),
       signing_public_key(state_dir / "portal-signing-key.asc"),
-      nightly_lock(state_dir / "nightly.lock") {}
+      nightly_lock(state_dir / "nightly.lock"),
+      mailbox_db(state_dir / "mailbox.sqlite"),
+      mailbox_home(state_dir / "gnupg" / "mailbox"),
+      verify_dir(state_dir / "gnupg" / "verify"),
+      mailbox_public_key(state_dir / "mailbox-service-key.asc") {}
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.keys_dir));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root / "gnupg"));
-  PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(layout.signing_home));
   PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(layout.scratch_home));
+  PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.verify_dir));
   std::unique_ptr<RecordStore> store;
   PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
   std::unique_ptr<EnrollmentRegistry> registry;
   PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
-
-  bool found = false;
-  PORTAL_RETURN_IF_ERROR(
-      registry->GetSetting(kSigningSetting, &report->signing_fingerprint, &found));
-  std::unique_ptr<GpgContext> gpg;
-  PORTAL_RETURN_IF_ERROR(GpgContext::Open(layout.signing_home, /*armor=*/true, &gpg));
-  if (!found) {
-    PORTAL_RETURN_IF_ERROR(gpg->CreateSigningKey(config.hospital.name + " Patient Portal summaries",
-                                                 &report->signing_fingerprint));
-    PORTAL_RETURN_IF_ERROR(registry->SetSetting(kSigningSetting, report->signing_fingerprint));
-    report->created_signing_key = true;
-  }
-  std::string public_key;
-  PORTAL_RETURN_IF_ERROR(gpg->ExportPublicKey(report->signing_fingerprint, &public_key));
-  return WriteFileAtomically(layout.signing_public_key, public_key);
+  PORTAL_RETURN_IF_ERROR(EnsureServiceKey(
+      registry.get(), layout.signing_home, kSigningSetting,
+      config.hospital.name + " Patient Portal summaries", layout.signing_public_key,
+      &report->signing_fingerprint, &report->created_signing_key));
+  return EnsureServiceKey(registry.get(), layout.mailbox_home, kMailboxSetting,
+                          config.hospital.name + " Patient Portal mailbox",
+                          layout.mailbox_public_key, &report->mailbox_fingerprint,
+                          &report->created_mailbox_key);
 }
 
 Status CheckStateDir(const StateLayout& layout, std::string* signing_fingerprint) {
-  const Status not_ready = Status::InvalidInput(
-      layout.root.string() + ": state directory not prepared (run portal-staff init)");
-  std::error_code ec;
-  if (!fs::exists(layout.registry_db, ec) || !fs::is_directory(layout.signing_home, ec)) {
-    return not_ready;
-  }
-  std::unique_ptr<EnrollmentRegistry> registry;
-  PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
-  bool found = false;
-  PORTAL_RETURN_IF_ERROR(registry->GetSetting(kSigningSetting, signing_fingerprint, &found));
-  return found ? Status::Ok() : not_ready;
+  return CheckKeySetting(layout, layout.signing_home, kSigningSetting, signing_fingerprint);
+}
+
+Status CheckMailboxState(const StateLayout& layout, std::string* service_fingerprint) {
+  return CheckKeySetting(layout, layout.mailbox_home, kMailboxSetting, service_fingerprint);
 }
 
 }  // namespace portal

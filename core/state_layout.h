@@ -20,20 +20,29 @@ struct StateLayout {
   std::filesystem::path scratch_home;  // gnupg/inspect: reads keys without importing (0700).
   std::filesystem::path signing_public_key;  // The signing key's public half, for patients.
   std::filesystem::path nightly_lock;        // Held by a running `portal-gen nightly`.
+  std::filesystem::path mailbox_db;    // mailbox.sqlite: the mailbox daemon's queue.
+  std::filesystem::path mailbox_home;  // gnupg/mailbox: the mailbox's service key (0700).
+  std::filesystem::path verify_dir;    // gnupg/verify: one small home per token's pinned keys.
+  std::filesystem::path mailbox_public_key;  // The service key's public half, for staff.
 };
 
 // What `portal-staff init` did.
 struct InitReport {
   bool created_signing_key = false;
   std::string signing_fingerprint;
+  bool created_mailbox_key = false;
+  std::string mailbox_fingerprint;
 };
 
 // Prepares the state directory once (idempotent): the folder (0700), the databases, the
-// GNUPGHOMEs and the portal's signing key (created on first use, kept afterwards).
+// GNUPGHOMEs, the portal's signing key and the mailbox's service key (each created on first
+// use, kept afterwards).
 Status InitStateDir(const PortalConfig& config, InitReport* report);
 
 // InvalidInput naming `portal-staff init` unless the state directory was prepared; sets
 // *signing_fingerprint.
 Status CheckStateDir(const StateLayout& layout, std::string* signing_fingerprint);
+// The same for the mailbox daemon: sets *service_fingerprint (the mailbox's service key).
+Status CheckMailboxState(const StateLayout& layout, std::string* service_fingerprint);
 
 }  // namespace portal

@@ -133,6 +133,10 @@ Status RunInitCommand(const EnrollmentOptions& options) {
               report.signing_fingerprint.c_str());
   std::printf("its public key (publish it for patients to check signatures): %s\n",
               layout.signing_public_key.c_str());
+  std::printf("%s mailbox service key: %s\n", report.created_mailbox_key ? "created" : "existing",
+              report.mailbox_fingerprint.c_str());
+  std::printf("its public key (staff check queued documents with it): %s\n",
+              layout.mailbox_public_key.c_str());
   return Status::Ok();
 }
 

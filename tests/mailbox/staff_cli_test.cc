@@ -107,9 +107,20 @@ BOOST_AUTO_TEST_CASE(init_is_idempotent_and_keeps_state_private) {
   BOOST_REQUIRE_MESSAGE(std::regex_search(r2.out, second, signing), r2.out);
   BOOST_TEST(first[1].str() == second[1].str());
   BOOST_TEST(first[1].str() == f.PortalFingerprint());
+  // The mailbox's service key: its own home and key, made once.
+  const std::regex service("(created|existing) mailbox service key: ([0-9A-F]{40})\n");
+  std::smatch m1, m2;
+  BOOST_REQUIRE_MESSAGE(std::regex_search(r1.out, m1, service), r1.out);
+  BOOST_REQUIRE_MESSAGE(std::regex_search(r2.out, m2, service), r2.out);
+  BOOST_TEST(m1[1].str() == "created");
+  BOOST_TEST(m2[1].str() == "existing");
+  BOOST_TEST(m1[2].str() == m2[2].str());
+  BOOST_TEST(m1[2].str() != first[1].str());
+  BOOST_TEST(Slurp(f.var / "mailbox-service-key.asc").starts_with("-----BEGIN PGP PUBLIC KEY"));
 
   for (const fs::path& dir :
-       {f.var, f.var / "keys", f.var / "gnupg" / "portal", f.var / "gnupg" / "inspect"}) {
+       {f.var, f.var / "keys", f.var / "gnupg" / "portal", f.var / "gnupg" / "inspect",
+        f.var / "gnupg" / "mailbox", f.var / "gnupg" / "verify"}) {
     BOOST_TEST(Mode(dir) == 0700u, dir);
   }
   const std::string published = Slurp(f.var / "portal-signing-key.asc");
