@@ -112,6 +112,27 @@ void ReadMrn(TomlTableReader r, PortalConfig::Mrn* m, Status* st) {
   *st = r.Finish();
 }
 
+void ReadMailbox(TomlTableReader r, PortalConfig::Mailbox* m, Status* st) {
+  r.String("listen", &m->listen, false);
+  static const std::regex kListen(R"((\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]|localhost):\d{1,5})");
+  if (!std::regex_match(m->listen, kListen)) r.Fail("listen", "must be ADDRESS:PORT");
+  auto positive = [&](const char* key, long long* v, long long max) {
+    r.Int(key, v, false);
+    if (*v < 1 || *v > max) r.Fail(key, "must be 1 to " + std::to_string(max));
+  };
+  positive("threads", &m->threads, 256);
+  positive("max_connections", &m->max_connections, 100000);
+  positive("max_body_kib", &m->max_body_kib, 1024);
+  positive("header_timeout_ms", &m->header_timeout_ms, 600000);
+  positive("body_timeout_ms", &m->body_timeout_ms, 600000);
+  positive("per_address_per_minute", &m->per_address_per_minute, 1000000);
+  positive("per_address_burst", &m->per_address_burst, 1000000);
+  positive("per_key_per_minute", &m->per_key_per_minute, 1000000);
+  positive("per_key_burst", &m->per_key_burst, 1000000);
+  r.Bool("trust_proxy_header", &m->trust_proxy_header, false);
+  *st = r.Finish();
+}
+
 void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
   r.Int("delay_hours", &rel->delay_hours);
   r.Int("minimum_age_years", &rel->minimum_age_years);
@@ -179,6 +200,11 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
         [](TomlTableReader& t, PortalConfig::ProfileField* f) { t.String("label", &f->label); });
     st = c.Finish();
   });
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("mailbox", /*required=*/false)) {
+      ReadMailbox(r.Child(*t, "mailbox"), &cfg->mailbox, &st);
+    }
+  }
   section("summary", [&](TomlTableReader c) {
     c.StringArray("notices", &cfg->summary_notices);
     st = c.Finish();

@@ -79,6 +79,22 @@ struct PortalConfig {
     std::string label;
   };
 
+  // portal-mailboxd's settings; every one has a default, so the section is optional.
+  struct Mailbox {
+    std::string listen = "127.0.0.1:8787";  // Loopback: TLS and the public address are nginx's.
+    long long threads = 8;                  // Request threads (each may wait on one gpg process).
+    long long max_connections = 256;        // Beyond it: 503.
+    long long max_body_kib = 64;            // Beyond it: 413.
+    long long header_timeout_ms = 10000;
+    long long body_timeout_ms = 30000;
+    long long per_address_per_minute = 120;  // Requests per client address (429 beyond).
+    long long per_address_burst = 60;
+    long long per_key_per_minute = 20;  // Submissions per patient key (429 beyond).
+    long long per_key_burst = 10;
+    // Take the client address from X-Real-IP when the peer is loopback (behind nginx).
+    bool trust_proxy_header = false;
+  };
+
   std::filesystem::path config_path;
   Hospital hospital;
   HelpLine help_line;
@@ -89,6 +105,7 @@ struct PortalConfig {
   Release release;
   std::vector<ProfileField> profile_fields;
   std::vector<std::string> summary_notices;  // Printed on every patient summary.
+  Mailbox mailbox;
 };
 
 // Sets site.base_url and the derived base_path; false (nothing changed) unless `url` is an

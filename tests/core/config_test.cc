@@ -104,6 +104,31 @@ BOOST_AUTO_TEST_CASE(reads_every_section_and_resolves_paths_against_the_config_f
   BOOST_TEST(cfg.profile_fields[0].label == "Race");
 }
 
+BOOST_AUTO_TEST_CASE(the_mailbox_section_is_optional_and_checked) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.mailbox.listen == "127.0.0.1:8787");
+  BOOST_TEST(cfg.mailbox.max_body_kib == 64);
+  BOOST_TEST(!cfg.mailbox.trust_proxy_header);
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[mailbox]\nlisten = \"127.0.0.1:9000\"\nper_key_burst = 3\n"
+                    "trust_proxy_header = true\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.mailbox.listen == "127.0.0.1:9000");
+  BOOST_TEST(cfg.mailbox.per_key_burst == 3);
+  BOOST_TEST(cfg.mailbox.per_key_per_minute == 20);
+  BOOST_TEST(cfg.mailbox.trust_proxy_header);
+  for (const char* bad : {"listen = \"9000\"", "threads = 0", "max_body_kib = 4096", "rate = 5"}) {
+    st = LoadText(dir, std::string(kValid) + "\n[mailbox]\n" + bad + "\n", &cfg);
+    BOOST_TEST(!st.ok(), bad);
+    BOOST_TEST(st.message().find("mailbox.") != std::string::npos, st.message());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(root_base_url_gives_root_base_path) {
   TempDir dir;
   PortalConfig cfg;
