@@ -243,10 +243,10 @@ Status EnrollmentRegistry::StaffKeys(std::vector<StaffKey>* out) {
 
 Status EnrollmentRegistry::RemoveUnusedKeyFile(const std::string& fingerprint) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
-      "SELECT 1 FROM keys WHERE fingerprint = ?1 UNION ALL "
-      "SELECT 1 FROM staff_keys WHERE fingerprint = ?1 LIMIT 1",
-      &q));
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT 1 FROM keys WHERE fingerprint = ?1 UNION ALL "
+                   "SELECT 1 FROM staff_keys WHERE fingerprint = ?1 LIMIT 1",
+                   &q));
   q->Bind(1, fingerprint);
   bool row = false;
   PORTAL_RETURN_IF_ERROR(q->Step(&row));

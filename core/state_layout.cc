@@ -92,10 +92,10 @@ Status InitStateDir(const PortalConfig& config, InitReport* report) {
   PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
   std::unique_ptr<EnrollmentRegistry> registry;
   PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
-  PORTAL_RETURN_IF_ERROR(EnsureServiceKey(
-      registry.get(), layout.signing_home, kSigningSetting,
-      config.hospital.name + " Patient Portal summaries", layout.signing_public_key,
-      &report->signing_fingerprint, &report->created_signing_key));
+  PORTAL_RETURN_IF_ERROR(EnsureServiceKey(registry.get(), layout.signing_home, kSigningSetting,
+                                          config.hospital.name + " Patient Portal summaries",
+                                          layout.signing_public_key, &report->signing_fingerprint,
+                                          &report->created_signing_key));
   return EnsureServiceKey(registry.get(), layout.mailbox_home, kMailboxSetting,
                           config.hospital.name + " Patient Portal mailbox",
                           layout.mailbox_public_key, &report->mailbox_fingerprint,

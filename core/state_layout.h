@@ -20,9 +20,9 @@ struct StateLayout {
   std::filesystem::path scratch_home;  // gnupg/inspect: reads keys without importing (0700).
   std::filesystem::path signing_public_key;  // The signing key's public half, for patients.
   std::filesystem::path nightly_lock;        // Held by a running `portal-gen nightly`.
-  std::filesystem::path mailbox_db;    // mailbox.sqlite: the mailbox daemon's queue.
-  std::filesystem::path mailbox_home;  // gnupg/mailbox: the mailbox's service key (0700).
-  std::filesystem::path verify_dir;    // gnupg/verify: one small home per token's pinned keys.
+  std::filesystem::path mailbox_db;          // mailbox.sqlite: the mailbox daemon's queue.
+  std::filesystem::path mailbox_home;        // gnupg/mailbox: the mailbox's service key (0700).
+  std::filesystem::path verify_dir;  // gnupg/verify: one small home per token's pinned keys.
   std::filesystem::path mailbox_public_key;  // The service key's public half, for staff.
 };
 
