@@ -1,5 +1,7 @@
 #include "tests/test_keys.h"
 
+#include <atomic>
+
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
@@ -86,6 +88,22 @@ CommandResult TestKeys::Decrypt(const fs::path& home, const fs::path& message,
   *plaintext = fs::exists(out) ? Slurp(out) : std::string();
   fs::remove(out);
   return r;
+}
+
+std::string TestKeys::SignDetached(const fs::path& home, const std::string& fingerprint,
+                                   const std::string& data) {
+  static std::atomic<int> counter{0};
+  const std::string n = std::to_string(++counter);
+  const fs::path in = dir_.path() / ("to-sign-" + n + ".tmp");
+  const fs::path sig = dir_.path() / ("to-sign-" + n + ".sig");
+  Spit(in, data);
+  auto r = RunCommand({kGpg, "--homedir", home.string(), "--batch", "--yes", "--local-user",
+                       fingerprint + "!", "--output", sig.string(), "--detach-sign", in.string()});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  std::string out = Slurp(sig);
+  fs::remove(in);
+  fs::remove(sig);
+  return out;
 }
 
 void TestKeys::Import(const fs::path& home, const fs::path& key_file) {

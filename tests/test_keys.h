@@ -40,6 +40,10 @@ class TestKeys {
   // Runs gpg --decrypt in `home` on `message`; returns the status lines and sets *plaintext.
   CommandResult Decrypt(const std::filesystem::path& home, const std::filesystem::path& message,
                         std::string* plaintext);
+  // A detached binary signature over `data` by key `fingerprint` of `home` (gpg
+  // --detach-sign). Safe to call from several threads.
+  std::string SignDetached(const std::filesystem::path& home, const std::string& fingerprint,
+                           const std::string& data);
   // Imports a key file into `home`.
   void Import(const std::filesystem::path& home, const std::filesystem::path& key_file);
 
