@@ -12,24 +12,11 @@
 #include "core/patient_eligibility.h"
 #include "core/record_store.h"
 #include "core/state_layout.h"
+#include "mailbox/staff_session.h"
 
 namespace portal {
 
 namespace {
-
-struct Session {
-  PortalConfig config;
-  std::unique_ptr<StateLayout> layout;
-  std::unique_ptr<EnrollmentRegistry> registry;
-};
-
-Status OpenSession(const EnrollmentOptions& options, Session* s) {
-  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &s->config));
-  s->layout = std::make_unique<StateLayout>(s->config.paths.state_dir);
-  std::string signing;
-  PORTAL_RETURN_IF_ERROR(CheckStateDir(*s->layout, &signing));
-  return EnrollmentRegistry::Open(s->layout->registry_db, s->layout->keys_dir, &s->registry);
-}
 
 Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
   if (!std::regex_match(mrn, std::regex(config.mrn.pattern))) {
@@ -75,44 +62,6 @@ Status CheckPatient(const Session& s, const std::string& mrn, std::string* patie
                               EligibilityReason(Eligibility::kNoPatient));
 }
 
-// Reads the key file and checks it is one public key that can be encrypted to now.
-Status ReadUsableKey(const Session& s, const std::string& key_file, EnrolledKey* key,
-                     std::string* data) {
-  // The key file's name may carry the person's name: errors say "the key file" instead.
-  if (!ReadFile(key_file, data).ok()) {
-    return Status::IoError("cannot read the key file given with --key");
-  }
-  std::unique_ptr<GpgContext> gpg;
-  PORTAL_RETURN_IF_ERROR(GpgContext::Open(s.layout->scratch_home, true, &gpg));
-  std::vector<OpenPgpKeyInfo> keys;
-  PORTAL_RETURN_IF_ERROR(gpg->InspectKeys(*data, &keys).WithPrefix("the key file"));
-  const std::string refused = "refused: the key file ";  // + "holds ..."
-  if (keys.empty()) return Status::InvalidInput(refused + "holds no OpenPGP key");
-  if (keys.size() > 1) {
-    return Status::InvalidInput(refused + "holds " + std::to_string(keys.size()) +
-                                " keys; export exactly one");
-  }
-  const OpenPgpKeyInfo& k = keys[0];
-  if (k.secret) {
-    return Status::InvalidInput(refused +
-                                "holds a PRIVATE key; it was not stored. Ask for the public "
-                                "key only (gpg --export), and tell the person to keep the "
-                                "private key secret");
-  }
-  if (k.revoked) return Status::InvalidInput("refused: the key " + k.fingerprint + " is revoked");
-  if (k.expired) return Status::InvalidInput("refused: the key " + k.fingerprint + " has expired");
-  if (k.disabled || k.invalid) {
-    return Status::InvalidInput("refused: the key " + k.fingerprint + " is not usable");
-  }
-  if (!k.can_encrypt) {
-    return Status::InvalidInput("refused: the key " + k.fingerprint +
-                                " cannot encrypt (it has no usable encryption subkey)");
-  }
-  key->fingerprint = k.fingerprint;
-  key->expires = k.expires;
-  return Status::Ok();
-}
-
 void PrintKey(const char* what, const EnrolledKey& key) {
   std::printf("%s key pinned: %s%s\n", what, key.fingerprint.c_str(),
               key.expires == 0
@@ -142,7 +91,7 @@ Status RunInitCommand(const EnrollmentOptions& options) {
 
 Status RunEnrollCommand(const EnrollmentOptions& options) {
   Session s;
-  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   std::string patient_id;
   PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
@@ -163,7 +112,7 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
 
 Status RunProxyGrantCommand(const EnrollmentOptions& options) {
   Session s;
-  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   EnrolledKey key;
   std::string data;
@@ -177,7 +126,7 @@ Status RunProxyGrantCommand(const EnrollmentOptions& options) {
 
 Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
   Session s;
-  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(s.registry->RevokeProxy(options.mrn, options.fingerprint));
   std::printf(
@@ -189,7 +138,7 @@ Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
 
 Status RunUnenrollCommand(const EnrollmentOptions& options) {
   Session s;
-  PORTAL_RETURN_IF_ERROR(OpenSession(options, &s));
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
   std::printf("patient unenrolled; the next nightly run removes their published summary\n");

@@ -43,8 +43,8 @@ class QueueStore {
 
   enum class Outcome { kQueued, kDuplicate, kReplayedNonce };
   // Queues `s` under s.receipt in one transaction. kDuplicate: the owner already used this
-  // idempotency key; *receipt is the first submission's and nothing is added. kReplayedNonce: the nonce was seen
-  // (with another idempotency key); nothing is added.
+  // idempotency key; *receipt is the first submission's and nothing is added. kReplayedNonce: the
+  // nonce was seen (with another idempotency key); nothing is added.
   Status Submit(const Submission& s, std::string* receipt, Outcome* outcome);
 
   // Records a nonce of a request that queues nothing (a signed status query): *fresh false if

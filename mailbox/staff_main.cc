@@ -5,6 +5,7 @@
 
 #include "core/version.h"
 #include "mailbox/enrollment_commands.h"
+#include "mailbox/staff_commands.h"
 
 namespace {
 
@@ -61,6 +62,34 @@ int main(int argc, char** argv) {
   unenroll->add_option("--mrn", o.mrn, mrn_help)->required();
   add_config(unenroll);
 
+  portal::StaffOptions so;
+  so.config_path = o.config_path;
+  auto add_config2 = [&](CLI::App* cmd) {
+    cmd->add_option("--config", so.config_path, "Config file (default content/portal.toml)");
+  };
+  CLI::App* staff =
+      app.add_subcommand("staff", "Records-staff keys: queued documents are encrypted to each");
+  staff->require_subcommand(1);
+  CLI::App* staff_add = staff->add_subcommand("add", "Pin a staff member's OpenPGP public key");
+  staff_add->add_option("--key", so.key_file, "The staff member's public key file")->required();
+  staff_add->add_option("--user", so.user, "The staff member's login name")->required();
+  add_config2(staff_add);
+  CLI::App* staff_list = staff->add_subcommand("list", "List the pinned staff keys");
+  staff_list->add_flag("--json", so.json, "JSON output");
+  add_config2(staff_list);
+  CLI::App* staff_remove = staff->add_subcommand("remove", "Unpin a staff key");
+  staff_remove->add_option("--fingerprint", so.fingerprint, "The key's fingerprint")->required();
+  add_config2(staff_remove);
+
+  CLI::App* queue = app.add_subcommand("queue", "The mailbox queue (metadata only)");
+  queue->require_subcommand(1);
+  CLI::App* queue_list = queue->add_subcommand("list", "What is waiting, oldest first");
+  queue_list->add_option("--state", so.state,
+                         "Only this state: requested, received, accepted, rejected, completed");
+  queue_list->add_option("--kind", so.kind, "Only message or profile-change");
+  queue_list->add_flag("--json", so.json, "JSON output");
+  add_config2(queue_list);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -83,6 +112,14 @@ int main(int argc, char** argv) {
     status = portal::RunProxyRevokeCommand(o);
   } else if (unenroll->parsed()) {
     status = portal::RunUnenrollCommand(o);
+  } else if (staff_add->parsed()) {
+    status = portal::RunStaffAddCommand(so);
+  } else if (staff_list->parsed()) {
+    status = portal::RunStaffListCommand(so);
+  } else if (staff_remove->parsed()) {
+    status = portal::RunStaffRemoveCommand(so);
+  } else if (queue_list->parsed()) {
+    status = portal::RunQueueListCommand(so);
   }
   return status.ok() ? 0 : Fail(status);
 }

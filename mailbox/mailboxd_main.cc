@@ -1,0 +1,101 @@
+// portal-mailboxd: receives patients' signed messages and profile-change requests on loopback
+// and queues them as sealed documents for the records staff. Thin: options, then serve until
+// SIGTERM, which drains the requests in flight.
+#include <CLI/CLI.hpp>
+
+#include <systemd/sd-daemon.h>
+#include <csignal>
+#include <cstdio>
+#include <regex>
+
+#include "core/config.h"
+#include "core/version.h"
+#include "mailbox/http_server.h"
+#include "mailbox/mailbox_service.h"
+
+namespace {
+
+constexpr char kExitCodes[] =
+    "Exit codes: 0 stopped by SIGTERM/SIGINT after draining, 1 invalid config or state, "
+    "2 usage error, 3 I/O or system failure (e.g. the address is taken).";
+
+int Fail(const portal::Status& status) {
+  std::fprintf(stderr, "portal-mailboxd: error: %s\n", status.message().c_str());
+  return status.ExitCode();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "portal-mailboxd — the Patient Portal's mailbox for patients' messages and "
+      "profile-change requests.",
+      "portal-mailboxd"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", std::string("portal-mailboxd ") + portal::kVersion);
+  std::string config_path = "content/portal.toml";
+  std::string listen;
+  app.add_option("--config", config_path, "Config file (default content/portal.toml)");
+  app.add_option("--listen", listen,
+                 "ADDRESS:PORT to serve on (default: mailbox.listen of the config; port 0 picks "
+                 "a free one)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-mailboxd --help)"));
+  }
+
+  portal::PortalConfig config;
+  if (portal::Status st = portal::LoadConfig(config_path, &config); !st.ok()) return Fail(st);
+  if (listen.empty()) listen = config.mailbox.listen;
+  static const std::regex kListen(R"((\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d{1,5}))");
+  std::smatch m;
+  if (!std::regex_match(listen, m, kListen) || std::stoi(m[2].str()) > 65535) {
+    return Fail(portal::Status::Usage("--listen: must be IP:PORT, e.g. 127.0.0.1:8787"));
+  }
+  std::string address = m[1].str();
+  if (address.front() == '[') address = address.substr(1, address.size() - 2);
+
+  std::unique_ptr<portal::MailboxService> service;
+  if (portal::Status st = portal::MailboxService::Open(config, &service); !st.ok()) {
+    return Fail(st);
+  }
+  portal::HttpServerOptions options;
+  options.address = address;
+  options.port = static_cast<uint16_t>(std::stoi(m[2].str()));
+  options.threads = static_cast<int>(config.mailbox.threads);
+  options.max_connections = static_cast<int>(config.mailbox.max_connections);
+  options.max_body_bytes = static_cast<size_t>(config.mailbox.max_body_kib) * 1024;
+  options.header_timeout = std::chrono::milliseconds(config.mailbox.header_timeout_ms);
+  options.body_timeout = std::chrono::milliseconds(config.mailbox.body_timeout_ms);
+
+  // The signals are taken by sigwait below, so every thread starts with them blocked.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  portal::HttpServer server(options,
+                            [&](const portal::HttpRequest& r) { return service->Handle(r); });
+  if (portal::Status st = server.Start(); !st.ok()) return Fail(st);
+  // The readiness line (tests and scripts read the port from it) and systemd's Type=notify.
+  std::printf("portal-mailboxd: listening on %s:%u\n", listen.substr(0, listen.rfind(':')).c_str(),
+              server.port());
+  std::fflush(stdout);
+  sd_notify(0, "READY=1");
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  sd_notify(0, "STOPPING=1");
+  std::fprintf(stderr, "portal-mailboxd: %s: draining requests in flight\n",
+               signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.Stop(std::chrono::milliseconds(config.mailbox.body_timeout_ms));
+  std::fprintf(stderr, "portal-mailboxd: stopped\n");
+  return 0;
+}
