@@ -80,6 +80,7 @@ Status MailboxService::Open(const PortalConfig& config, std::unique_ptr<MailboxS
   PORTAL_RETURN_IF_ERROR(
       EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &s->registry_));
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &s->queue_));
+  s->verifier_.RemoveLeftovers();
   *out = std::move(s);
   return Status::Ok();
 }

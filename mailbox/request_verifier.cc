@@ -17,6 +17,15 @@ std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
   return enrollment.token + "-" + Sha256Hex(keys).substr(0, 16);
 }
 
+void RequestVerifier::RemoveLeftovers() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().starts_with(".building-")) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+}
+
 Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollment& enrollment,
                               const fs::path& home) {
   const std::string suffix = RandomHex(8);

@@ -26,6 +26,9 @@ class RequestVerifier {
                 std::string_view data, std::string_view signature, bool* good,
                 std::string* fingerprint);
 
+  // Removes half-built homes a killed daemon left behind (call before serving).
+  void RemoveLeftovers();
+
   // The folder name of an enrolment's verification home.
   static std::string HomeName(const Enrollment& enrollment);
 

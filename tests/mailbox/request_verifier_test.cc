@@ -99,6 +99,16 @@ BOOST_FIXTURE_TEST_CASE(a_new_key_set_gets_a_new_home_and_the_old_one_goes, Fixt
   BOOST_TEST(Check(v, body, keys.SignDetached(patient_home, patient_fpr, body), &fpr));
 }
 
+BOOST_FIXTURE_TEST_CASE(half_built_homes_are_removed_and_built_homes_kept, Fixture) {
+  RequestVerifier v(verify_dir);
+  std::string fpr;
+  BOOST_TEST(Check(v, "x", keys.SignDetached(patient_home, patient_fpr, "x"), &fpr));
+  fs::create_directories(verify_dir / ".building-0123abcd" / "private-keys-v1.d");
+  v.RemoveLeftovers();
+  BOOST_TEST(!fs::exists(verify_dir / ".building-0123abcd"));
+  BOOST_TEST(fs::is_directory(verify_dir / RequestVerifier::HomeName(Current())));
+}
+
 BOOST_FIXTURE_TEST_CASE(a_revoked_key_no_longer_signs, Fixture) {
   RequestVerifier v(verify_dir);
   const std::string body = "request";
