@@ -53,6 +53,16 @@ bool IsJson(const std::string& content_type) {
   return t == "application/json" || t.starts_with("application/json;");
 }
 
+// What a request asks, apart from its nonce and timestamp (nlohmann sorts keys: canonical).
+std::string ContentHash(const std::string& kind, const std::string& body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    j.erase("nonce");
+    j.erase("timestamp");
+  }
+  return Sha256Hex(kind + "\n" + j.dump());
+}
+
 }  // namespace
 
 // What happened to one request, for its log line.
@@ -285,6 +295,7 @@ HttpResponse MailboxService::Submit(const HttpRequest& request, const std::strin
   s.owner = enrollment.token;
   s.provider = kind == "message" ? message.provider : "";
   s.idempotency_key = idempotency_key;
+  s.request_hash = ContentHash(kind, request.body);
   s.nonce = nonce;
   s.received_at = now;
   st = sealer_.Seal(document, staff_files, &s.document);
@@ -310,6 +321,13 @@ HttpResponse MailboxService::Submit(const HttpRequest& request, const std::strin
     outcome->field = "nonce";
     return Problem(409, "Conflict", "nonce: was used before; sign the request with a new one",
                    "nonce");
+  }
+  if (queued == QueueStore::Outcome::kKeyReused) {
+    outcome->what = "idempotency-key-reused";
+    outcome->field = "Idempotency-Key";
+    return Problem(422, "Unprocessable Content",
+                   "Idempotency-Key: was used for a different request; use a new key",
+                   "Idempotency-Key");
   }
   // The commit is durable (synchronous=FULL) before this answer leaves.
   outcome->what = queued == QueueStore::Outcome::kDuplicate ? "duplicate" : "queued";

@@ -20,6 +20,7 @@ CREATE INDEX IF NOT EXISTS documents_by_state ON documents(state, received_at);
 CREATE TABLE IF NOT EXISTS idempotency(
   owner TEXT NOT NULL,
   key_hash TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
   receipt TEXT NOT NULL REFERENCES documents(receipt) ON DELETE CASCADE,
   PRIMARY KEY(owner, key_hash)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nonces(
@@ -54,13 +55,16 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT receipt FROM idempotency WHERE owner = ?1 AND key_hash = ?2", &q));
+      db_->Prepare("SELECT receipt, request_hash FROM idempotency WHERE owner = ?1 AND "
+                   "key_hash = ?2",
+                   &q));
   q->Bind(1, s.owner).Bind(2, key_hash);
   bool row = false;
   PORTAL_RETURN_IF_ERROR(q->Step(&row));
   if (row) {
-    *receipt = q->Text(0);
-    *outcome = Outcome::kDuplicate;
+    const bool same = q->Text(1) == s.request_hash;
+    *receipt = same ? q->Text(0) : std::string();
+    *outcome = same ? Outcome::kDuplicate : Outcome::kKeyReused;
     return Status::Ok();  // The transaction rolls back: nothing was written.
   }
   PORTAL_RETURN_IF_ERROR(
@@ -82,8 +86,10 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
   q->BindBlob(6, s.document);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO idempotency(owner, key_hash, receipt) VALUES(?1, ?2, ?3)", &q));
-  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, id);
+      db_->Prepare("INSERT INTO idempotency(owner, key_hash, request_hash, receipt) "
+                   "VALUES(?1, ?2, ?3, ?4)",
+                   &q));
+  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, s.request_hash).Bind(4, id);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(
       db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));

@@ -20,6 +20,9 @@ struct Submission {
   std::string owner;            // The patient's opaque token (never the MRN).
   std::string provider;         // Config provider id for messages; "" otherwise.
   std::string idempotency_key;  // From the client; a retry with it returns the same receipt.
+  // Of what the request asks (without its nonce and timestamp): a retry re-signed later is the
+  // same request; a key reused for another request is refused.
+  std::string request_hash;
   std::string nonce;            // From the signed request; refused if seen before.
   int64_t received_at = 0;
   std::string document;  // Signed + encrypted bytes.
@@ -41,7 +44,7 @@ class QueueStore {
   static Status Open(const std::filesystem::path& path, std::unique_ptr<QueueStore>* out);
   static std::filesystem::path PathIn(const std::filesystem::path& state_dir);
 
-  enum class Outcome { kQueued, kDuplicate, kReplayedNonce };
+  enum class Outcome { kQueued, kDuplicate, kReplayedNonce, kKeyReused };
   // Queues `s` under s.receipt in one transaction. kDuplicate: the owner already used this
   // idempotency key; *receipt is the first submission's and nothing is added. kReplayedNonce: the
   // nonce was seen (with another idempotency key); nothing is added.

@@ -103,6 +103,20 @@ BOOST_AUTO_TEST_CASE(a_signed_message_is_queued_sealed_and_its_receipt_answers) 
   BOOST_TEST(Body(again)["receipt"] == receipt);
   BOOST_TEST(again.headers.count("idempotent-replayed") == 1u);
   BOOST_TEST(f.QueuedDocuments().size() == 1u);
+  // Re-signed later with a new nonce and timestamp, the same request is still the same one.
+  json resigned = json::parse(body);
+  resigned["nonce"] = MailboxFixture::Nonce();
+  const HttpResult late =
+      f.Post(kMessages, resigned.dump(), &f.alice, {{"Idempotency-Key", "retry-key-1"}});
+  BOOST_TEST(late.status == 202, late.body);
+  BOOST_TEST(Body(late)["receipt"] == receipt);
+  // The key reused for a different message is refused.
+  resigned["body"] = "Something else entirely";
+  const HttpResult reused =
+      f.Post(kMessages, resigned.dump(), &f.alice, {{"Idempotency-Key", "retry-key-1"}});
+  BOOST_TEST(reused.status == 422, reused.body);
+  BOOST_TEST(Body(reused)["field"] == "Idempotency-Key");
+  BOOST_TEST(f.QueuedDocuments().size() == 1u);
 
   // portal-staff sees it, metadata only.
   const auto list = f.Staff({"queue", "list", "--json"});

@@ -25,6 +25,7 @@ Submission Message(const std::string& key, const std::string& nonce, int64_t at 
   s.owner = "0123456789abcdef0123456789abcdef";
   s.provider = "conncare";
   s.idempotency_key = key;
+  s.request_hash = "hash-of-the-same-request";
   s.nonce = nonce;
   s.received_at = at;
   s.document = std::string("\x85\x01\x0c\x03\0binary\0ciphertext", 22);
@@ -52,6 +53,23 @@ BOOST_AUTO_TEST_CASE(a_retry_returns_the_same_receipt_and_adds_nothing) {
   BOOST_TEST(items[0].state == "received");
   BOOST_TEST(items[0].provider == "conncare");
   BOOST_TEST(items[0].bytes == 22);  // Binary bytes kept whole (embedded NULs).
+}
+
+BOOST_AUTO_TEST_CASE(a_key_reused_for_another_request_is_refused_and_adds_nothing) {
+  testing::TempDir dir;
+  std::unique_ptr<QueueStore> q;
+  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+  std::string r;
+  Outcome o;
+  BOOST_REQUIRE(q->Submit(Message("k1", "n1"), &r, &o).ok());
+  Submission other = Message("k1", "n2");
+  other.request_hash = "hash-of-another-request";
+  BOOST_REQUIRE(q->Submit(other, &r, &o).ok());
+  BOOST_TEST((o == Outcome::kKeyReused));
+  BOOST_TEST(r.empty());
+  std::vector<QueuedItem> items;
+  BOOST_REQUIRE(q->List("", &items).ok());
+  BOOST_TEST(items.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_replayed_nonce_is_refused_and_adds_nothing) {
