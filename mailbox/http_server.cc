@@ -65,6 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start(bool over_capacity) {
     if (over_capacity) {
+      Refused("503 connection cap");
       Send(Problem(503, "Service Unavailable", "too many connections; retry shortly"), false);
       return;
     }
@@ -85,9 +86,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec == http::error::header_limit) {
+      Refused("431 headers too large");
       return Send(Problem(431, "Request Header Fields Too Large", "headers are too large"), false);
     }
     if (ec == http::error::body_limit) return TooLarge();  // A Content-Length over the limit.
+    // An idle keep-alive connection timing out is normal; one that sent part of a request is not.
+    if (ec == beast::error::timeout && (buffer_.size() > 0 || parser_->got_some())) {
+      Refused("cut off: slow headers");
+    }
     if (ec) return Close();  // Timeout, reset or garbage: nothing to answer.
     ++server_->in_flight;
     counted_ = true;
@@ -99,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) return TooLarge();  // Chunked past the limit.
+    if (ec == beast::error::timeout) Refused("cut off: slow body");
     if (ec) return Close();
     auto& msg = parser_->get();
     HttpRequest req;
@@ -122,7 +129,12 @@ class Session : public std::enable_shared_from_this<Session> {
     Send(res, msg.keep_alive() && !server_->stopping);
   }
 
+  void Refused(const char* event) {
+    if (server_->options.on_refusal) server_->options.on_refusal(event, remote_);
+  }
+
   void TooLarge() {
+    Refused("413 body too large");
     Send(Problem(413, "Content Too Large",
                  "the body is larger than " + std::to_string(server_->options.max_body_bytes) +
                      " bytes"),

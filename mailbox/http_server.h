@@ -40,6 +40,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30000};
   int max_connections = 256;
   int threads = 2;
+  // Told of what the server refuses itself, before any handler: "413 body too large",
+  // "431 headers too large", "503 connection cap", "cut off: slow headers", "cut off: slow body".
+  // Optional; called on the server's threads.
+  std::function<void(const std::string& event, const std::string& remote)> on_refusal;
 };
 
 // A small HTTP/1.1 server (Boost.Beast) for the mailbox daemon: keep-alive, limits with clear

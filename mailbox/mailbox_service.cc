@@ -157,6 +157,10 @@ HttpResponse MailboxService::Handle(const HttpRequest& request) {
   return response;
 }
 
+void MailboxService::LogRefusal(const std::string& event) const {
+  log_(FormatInstant(Now()) + " request=- " + event);
+}
+
 HttpResponse MailboxService::Health(Outcome* outcome) {
   std::vector<StaffKey> staff;
   Status st;

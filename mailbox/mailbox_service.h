@@ -45,6 +45,9 @@ class MailboxService {
   // value from the request). Default: stderr.
   void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
 
+  // Logs what the HTTP server refused before any handler ran (HttpServerOptions::on_refusal).
+  void LogRefusal(const std::string& event) const;
+
   // The text a status query signs.
   static std::string ReceiptQueryText(const std::string& receipt, const std::string& mrn,
                                       const std::string& timestamp, const std::string& nonce);

@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   options.max_body_bytes = static_cast<size_t>(config.mailbox.max_body_kib) * 1024;
   options.header_timeout = std::chrono::milliseconds(config.mailbox.header_timeout_ms);
   options.body_timeout = std::chrono::milliseconds(config.mailbox.body_timeout_ms);
+  options.on_refusal = [&service](const std::string& event, const std::string&) {
+    service->LogRefusal(event);
+  };
 
   // The signals are taken by sigwait below, so every thread starts with them blocked.
   sigset_t stop_signals;

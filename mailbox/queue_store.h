@@ -23,7 +23,7 @@ struct Submission {
   // Of what the request asks (without its nonce and timestamp): a retry re-signed later is the
   // same request; a key reused for another request is refused.
   std::string request_hash;
-  std::string nonce;            // From the signed request; refused if seen before.
+  std::string nonce;  // From the signed request; refused if seen before.
   int64_t received_at = 0;
   std::string document;  // Signed + encrypted bytes.
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -74,6 +75,22 @@ struct Server {
   uint16_t port() const { return server->port(); }
 };
 
+// What the server reported refusing, in order.
+struct Refusals {
+  std::mutex mu;
+  std::vector<std::string> events;
+  void Watch(HttpServerOptions* o) {
+    o->on_refusal = [this](const std::string& event, const std::string& remote) {
+      std::lock_guard<std::mutex> lock(mu);
+      events.push_back(event + " from " + remote);
+    };
+  }
+  std::vector<std::string> Seen() {
+    std::lock_guard<std::mutex> lock(mu);
+    return events;
+  }
+};
+
 const std::string kGet = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 BOOST_AUTO_TEST_CASE(answers_and_keeps_the_connection_alive) {
@@ -95,6 +112,8 @@ BOOST_AUTO_TEST_CASE(limits_get_clear_answers_and_never_reach_the_handler) {
   HttpServerOptions o;
   o.max_body_bytes = 100;
   o.max_header_bytes = 1024;
+  Refusals refusals;
+  refusals.Watch(&o);
   Server s(o);
   {
     Client c(s.port());
@@ -110,12 +129,17 @@ BOOST_AUTO_TEST_CASE(limits_get_clear_answers_and_never_reach_the_handler) {
     BOOST_TEST(c.Response().starts_with("HTTP/1.1 431"));
   }
   BOOST_TEST(s.calls == 0);
+  const std::vector<std::string> expected = {"413 body too large from 127.0.0.1",
+                                             "431 headers too large from 127.0.0.1"};
+  BOOST_TEST(refusals.Seen() == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off) {
   HttpServerOptions o;
   o.header_timeout = std::chrono::milliseconds(300);
   o.body_timeout = std::chrono::milliseconds(300);
+  Refusals refusals;
+  refusals.Watch(&o);
   Server s(o);
   Client header(s.port());
   header.Send("GET /healthz HTTP/1.1\r\nHo");  // And never the rest.
@@ -124,11 +148,19 @@ BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off) {
   body.Send("POST /v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
   BOOST_TEST(body.ClosedByServer());
   BOOST_TEST(s.calls == 0);
+  // An idle keep-alive connection timing out is not a refusal.
+  Client idle(s.port());
+  BOOST_TEST(idle.ClosedByServer());
+  const std::vector<std::string> expected = {"cut off: slow headers from 127.0.0.1",
+                                             "cut off: slow body from 127.0.0.1"};
+  BOOST_TEST(refusals.Seen() == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(connections_past_the_cap_get_503) {
   HttpServerOptions o;
   o.max_connections = 1;
+  Refusals refusals;
+  refusals.Watch(&o);
   Server s(o);
   Client idle(s.port());
   idle.Send("GET /healthz HTTP/1.1\r\n");  // Holds the only slot.
@@ -136,6 +168,8 @@ BOOST_AUTO_TEST_CASE(connections_past_the_cap_get_503) {
   Client second(s.port());
   second.Send(kGet);
   BOOST_TEST(second.Response().starts_with("HTTP/1.1 503"));
+  BOOST_TEST(refusals.Seen() == std::vector<std::string>{"503 connection cap from 127.0.0.1"},
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_handler_gives_500_without_its_detail) {

@@ -283,8 +283,16 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_the_right_status_and_nothing_is_q
     }
   }
   BOOST_TEST(f.QueuedDocuments().size() == queued);
-  // The daemon is still up and well after all of it.
+  // The daemon is still up and well after all of it, and logged each refusal.
   BOOST_TEST(HttpCall(f.daemon->port(), "GET", "/healthz", {}, "").status == 200);
+  BOOST_REQUIRE(f.daemon->Terminate() == 0);
+  const std::string log = f.daemon->Log();
+  for (const char* line :
+       {" request=- 413 body too large", " POST /v1/messages 401 unsigned", " 401 not-verified",
+        " 409 replayed-nonce field=nonce", " 422 invalid field=timestamp", " 400 invalid",
+        " 415 wrong-content-type", " POST other 404 not-found", " GET /v1/messages 405"}) {
+    BOOST_TEST(Has(log, line), line << " not in: " << log);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(status_queries_must_be_signed_and_fresh) {
