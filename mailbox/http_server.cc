@@ -63,6 +63,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() { --server_->connections; }
 
+  auto executor() { return stream_.get_executor(); }
+
   void Start(bool over_capacity) {
     if (over_capacity) {
       Refused("503 connection cap");
@@ -186,13 +188,16 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+  // Each connection on its own strand: its reads, writes and timer never run at once on two of
+  // the server's threads (tcp_stream is not thread-safe; a race turns a timeout into a cancel).
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping && acceptor.is_open()) Accept();
       return;
     }
     const bool over = connections.load() >= options.max_connections;
-    std::make_shared<Session>(std::move(socket), this)->Start(over);
+    auto session = std::make_shared<Session>(std::move(socket), this);
+    asio::dispatch(session->executor(), [session, over] { session->Start(over); });
     if (!stopping) Accept();
   });
 }

@@ -132,6 +132,7 @@ BOOST_AUTO_TEST_CASE(limits_get_clear_answers_and_never_reach_the_handler) {
   const std::vector<std::string> expected = {"413 body too large from 127.0.0.1",
                                              "431 headers too large from 127.0.0.1"};
   BOOST_TEST(refusals.Seen() == expected, boost::test_tools::per_element());
+  for (const auto& e : refusals.Seen()) BOOST_TEST_MESSAGE("refusal: " << e);
 }
 
 BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off) {
@@ -154,6 +155,7 @@ BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off) {
   const std::vector<std::string> expected = {"cut off: slow headers from 127.0.0.1",
                                              "cut off: slow body from 127.0.0.1"};
   BOOST_TEST(refusals.Seen() == expected, boost::test_tools::per_element());
+  for (const auto& e : refusals.Seen()) BOOST_TEST_MESSAGE("refusal: " << e);
 }
 
 BOOST_AUTO_TEST_CASE(connections_past_the_cap_get_503) {
