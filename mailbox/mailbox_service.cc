@@ -47,6 +47,20 @@ HttpResponse FieldProblem(const Status& st, const std::string& field) {
                        : Problem(422, "Unprocessable Content", st.message(), field);
 }
 
+HttpResponse Unauthorized(const char* detail) {
+  HttpResponse r = Problem(401, "Unauthorized", detail, "Portal-Signature");
+  r.headers["WWW-Authenticate"] = "OpenPGP-Signature";
+  return r;
+}
+
+HttpResponse TooMany(const std::string& who, int retry_after) {
+  HttpResponse r =
+      Problem(429, "Too Many Requests",
+              "too many requests from this " + who + "; retry after the seconds in Retry-After");
+  r.headers["Retry-After"] = std::to_string(retry_after);
+  return r;
+}
+
 bool IsJson(const std::string& content_type) {
   std::string t;
   for (char c : content_type) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -179,14 +193,11 @@ HttpResponse MailboxService::Health(Outcome* outcome) {
 HttpResponse MailboxService::Authenticate(const std::string& mrn, const std::string& data,
                                           const std::string& signature_b64, Enrollment* enrollment,
                                           std::string* fingerprint, Outcome* outcome) {
-  HttpResponse refused = Problem(401, "Unauthorized", kNotVerified, "Portal-Signature");
-  refused.headers["WWW-Authenticate"] = "OpenPGP-Signature";
+  const HttpResponse refused = Unauthorized(kNotVerified);
   std::string signature;
   if (signature_b64.empty() || !Base64Decode(signature_b64, &signature)) {
     outcome->what = "unsigned";
-    HttpResponse r = Problem(401, "Unauthorized", kUnsigned, "Portal-Signature");
-    r.headers["WWW-Authenticate"] = "OpenPGP-Signature";
-    return r;
+    return Unauthorized(kUnsigned);
   }
   bool found = false;
   Status st;
@@ -222,11 +233,7 @@ HttpResponse MailboxService::Submit(const HttpRequest& request, const std::strin
   int retry = 0;
   auto too_many = [&](const char* who) {
     outcome->what = std::string("rate-limited-") + who;
-    HttpResponse r = Problem(429, "Too Many Requests",
-                             std::string("too many requests from this ") + who +
-                                 "; retry after the time in Retry-After");
-    r.headers["Retry-After"] = std::to_string(retry);
-    return r;
+    return TooMany(who, retry);
   };
   if (!per_address_.Allow(ClientAddress(request), RateLimiter::Clock::now(), &retry)) {
     return too_many("address");
@@ -353,10 +360,7 @@ HttpResponse MailboxService::QueryReceipt(const HttpRequest& request, const std:
   int retry = 0;
   if (!per_address_.Allow(ClientAddress(request), RateLimiter::Clock::now(), &retry)) {
     outcome->what = "rate-limited-address";
-    HttpResponse r = Problem(429, "Too Many Requests",
-                             "too many requests from this address; retry after Retry-After");
-    r.headers["Retry-After"] = std::to_string(retry);
-    return r;
+    return TooMany("address", retry);
   }
   // The query's parts travel in headers; the shared checks read them as a JSON object.
   const json parts = {{"mrn", Header(request, "portal-mrn")},
