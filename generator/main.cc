@@ -1,9 +1,8 @@
 // portal-gen: the batch generator. Thin: parse arguments, call one command.
-#include <CLI/CLI.hpp>
+#include "core/cli_main.h"
 
 #include <cstdio>
 
-#include "core/version.h"
 #include "generator/ingest_command.h"
 #include "generator/nightly_command.h"
 #include "generator/site_command.h"
@@ -11,23 +10,18 @@
 
 namespace {
 
+constexpr char kProgram[] = "portal-gen";
 constexpr char kExitCodes[] =
     "Exit codes: 0 success, 1 invalid input (config, content, templates, records), 2 usage\n"
     "error,"
     " 3 I/O or system failure, 4 another run holds the lock (site: the same output folder;\n"
     "nightly: the same state directory).";
 
-int Fail(const portal::Status& status) {
-  std::fprintf(stderr, "portal-gen: error: %s\n", status.message().c_str());
-  return status.ExitCode();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"portal-gen — the Patient Portal batch generator.", "portal-gen"};
-  app.footer(kExitCodes);
-  app.set_version_flag("--version", std::string("portal-gen ") + portal::kVersion);
+  portal::DescribeProgram(&app, kProgram, kExitCodes);
   app.require_subcommand(1);
 
   std::string config_path = "content/portal.toml";
@@ -87,37 +81,27 @@ int main(int argc, char** argv) {
                           "renders the site");
   add_config(nightly_cmd);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-gen --help)"));
-  }
+  if (auto exit_code = portal::ParseCommandLine(&app, kProgram, argc, argv)) return *exit_code;
   if (ingest_cmd->parsed()) {
     ingest.config_path = config_path;
     const portal::Status status = portal::RunIngestCommand(ingest);
-    return status.ok() ? 0 : Fail(status);
+    return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
   }
   if (preview_cmd->parsed() || summaries_cmd->parsed()) {
     summary.config_path = config_path;
     const portal::Status status = preview_cmd->parsed() ? portal::RunPreviewCommand(summary)
                                                         : portal::RunSummariesCommand(summary);
-    return status.ok() ? 0 : Fail(status);
+    return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
   }
   if (nightly_cmd->parsed()) {
     nightly.config_path = config_path;
     const portal::Status status = portal::RunNightlyCommand(nightly);
-    return status.ok() ? 0 : Fail(status);
+    return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
   }
   if (site_cmd->parsed()) {
     site.config_path = config_path;
     const portal::Status status = portal::RunSiteCommand(site);
-    return status.ok() ? 0 : Fail(status);
+    return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 // portal-mailboxd: receives patients' signed messages and profile-change requests on loopback
 // and queues them as sealed documents for the records staff. Thin: options, then serve until
 // SIGTERM, which drains the requests in flight.
-#include <CLI/CLI.hpp>
+#include "core/cli_main.h"
 
 #include <systemd/sd-daemon.h>
 #include <csignal>
@@ -9,20 +9,15 @@
 #include <regex>
 
 #include "core/config.h"
-#include "core/version.h"
 #include "mailbox/http_server.h"
 #include "mailbox/mailbox_service.h"
 
 namespace {
 
+constexpr char kProgram[] = "portal-mailboxd";
 constexpr char kExitCodes[] =
     "Exit codes: 0 stopped by SIGTERM/SIGINT after draining, 1 invalid config or state, "
     "2 usage error, 3 I/O or system failure (e.g. the address is taken).";
-
-int Fail(const portal::Status& status) {
-  std::fprintf(stderr, "portal-mailboxd: error: %s\n", status.message().c_str());
-  return status.ExitCode();
-}
 
 }  // namespace
 
@@ -31,38 +26,31 @@ int main(int argc, char** argv) {
       "portal-mailboxd — the Patient Portal's mailbox for patients' messages and "
       "profile-change requests.",
       "portal-mailboxd"};
-  app.footer(kExitCodes);
-  app.set_version_flag("--version", std::string("portal-mailboxd ") + portal::kVersion);
+  portal::DescribeProgram(&app, kProgram, kExitCodes);
   std::string config_path = "content/portal.toml";
   std::string listen;
   app.add_option("--config", config_path, "Config file (default content/portal.toml)");
   app.add_option("--listen", listen,
                  "ADDRESS:PORT to serve on (default: mailbox.listen of the config; port 0 picks "
                  "a free one)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-mailboxd --help)"));
-  }
+  if (auto exit_code = portal::ParseCommandLine(&app, kProgram, argc, argv)) return *exit_code;
 
   portal::PortalConfig config;
-  if (portal::Status st = portal::LoadConfig(config_path, &config); !st.ok()) return Fail(st);
+  if (portal::Status st = portal::LoadConfig(config_path, &config); !st.ok())
+    return portal::ReportFailure(kProgram, st);
   if (listen.empty()) listen = config.mailbox.listen;
   static const std::regex kListen(R"((\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d{1,5}))");
   std::smatch m;
   if (!std::regex_match(listen, m, kListen) || std::stoi(m[2].str()) > 65535) {
-    return Fail(portal::Status::Usage("--listen: must be IP:PORT, e.g. 127.0.0.1:8787"));
+    return portal::ReportFailure(
+        kProgram, portal::Status::Usage("--listen: must be IP:PORT, e.g. 127.0.0.1:8787"));
   }
   std::string address = m[1].str();
   if (address.front() == '[') address = address.substr(1, address.size() - 2);
 
   std::unique_ptr<portal::MailboxService> service;
   if (portal::Status st = portal::MailboxService::Open(config, &service); !st.ok()) {
-    return Fail(st);
+    return portal::ReportFailure(kProgram, st);
   }
   portal::HttpServerOptions options;
   options.address = address;
@@ -86,7 +74,7 @@ int main(int argc, char** argv) {
 
   portal::HttpServer server(options,
                             [&](const portal::HttpRequest& r) { return service->Handle(r); });
-  if (portal::Status st = server.Start(); !st.ok()) return Fail(st);
+  if (portal::Status st = server.Start(); !st.ok()) return portal::ReportFailure(kProgram, st);
   // The readiness line (tests and scripts read the port from it) and systemd's Type=notify.
   std::printf("portal-mailboxd: listening on %s:%u\n", listen.substr(0, listen.rfind(':')).c_str(),
               server.port());

@@ -1,29 +1,23 @@
 // portal-staff: the records staff's command line. Thin: parse arguments, call one command.
-#include <CLI/CLI.hpp>
+#include "core/cli_main.h"
 
 #include <cstdio>
 
-#include "core/version.h"
 #include "mailbox/enrollment_commands.h"
 #include "mailbox/staff_commands.h"
 
 namespace {
 
+constexpr char kProgram[] = "portal-staff";
 constexpr char kExitCodes[] =
     "Exit codes: 0 success, 1 refused or invalid input, 2 usage error, 3 I/O or system "
     "failure.";
-
-int Fail(const portal::Status& status) {
-  std::fprintf(stderr, "portal-staff: error: %s\n", status.message().c_str());
-  return status.ExitCode();
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"portal-staff — the records staff's tools for the Patient Portal.", "portal-staff"};
-  app.footer(kExitCodes);
-  app.set_version_flag("--version", std::string("portal-staff ") + portal::kVersion);
+  portal::DescribeProgram(&app, kProgram, kExitCodes);
   app.require_subcommand(1);
 
   portal::EnrollmentOptions o;
@@ -90,17 +84,7 @@ int main(int argc, char** argv) {
   queue_list->add_flag("--json", so.json, "JSON output");
   add_config2(queue_list);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return Fail(portal::Status::Usage(std::string(e.what()) + " (see portal-staff --help)"));
-  }
+  if (auto exit_code = portal::ParseCommandLine(&app, kProgram, argc, argv)) return *exit_code;
   portal::Status status;
   if (init->parsed()) {
     status = portal::RunInitCommand(o);
@@ -121,5 +105,5 @@ int main(int argc, char** argv) {
   } else if (queue_list->parsed()) {
     status = portal::RunQueueListCommand(so);
   }
-  return status.ok() ? 0 : Fail(status);
+  return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
 }
