@@ -104,7 +104,9 @@ Status MailboxService::Open(const PortalConfig& config, std::unique_ptr<MailboxS
   PORTAL_RETURN_IF_ERROR(
       EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &s->registry_));
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &s->queue_));
-  s->verifier_.RemoveLeftovers();
+  std::vector<Enrollment> enrolled;
+  PORTAL_RETURN_IF_ERROR(s->registry_->All(&enrolled));
+  s->verifier_.RemoveLeftovers(enrolled);
   *out = std::move(s);
   return Status::Ok();
 }

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <set>
 
 #include "core/file_util.h"
 #include "core/gpg.h"
@@ -17,13 +18,15 @@ std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
   return enrollment.token + "-" + Sha256Hex(keys).substr(0, 16);
 }
 
-void RequestVerifier::RemoveLeftovers() {
+void RequestVerifier::RemoveLeftovers(const std::vector<Enrollment>& enrolled) {
+  std::set<std::string> current;
+  for (const auto& e : enrolled) current.insert(HomeName(e));
   std::error_code ec;
+  std::vector<fs::path> gone;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (entry.path().filename().string().starts_with(".building-")) {
-      fs::remove_all(entry.path(), ec);
-    }
+    if (!current.count(entry.path().filename().string())) gone.push_back(entry.path());
   }
+  for (const auto& path : gone) fs::remove_all(path, ec);
 }
 
 Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollment& enrollment,

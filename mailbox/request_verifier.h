@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/enrollment_registry.h"
 #include "core/status.h"
@@ -26,8 +27,9 @@ class RequestVerifier {
                 std::string_view data, std::string_view signature, bool* good,
                 std::string* fingerprint);
 
-  // Removes half-built homes a killed daemon left behind (call before serving).
-  void RemoveLeftovers();
+  // Removes half-built homes a killed daemon left behind and the homes of key sets no longer
+  // enrolled (unenrolled patients, replaced keys); call before serving.
+  void RemoveLeftovers(const std::vector<Enrollment>& enrolled);
 
   // The folder name of an enrolment's verification home.
   static std::string HomeName(const Enrollment& enrollment);

@@ -99,14 +99,19 @@ BOOST_FIXTURE_TEST_CASE(a_new_key_set_gets_a_new_home_and_the_old_one_goes, Fixt
   BOOST_TEST(Check(v, body, keys.SignDetached(patient_home, patient_fpr, body), &fpr));
 }
 
-BOOST_FIXTURE_TEST_CASE(half_built_homes_are_removed_and_built_homes_kept, Fixture) {
+BOOST_FIXTURE_TEST_CASE(leftovers_go_and_current_homes_stay, Fixture) {
   RequestVerifier v(verify_dir);
   std::string fpr;
   BOOST_TEST(Check(v, "x", keys.SignDetached(patient_home, patient_fpr, "x"), &fpr));
+  const Enrollment alive = Current();
   fs::create_directories(verify_dir / ".building-0123abcd" / "private-keys-v1.d");
-  v.RemoveLeftovers();
+  // A home of a patient unenrolled since.
+  fs::create_directories(verify_dir / (std::string(32, 'f') + "-0123456789abcdef"));
+  v.RemoveLeftovers({alive});
   BOOST_TEST(!fs::exists(verify_dir / ".building-0123abcd"));
-  BOOST_TEST(fs::is_directory(verify_dir / RequestVerifier::HomeName(Current())));
+  BOOST_TEST(!fs::exists(verify_dir / (std::string(32, 'f') + "-0123456789abcdef")));
+  BOOST_TEST(fs::is_directory(verify_dir / RequestVerifier::HomeName(alive)));
+  BOOST_TEST(Homes() == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_revoked_key_no_longer_signs, Fixture) {
