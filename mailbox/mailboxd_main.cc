@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);  // No reload: the config is read at start.
 
   portal::HttpServer server(options,
                             [&](const portal::HttpRequest& r) { return service->Handle(r); });
