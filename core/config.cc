@@ -62,6 +62,11 @@ void ReadHelpLine(TomlTableReader r, PortalConfig::HelpLine* h, Status* st) {
   *st = r.Finish();
 }
 
+// A path from the config: relative ones resolve against the config file's folder.
+fs::path ResolvePath(const fs::path& base, const std::string& path) {
+  return (base / path).lexically_normal();
+}
+
 void ReadPaths(TomlTableReader r, const fs::path& base, PortalConfig::Paths* p, Status* st) {
   std::string state, faq, home, templates, output, extracts, summaries;
   r.String("state_dir", &state);
@@ -71,7 +76,7 @@ void ReadPaths(TomlTableReader r, const fs::path& base, PortalConfig::Paths* p, 
   r.String("site_output_dir", &output);
   r.String("summaries_output_dir", &summaries);
   r.String("extracts_dir", &extracts);
-  auto resolve = [&](const std::string& s) { return (base / s).lexically_normal(); };
+  auto resolve = [&](const std::string& s) { return ResolvePath(base, s); };
   p->state_dir = resolve(state);
   p->faq_dir = resolve(faq);
   p->home_page = resolve(home);
@@ -130,6 +135,48 @@ void ReadMailbox(TomlTableReader r, PortalConfig::Mailbox* m, Status* st) {
   positive("per_key_per_minute", &m->per_key_per_minute, 1000000);
   positive("per_key_burst", &m->per_key_burst, 1000000);
   r.Bool("trust_proxy_header", &m->trust_proxy_header, false);
+  *st = r.Finish();
+}
+
+void ReadStaff(TomlTableReader r, const fs::path& base, PortalConfig::Staff* s, Status* st) {
+  r.Int("lease_minutes", &s->lease_minutes, false);
+  if (s->lease_minutes < 1 || s->lease_minutes > 24 * 60) {
+    r.Fail("lease_minutes", "must be 1 to 1440");
+  }
+  std::string exports;
+  r.String("exports_dir", &exports, false);
+  if (!exports.empty()) s->exports_dir = ResolvePath(base, exports);
+  r.Int("retention_days", &s->retention_days, false);
+  if (s->retention_days < 1 || s->retention_days > 3650) {
+    r.Fail("retention_days", "must be 1 to 3650");
+  }
+  *st = r.Finish();
+}
+
+void ReadNotifications(TomlTableReader r, const fs::path& base, PortalConfig::Notifications* n,
+                       Status* st) {
+  r.String("smtp_url", &n->smtp_url, false);
+  if (!n->smtp_url.empty() && !n->smtp_url.starts_with("smtp://") &&
+      !n->smtp_url.starts_with("smtps://")) {
+    r.Fail("smtp_url", "must start with smtp:// or smtps://");
+  }
+  r.String("starttls", &n->starttls, false);
+  if (n->starttls != "required" && n->starttls != "optional" && n->starttls != "off") {
+    r.Fail("starttls", "must be required, optional or off");
+  }
+  r.String("username", &n->username, false);
+  std::string password_file;
+  r.String("password_file", &password_file, false);
+  if (!password_file.empty()) n->password_file = ResolvePath(base, password_file);
+  r.String("from", &n->from, !n->smtp_url.empty());
+  r.StringArray("staff_digest_to", &n->staff_digest_to, false);
+  r.Int("digest_interval_minutes", &n->digest_interval_minutes, false);
+  if (n->digest_interval_minutes < 1) r.Fail("digest_interval_minutes", "must be at least 1");
+  r.Int("retry_initial_seconds", &n->retry_initial_seconds, false);
+  r.Int("retry_max_seconds", &n->retry_max_seconds, false);
+  if (n->retry_initial_seconds < 1 || n->retry_max_seconds < n->retry_initial_seconds) {
+    r.Fail("retry_max_seconds", "must be at least retry_initial_seconds, which is at least 1");
+  }
   *st = r.Finish();
 }
 
@@ -203,6 +250,17 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
   if (st.ok()) {
     if (const toml::table* t = r.Table("mailbox", /*required=*/false)) {
       ReadMailbox(r.Child(*t, "mailbox"), &cfg->mailbox, &st);
+    }
+  }
+  cfg->staff.exports_dir = cfg->paths.state_dir / "exports";
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("staff", /*required=*/false)) {
+      ReadStaff(r.Child(*t, "staff"), base, &cfg->staff, &st);
+    }
+  }
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("notifications", /*required=*/false)) {
+      ReadNotifications(r.Child(*t, "notifications"), base, &cfg->notifications, &st);
     }
   }
   section("summary", [&](TomlTableReader c) {

@@ -95,6 +95,26 @@ struct PortalConfig {
     bool trust_proxy_header = false;
   };
 
+  // Records staff at work (portal-staff queue/inbox commands).
+  struct Staff {
+    long long lease_minutes = 30;       // A claim lasts this long unless released or finished.
+    std::filesystem::path exports_dir;  // Accepted changes as FHIR NDJSON for the EHR.
+    long long retention_days = 90;      // Completed items are purged after this many days.
+  };
+  // E-mail notices (libcurl SMTP). No PHI is ever in a notice. Optional: without smtp_url no
+  // mail is queued.
+  struct Notifications {
+    std::string smtp_url;  // "smtp://host:587" (STARTTLS per starttls) or "smtps://host:465".
+    std::string starttls = "required";         // "required", "optional" or "off" (loopback tests).
+    std::string username;                      // "" = no authentication.
+    std::filesystem::path password_file;       // Read at send time; never in the config itself.
+    std::string from;                          // "Patient Portal <portal@hospital.org>".
+    std::vector<std::string> staff_digest_to;  // Records staff addresses for the digest.
+    long long digest_interval_minutes = 60;    // At most one digest per interval.
+    long long retry_initial_seconds = 60;      // Backoff doubles from here ...
+    long long retry_max_seconds = 3600;        // ... up to this.
+  };
+
   std::filesystem::path config_path;
   Hospital hospital;
   HelpLine help_line;
@@ -106,6 +126,8 @@ struct PortalConfig {
   std::vector<ProfileField> profile_fields;
   std::vector<std::string> summary_notices;  // Printed on every patient summary.
   Mailbox mailbox;
+  Staff staff;
+  Notifications notifications;
 };
 
 // Sets site.base_url and the derived base_path; false (nothing changed) unless `url` is an

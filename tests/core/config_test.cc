@@ -129,6 +129,36 @@ BOOST_AUTO_TEST_CASE(the_mailbox_section_is_optional_and_checked) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(staff_and_notification_sections_are_optional_and_checked) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.staff.lease_minutes == 30);
+  BOOST_TEST(cfg.staff.exports_dir == dir.path() / "conf" / "state" / "exports");
+  BOOST_TEST(cfg.notifications.smtp_url.empty());
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[staff]\nlease_minutes = 5\nexports_dir = \"out/exports\"\n"
+                    "[notifications]\nsmtp_url = \"smtp://127.0.0.1:2525\"\nstarttls = \"off\"\n"
+                    "from = \"Portal <p@example.org>\"\npassword_file = \"secret\"\n"
+                    "staff_digest_to = [\"records@example.org\"]\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.staff.lease_minutes == 5);
+  BOOST_TEST(cfg.staff.exports_dir == dir.path() / "conf" / "out" / "exports");
+  BOOST_TEST(cfg.notifications.starttls == "off");
+  BOOST_TEST(cfg.notifications.password_file == dir.path() / "conf" / "secret");
+  BOOST_TEST(cfg.notifications.staff_digest_to.size() == 1u);
+  for (const char* bad : {"[staff]\nlease_minutes = 0", "[notifications]\nsmtp_url = \"http://x\"",
+                          "[notifications]\nsmtp_url = \"smtp://x\"",  // No from.
+                          "[notifications]\nstarttls = \"maybe\"",
+                          "[notifications]\nretry_initial_seconds = 10\nretry_max_seconds = 5"}) {
+    st = LoadText(dir, std::string(kValid) + "\n" + bad + "\n", &cfg);
+    BOOST_TEST(!st.ok(), bad);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(root_base_url_gives_root_base_path) {
   TempDir dir;
   PortalConfig cfg;
