@@ -29,7 +29,18 @@ CREATE TABLE IF NOT EXISTS nonces(
   seen_at INTEGER NOT NULL,
   PRIMARY KEY(owner, nonce_hash)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces(seen_at);
-PRAGMA user_version = 1;
+)sql";
+
+// Version 2: the staff's work on an item (claim and lease, decision, completion).
+constexpr char kVersion2[] = R"sql(
+ALTER TABLE documents ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN claimed_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN accepted_fields TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN decided_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN completed_at INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 2;
 )sql";
 
 }  // namespace
@@ -43,6 +54,19 @@ Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<Queue
   // WAL with synchronous=FULL (SqliteDb's default): each commit is on disk when it returns.
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  // Deleted rows (purged documents) are overwritten, not only unlinked.
+  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete = ON"));
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db->Prepare("PRAGMA user_version", &q));
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  const int64_t version = q->Int(0);
+  q.reset();
+  if (version < 2) {
+    SqliteTransaction txn(db.get());
+    PORTAL_RETURN_IF_ERROR(txn.Begin());
+    PORTAL_RETURN_IF_ERROR(db->Exec(kVersion2));
+    PORTAL_RETURN_IF_ERROR(txn.Commit());
+  }
   out->reset(new QueueStore(std::move(db)));
   return Status::Ok();
 }
@@ -141,16 +165,15 @@ Status QueueStore::StateOf(const std::string& receipt, const std::string& owner,
 
 Status QueueStore::List(const std::string& state, std::vector<QueuedItem>* out) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
-      "SELECT receipt, kind, state, provider, received_at, length(document) FROM documents "
-      "WHERE ?1 = '' OR state = ?1 ORDER BY received_at, receipt",
-      &q));
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT " QUEUED_ITEM_COLUMNS " FROM documents "
+                                      "WHERE ?1 = '' OR state = ?1 ORDER BY received_at, receipt",
+                                      &q));
   q->Bind(1, state);
   out->clear();
   for (bool row = false;;) {
     PORTAL_RETURN_IF_ERROR(q->Step(&row));
     if (!row) break;
-    out->push_back({q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Int(4), q->Int(5)});
+    out->push_back(ReadQueuedItem(*q));
   }
   return Status::Ok();
 }

@@ -35,7 +35,21 @@ struct QueuedItem {
   std::string provider;
   int64_t received_at = 0;
   int64_t bytes = 0;
+  std::string owner;            // The patient's token.
+  std::string claimed_by;       // Staff key fingerprint holding the claim ("" = none).
+  std::string claimed_user;     // Their login name.
+  int64_t lease_until = 0;      // The claim ends then.
+  std::string accepted_fields;  // Profile changes: accepted field ids, comma-separated.
+  std::string reason;           // Rejections: a reason code.
+  int64_t decided_at = 0;
+  int64_t completed_at = 0;
 };
+
+// The columns ReadQueuedItem reads, in its order.
+#define QUEUED_ITEM_COLUMNS                                                            \
+  "receipt, kind, state, provider, received_at, length(document), owner, claimed_by, " \
+  "claimed_user, lease_until, accepted_fields, reason, decided_at, completed_at"
+QueuedItem ReadQueuedItem(const SqliteStatement& row);
 
 // The mailbox queue: SQLite in WAL mode with synchronous=FULL, so Submit() returns only after
 // the commit is durable — the daemon answers 202 after that, never before.
@@ -64,6 +78,29 @@ class QueueStore {
 
   // Metadata of queued items, oldest first; `state` "" for every state.
   Status List(const std::string& state, std::vector<QueuedItem>* out);
+
+  // The staff's side (queue_work.cc). Every change names the staff key making it.
+  // One item with its sealed document; *found false if there is none.
+  Status Get(const std::string& receipt, QueuedItem* item, std::string* document, bool* found);
+  enum class Claim { kClaimed, kHeldByOther, kClosed, kNotFound };
+  // Takes (or renews) the claim on an open item until now + lease_seconds. kHeldByOther: another
+  // key's lease runs; *item tells whose and until when. kClosed: completed already.
+  Status TakeClaim(const std::string& receipt, const std::string& fingerprint,
+                   const std::string& user, int64_t now, int64_t lease_seconds, Claim* outcome,
+                   QueuedItem* item);
+  // Gives the claim up; InvalidInput unless `fingerprint` holds it.
+  Status ReleaseClaim(const std::string& receipt, const std::string& fingerprint, int64_t now);
+  // received -> accepted | rejected, by the key holding an unexpired claim (InvalidInput
+  // otherwise, saying why).
+  Status Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
+                const std::string& state, const std::string& accepted_fields,
+                const std::string& reason);
+  // -> completed (from accepted or rejected; a message from received when its provider read
+  // it); the claim ends.
+  Status Complete(const std::string& receipt, int64_t now);
+  // Deletes completed items finished before `before` (rows, ciphertext, their idempotency
+  // rows) and vacuums; *receipts the ones purged.
+  Status PurgeCompleted(int64_t before, std::vector<std::string>* receipts);
 
  private:
   explicit QueueStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
