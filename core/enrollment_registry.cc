@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS enrollments(
   mrn TEXT PRIMARY KEY,
   token TEXT NOT NULL UNIQUE,
   enrolled_at INTEGER NOT NULL,
-  patient_id TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+  patient_id TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(
   mrn TEXT NOT NULL REFERENCES enrollments(mrn) ON DELETE CASCADE,
   fingerprint TEXT NOT NULL,
@@ -36,8 +37,9 @@ CREATE TABLE IF NOT EXISTS settings(
   value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
-// Version 1 had no patient_id (the Patient resource the MRN named at enrolment).
-constexpr int kVersion = 2;
+// Version 1 had no patient_id (the Patient resource the MRN named at enrolment), version 2 no
+// email (where notices go).
+constexpr int kVersion = 3;
 
 const char* RoleName(EnrolledKey::Role role) {
   return role == EnrolledKey::Role::kPatient ? "patient" : "proxy";
@@ -63,6 +65,10 @@ Status EnrollmentRegistry::Open(const fs::path& db_path, const fs::path& keys_di
   if (version == 1) {
     PORTAL_RETURN_IF_ERROR(
         db->Exec("ALTER TABLE enrollments ADD COLUMN patient_id TEXT NOT NULL DEFAULT ''"));
+  }
+  if (version >= 1 && version < 3) {
+    PORTAL_RETURN_IF_ERROR(
+        db->Exec("ALTER TABLE enrollments ADD COLUMN email TEXT NOT NULL DEFAULT ''"));
   }
   if (version < kVersion) {
     PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA user_version = " + std::to_string(kVersion)));
@@ -277,8 +283,8 @@ Status EnrollmentRegistry::LoadKeys(Enrollment* e) {
 
 Status EnrollmentRegistry::Find(const std::string& mrn, Enrollment* out, bool* found) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT token, enrolled_at, patient_id FROM enrollments WHERE mrn = ?1", &q));
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT token, enrolled_at, patient_id, email FROM enrollments WHERE mrn = ?1", &q));
   q->Bind(1, mrn);
   PORTAL_RETURN_IF_ERROR(q->Step(found));
   if (!*found) return Status::Ok();
@@ -286,7 +292,17 @@ Status EnrollmentRegistry::Find(const std::string& mrn, Enrollment* out, bool* f
   out->token = q->Text(0);
   out->enrolled_at = q->Int(1);
   out->patient_id = q->Text(2);
+  out->email = q->Text(3);
   return LoadKeys(out);
+}
+
+Status EnrollmentRegistry::SetEmail(const std::string& mrn, const std::string& email) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("UPDATE enrollments SET email = ?2 WHERE mrn = ?1", &q));
+  q->Bind(1, mrn).Bind(2, email);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  if (db_->Changes() == 0) return Status::InvalidInput("the patient is not enrolled");
+  return Status::Ok();
 }
 
 Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {

@@ -29,6 +29,7 @@ struct Enrollment {
   // (enrolled before this was kept). If the MRN later names another patient, nothing is
   // published for it until staff enrol again.
   std::string patient_id;
+  std::string email;  // Where plain notices go ("" = none); never anything but a pointer.
   std::vector<EnrolledKey> keys;  // Patient first, then proxies by fingerprint.
 };
 
@@ -58,6 +59,8 @@ class EnrollmentRegistry {
   Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
   // Unpins a proxy key; InvalidInput if it is not one of the patient's proxies.
   Status RevokeProxy(const std::string& mrn, const std::string& fingerprint);
+  // Sets the address for the patient's notices ("" clears it); InvalidInput if not enrolled.
+  Status SetEmail(const std::string& mrn, const std::string& email);
   // Forgets the patient's enrolment, keys and token; InvalidInput if not enrolled.
   Status Unenroll(const std::string& mrn);
 

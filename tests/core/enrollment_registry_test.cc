@@ -158,5 +158,18 @@ BOOST_FIXTURE_TEST_CASE(a_key_file_shared_by_a_patient_and_staff_stays_until_bot
   BOOST_TEST(!fs::exists(dir.path() / "keys" / (kC + ".asc")));
 }
 
+BOOST_FIXTURE_TEST_CASE(a_notice_address_is_kept_per_enrolment, Fixture) {
+  std::string token;
+  BOOST_REQUIRE(reg->Enroll("M100", "pid", Key(kA), "key", false, &token).ok());
+  Enrollment e;
+  bool found = false;
+  BOOST_REQUIRE(reg->Find("M100", &e, &found).ok());
+  BOOST_TEST(e.email.empty());
+  BOOST_REQUIRE(reg->SetEmail("M100", "patient@example.org").ok());
+  BOOST_REQUIRE(reg->Find("M100", &e, &found).ok());
+  BOOST_TEST(e.email == "patient@example.org");
+  BOOST_TEST(!reg->SetEmail("M999", "x@example.org").ok());
+}
+
 }  // namespace
 }  // namespace portal
