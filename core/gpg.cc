@@ -117,6 +117,33 @@ Status GpgContext::SignAndEncryptToKeyFiles(std::string_view plaintext,
   return Status::Ok();
 }
 
+Status GpgContext::SignDetached(std::string_view data, std::string* signature) {
+  gpgme_data_t in_raw = nullptr, out_raw = nullptr;
+  if (gpgme_error_t err = gpgme_data_new_from_mem(&in_raw, data.data(), data.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data in(in_raw);
+  if (gpgme_error_t err = gpgme_data_new(&out_raw)) return GpgError("gpgme data", err);
+  Data out(out_raw);
+  if (gpgme_signers_count(ctx_) == 0) return Status::InvalidInput("signing: no signer set");
+  if (gpgme_error_t err = gpgme_op_sign(ctx_, in.get(), out.get(), GPGME_SIG_MODE_DETACH)) {
+    return GpgError("signing", err);
+  }
+  gpgme_sign_result_t result = gpgme_op_sign_result(ctx_);
+  if (result == nullptr || result->invalid_signers != nullptr || result->signatures == nullptr) {
+    return Status::IoError("signing: the signer's key could not sign");
+  }
+  size_t len = 0;
+  char* buf = gpgme_data_release_and_get_mem(out.release(), &len);
+  if (buf == nullptr || len == 0) {
+    gpgme_free(buf);
+    return Status::IoError("signing: no output");
+  }
+  signature->assign(buf, len);
+  gpgme_free(buf);
+  return Status::Ok();
+}
+
 Status GpgContext::InspectKeys(std::string_view data, std::vector<OpenPgpKeyInfo>* keys) {
   keys->clear();
   gpgme_data_t raw = nullptr;
@@ -254,6 +281,62 @@ Status GpgContext::VerifyDetached(std::string_view signed_data, std::string_view
   }
   *primary_fingerprint = key->subkeys->fpr;
   *good = true;
+  return Status::Ok();
+}
+
+Status GpgContext::DecryptVerify(std::string_view ciphertext, std::string* plaintext,
+                                 std::vector<std::string>* good_signers) {
+  good_signers->clear();
+  gpgme_data_t in_raw = nullptr, out_raw = nullptr;
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&in_raw, ciphertext.data(), ciphertext.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data in(in_raw);
+  if (gpgme_error_t err = gpgme_data_new(&out_raw)) return GpgError("gpgme data", err);
+  Data out(out_raw);
+  if (gpgme_error_t err = gpgme_op_decrypt_verify(ctx_, in.get(), out.get())) {
+    return GpgError("decrypting", err);
+  }
+  size_t size = 0;
+  char* bytes = gpgme_data_release_and_get_mem(out.release(), &size);
+  plaintext->assign(bytes != nullptr ? bytes : "", size);
+  gpgme_free(bytes);
+  gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
+  for (gpgme_signature_t s = result ? result->signatures : nullptr; s != nullptr; s = s->next) {
+    if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
+        (s->summary & GPGME_SIGSUM_RED) != 0) {
+      continue;
+    }
+    gpgme_key_t raw = nullptr;
+    if (gpgme_get_key(ctx_, s->fpr, &raw, /*secret=*/0) != 0 || raw == nullptr) continue;
+    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+    if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
+        key->subkeys->fpr == nullptr) {
+      continue;
+    }
+    good_signers->push_back(key->subkeys->fpr);
+  }
+  return Status::Ok();
+}
+
+Status GpgContext::SecretKeyFingerprints(std::vector<std::string>* fingerprints) {
+  fingerprints->clear();
+  if (gpgme_error_t err = gpgme_op_keylist_start(ctx_, nullptr, /*secret_only=*/1)) {
+    return GpgError("listing secret keys", err);
+  }
+  for (;;) {
+    gpgme_key_t raw = nullptr;
+    const gpgme_error_t err = gpgme_op_keylist_next(ctx_, &raw);
+    if (gpgme_err_code(err) == GPG_ERR_EOF) break;
+    if (err) return GpgError("listing secret keys", err);
+    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+    if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
+        key->subkeys->fpr == nullptr) {
+      continue;
+    }
+    fingerprints->push_back(key->subkeys->fpr);
+  }
   return Status::Ok();
 }
 

@@ -66,11 +66,24 @@ class GpgContext {
   Status VerifyDetached(std::string_view signed_data, std::string_view signature, bool* good,
                         std::string* primary_fingerprint);
 
+  // A detached signature over `data` by the key set with SetSigner: binary, or ASCII-armored
+  // when the context is.
+  Status SignDetached(std::string_view data, std::string* signature);
+
   // Signs `plaintext` and encrypts it to the public keys kept one per file in `key_files`
   // (gpg -f: no keyring lookup, so the cost does not grow with the number of keys anywhere).
   Status SignAndEncryptToKeyFiles(std::string_view plaintext,
                                   const std::vector<std::filesystem::path>& key_files,
                                   std::string* ciphertext);
+
+  // Decrypts a signed and encrypted message with a secret key of this home (through its
+  // gpg-agent); *good_signers gets the primary fingerprint of every valid signature by a key
+  // present here, not expired and not revoked.
+  Status DecryptVerify(std::string_view ciphertext, std::string* plaintext,
+                       std::vector<std::string>* good_signers);
+
+  // The primary fingerprints of the usable secret keys in this home.
+  Status SecretKeyFingerprints(std::vector<std::string>* fingerprints);
 
  private:
   explicit GpgContext(gpgme_ctx_t ctx) : ctx_(ctx) {}

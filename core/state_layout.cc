@@ -79,7 +79,10 @@ StateLayout::StateLayout(const fs::path& state_dir)
       mailbox_db(state_dir / "mailbox.sqlite"),
       mailbox_home(state_dir / "gnupg" / "mailbox"),
       verify_dir(state_dir / "gnupg" / "verify"),
-      mailbox_public_key(state_dir / "mailbox-service-key.asc") {}
+      mailbox_public_key(state_dir / "mailbox-service-key.asc"),
+      replies_dir(state_dir / "replies"),
+      audit_db(state_dir / "audit.sqlite"),
+      outbox_db(state_dir / "outbox.sqlite") {}
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);

@@ -24,6 +24,9 @@ struct StateLayout {
   std::filesystem::path mailbox_home;        // gnupg/mailbox: the mailbox's service key (0700).
   std::filesystem::path verify_dir;  // gnupg/verify: one small home per token's pinned keys.
   std::filesystem::path mailbox_public_key;  // The service key's public half, for staff.
+  std::filesystem::path replies_dir;  // replies/<token>/: sealed replies the nightly publishes.
+  std::filesystem::path audit_db;     // audit.sqlite: the staff's hash-chained audit trail.
+  std::filesystem::path outbox_db;    // outbox.sqlite: e-mail notices waiting to be sent.
 };
 
 // What `portal-staff init` did.

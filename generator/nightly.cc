@@ -439,6 +439,24 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
                "%zu removed as no longer enrolled\n",
                report->enrolled, run.pending(), report->unchanged, report->removed);
   PORTAL_RETURN_IF_ERROR(run.Run());
+  // Staff's replies (sealed by portal-staff reply) go beside each enrolled patient's summary.
+  int replies = 0;
+  for (const auto& token : enrolled_tokens) {
+    if (ShardOfToken(token, options.shard_count) != options.shard) continue;
+    const fs::path source = layout.replies_dir / token;
+    std::error_code ec;
+    if (!fs::is_directory(source, ec) &&
+        !fs::is_directory(publisher.FileOf(token).parent_path() / "replies", ec)) {
+      continue;
+    }
+    int n = 0;
+    PORTAL_RETURN_IF_ERROR(publisher.SyncReplies(token, source, &n));
+    replies += n;
+  }
+  if (replies > 0) {
+    PORTAL_RETURN_IF_ERROR(publisher.Sync());
+    std::fprintf(stderr, "portal-gen: replies: %d published\n", replies);
+  }
   if (options.shard == 0) {
     std::string public_key;
     PORTAL_RETURN_IF_ERROR(ReadFile(layout.signing_public_key, &public_key));

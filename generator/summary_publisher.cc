@@ -1,5 +1,7 @@
 #include "generator/summary_publisher.h"
 
+#include <regex>
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -74,6 +76,30 @@ Status SummaryPublisher::ListTokens(std::set<std::string>* tokens) const {
     if (IsTokenName(name) && ShardOfToken(name, shard_count_) == shard_) tokens->insert(name);
   }
   if (ec) return Status::IoError(dir_.string() + ": cannot list: " + ec.message());
+  return Status::Ok();
+}
+
+Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& source,
+                                     int* published) {
+  *published = 0;
+  static const std::regex kReply("reply-[0-9A-Za-z-]{1,64}\\.html\\.pgp");
+  const fs::path target = dir_ / token / "replies";
+  std::set<std::string> wanted;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(source, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_regular_file() || !std::regex_match(name, kReply)) continue;
+    wanted.insert(name);
+    std::string data, current;
+    PORTAL_RETURN_IF_ERROR(ReadFile(e.path(), &data));
+    if (ReadFile(target / name, &current).ok() && current == data) continue;
+    PORTAL_RETURN_IF_ERROR(
+        WriteFileAtomically(target / name, data, 0755, staging_, DirSync::kLater));
+    ++*published;
+  }
+  for (const auto& e : fs::directory_iterator(target, ec)) {
+    if (!wanted.count(e.path().filename().string())) fs::remove(e.path(), ec);
+  }
   return Status::Ok();
 }
 

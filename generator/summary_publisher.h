@@ -39,6 +39,10 @@ class SummaryPublisher {
   Status Remove(const std::string& token);
   // Tokens of this shard that have a folder.
   Status ListTokens(std::set<std::string>* tokens) const;
+  // Mirrors `source` (var/replies/<token>/: staff's sealed replies, `reply-*.html.pgp`) into
+  // DIR/<token>/replies/: new or changed files published atomically, files gone from the source
+  // removed. *published counts the files written. Durable after Sync().
+  Status SyncReplies(const std::string& token, const std::filesystem::path& source, int* published);
   // A file beside the patients' folders (the signing key's public half).
   Status PublishShared(const std::string& name, std::string_view data);
 

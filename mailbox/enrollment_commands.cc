@@ -93,6 +93,11 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
+  if (!options.email.empty() &&
+      (options.email.size() > 254 || !std::regex_match(options.email, kEmail))) {
+    return Status::Usage("--email is not an e-mail address");
+  }
   std::string patient_id;
   PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
   EnrolledKey key;
@@ -101,6 +106,8 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   std::string token;
   PORTAL_RETURN_IF_ERROR(
       s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key, &token));
+  if (!options.email.empty())
+    PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
   std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
   PrintKey("patient", key);
   std::printf(

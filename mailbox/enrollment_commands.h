@@ -13,6 +13,7 @@ struct EnrollmentOptions {
   std::string key_file;     // The patient's or proxy's public key, armored or binary.
   std::string fingerprint;  // For proxy revoke.
   bool replace_key = false;
+  std::string email;  // enroll: where plain notices go ("" = none).
 };
 
 // Prepares the state directory (idempotent): databases, GNUPGHOMEs, the signing key.

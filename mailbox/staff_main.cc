@@ -5,6 +5,7 @@
 
 #include "mailbox/enrollment_commands.h"
 #include "mailbox/staff_commands.h"
+#include "mailbox/work_commands.h"
 
 namespace {
 
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("enroll", "Enrol a patient seen with photo ID, pinning their key");
   enroll->add_option("--mrn", o.mrn, mrn_help)->required();
   enroll->add_option("--key", o.key_file, "The patient's OpenPGP public key file")->required();
+  enroll->add_option("--email", o.email,
+                     "Where plain notices go (processed request, reply waiting); optional");
   enroll->add_flag("--replace-key", o.replace_key,
                    "The patient is enrolled: pin this key instead of their old one");
   add_config(enroll);
@@ -84,6 +87,62 @@ int main(int argc, char** argv) {
   queue_list->add_flag("--json", so.json, "JSON output");
   add_config2(queue_list);
 
+  // Working the queue: each command names the item by its receipt and acts as the staff
+  // member whose key is in their GnuPG home.
+  portal::WorkOptions wo;
+  wo.config_path = o.config_path;
+  auto work = [&](CLI::App* cmd, bool receipt) {
+    cmd->add_option("--config", wo.config_path, "Config file (default content/portal.toml)");
+    cmd->add_option("--gnupg-home", wo.gnupg_home,
+                    "Your GnuPG home (default $GNUPGHOME, else ~/.gnupg)");
+    cmd->add_option("--as", wo.as, "Your staff key's fingerprint, if the home holds several");
+    cmd->add_flag("--json", wo.json, "JSON output");
+    if (receipt) cmd->add_option("receipt", wo.receipt, "The item's receipt id")->required();
+  };
+  CLI::App* claim = app.add_subcommand("claim", "Take an item for a while (others wait)");
+  work(claim, true);
+  CLI::App* release = app.add_subcommand("release", "Give your claim on an item up");
+  work(release, true);
+  CLI::App* show = app.add_subcommand(
+      "show", "Check and decrypt an item and print it (a profile change beside the record)");
+  work(show, true);
+  CLI::App* accept = app.add_subcommand(
+      "accept", "Accept a profile change (some fields, or all) and export it for the EHR");
+  work(accept, true);
+  accept->add_option("--fields", wo.fields,
+                     "Comma-separated field ids to accept (default: every proposed field); "
+                     "the others are rejected");
+  CLI::App* reject = app.add_subcommand("reject", "Reject a whole profile change");
+  work(reject, true);
+  std::string reasons;
+  for (const char* const* r = portal::RejectionReasons(); *r != nullptr; ++r) {
+    reasons += (reasons.empty() ? "" : ", ") + std::string(*r);
+  }
+  reject->add_option("--reason", wo.reason, "One of: " + reasons)->required();
+  CLI::App* inbox = app.add_subcommand(
+      "inbox", "A provider's unread messages; --read RECEIPT shows one and marks it read");
+  work(inbox, false);
+  inbox->add_option("provider", wo.provider, "A provider id of the config")->required();
+  inbox->add_option("--read", wo.receipt, "The message to read");
+  CLI::App* reply = app.add_subcommand(
+      "reply", "Answer a message; the next nightly run publishes it beside the summary");
+  work(reply, true);
+  reply->add_option("--file", wo.reply_file, "The reply's text (UTF-8)")->required();
+  CLI::App* audit = app.add_subcommand("audit", "The audit trail");
+  audit->require_subcommand(1);
+  CLI::App* audit_verify = audit->add_subcommand("verify", "Check the hash chain");
+  work(audit_verify, false);
+  CLI::App* audit_list = audit->add_subcommand("list", "Entries, oldest first");
+  work(audit_list, false);
+  audit_list->add_option("--document", wo.receipt, "Only this receipt's entries");
+  CLI::App* purge = app.add_subcommand(
+      "purge", "Delete completed items older than staff.retention_days (audited)");
+  work(purge, false);
+  CLI::App* notify = app.add_subcommand("notify", "E-mail notices");
+  notify->require_subcommand(1);
+  CLI::App* notify_send = notify->add_subcommand("send", "Send the notices that are due now");
+  work(notify_send, false);
+
   if (auto exit_code = portal::ParseCommandLine(&app, kProgram, argc, argv)) return *exit_code;
   portal::Status status;
   if (init->parsed()) {
@@ -104,6 +163,28 @@ int main(int argc, char** argv) {
     status = portal::RunStaffRemoveCommand(so);
   } else if (queue_list->parsed()) {
     status = portal::RunQueueListCommand(so);
+  } else if (claim->parsed()) {
+    status = portal::RunClaimCommand(wo);
+  } else if (release->parsed()) {
+    status = portal::RunReleaseCommand(wo);
+  } else if (show->parsed()) {
+    status = portal::RunShowCommand(wo);
+  } else if (accept->parsed()) {
+    status = portal::RunAcceptCommand(wo);
+  } else if (reject->parsed()) {
+    status = portal::RunRejectCommand(wo);
+  } else if (inbox->parsed()) {
+    status = portal::RunInboxCommand(wo);
+  } else if (reply->parsed()) {
+    status = portal::RunReplyCommand(wo);
+  } else if (audit_verify->parsed()) {
+    status = portal::RunAuditVerifyCommand(wo);
+  } else if (audit_list->parsed()) {
+    status = portal::RunAuditListCommand(wo);
+  } else if (purge->parsed()) {
+    status = portal::RunPurgeCommand(wo);
+  } else if (notify_send->parsed()) {
+    status = portal::RunNotifySendCommand(wo);
   }
   return status.ok() ? 0 : portal::ReportFailure(kProgram, status);
 }

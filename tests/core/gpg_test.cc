@@ -226,5 +226,50 @@ BOOST_AUTO_TEST_CASE(detached_signatures_verify_only_when_good_and_by_a_known_ke
   BOOST_TEST(!good);
 }
 
+// Detached signatures made here verify with VerifyDetached and with the gpg tool; binary unless
+// the context is armored.
+BOOST_AUTO_TEST_CASE(detached_signatures_made_here_verify_with_gpg) {
+  TestKeys keys;
+  const fs::path patient = keys.Home("patient");
+  const std::string fpr = keys.GenerateEncryptionKey(patient, "P <p@test.invalid>");
+  const std::string body = R"({"mrn":"M123456","subject":"hello"})";
+  std::unique_ptr<GpgContext> ctx;
+  BOOST_REQUIRE(GpgContext::Open(patient, /*armor=*/false, &ctx).ok());
+  std::string sig;
+  BOOST_TEST(!ctx->SignDetached(body, &sig).ok());  // No signer set.
+  BOOST_REQUIRE(ctx->SetSigner(fpr).ok());
+  Status st = ctx->SignDetached(body, &sig);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_REQUIRE(!sig.empty());
+  BOOST_TEST((static_cast<unsigned char>(sig[0]) & 0x80) != 0);  // A binary packet.
+
+  const fs::path verifier = keys.Home("verifier");
+  std::unique_ptr<GpgContext> check;
+  BOOST_REQUIRE(GpgContext::Open(verifier, false, &check).ok());
+  BOOST_REQUIRE(check->ImportKeys(Slurp(keys.Export(patient, fpr, "patient.asc"))).ok());
+  bool good = false;
+  std::string signer;
+  BOOST_REQUIRE(check->VerifyDetached(body, sig, &good, &signer).ok());
+  BOOST_TEST(good);
+  BOOST_TEST(signer == fpr);
+  BOOST_REQUIRE(check->VerifyDetached(body + " ", sig, &good, &signer).ok());
+  BOOST_TEST(!good);
+
+  Spit(keys.dir() / "body.json", body);
+  Spit(keys.dir() / "body.sig", sig);
+  auto r =
+      RunCommand({kGpg, "--homedir", verifier.string(), "--batch", "--status-fd", "1", "--verify",
+                  (keys.dir() / "body.sig").string(), (keys.dir() / "body.json").string()});
+  BOOST_TEST(r.out.find("[GNUPG:] VALIDSIG") != std::string::npos, r.out);
+
+  std::unique_ptr<GpgContext> armored;
+  BOOST_REQUIRE(GpgContext::Open(patient, /*armor=*/true, &armored).ok());
+  BOOST_REQUIRE(armored->SetSigner(fpr).ok());
+  BOOST_REQUIRE(armored->SignDetached(body, &sig).ok());
+  BOOST_TEST(sig.starts_with("-----BEGIN PGP SIGNATURE-----"));
+  BOOST_REQUIRE(check->VerifyDetached(body, sig, &good, &signer).ok());
+  BOOST_TEST(good);
+}
+
 }  // namespace
 }  // namespace portal

@@ -1,0 +1,250 @@
+#define BOOST_TEST_MODULE staff_work_test
+// Records staff at work, end to end on real parts: the daemon on loopback takes signed
+// submissions, two staff members with their own keys claim, show, accept part, reject, read
+// inboxes, reply; the nightly run publishes the reply; the audit trail verifies, then fails
+// after one row is edited.
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "core/sqlite_db.h"
+#include "tests/mailbox_fixture.h"
+
+namespace portal {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::CommandResult;
+using testing::HttpResult;
+using testing::InstantFromNow;
+using testing::MailboxFixture;
+using Person = testing::PortalFixture::Person;
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+struct Fixture : MailboxFixture {
+  Person staff2 = NewPerson("staff_amiller");
+  Fixture() {
+    auto r = Staff({"staff", "add", "--key", staff2.key_file.string(), "--user", "amiller"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    StartDaemon();
+  }
+  // portal-staff run by `who`, with their own GnuPG home.
+  CommandResult As(const Person& who, std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/env", "GNUPGHOME=" + who.home.string(),
+                               (testing::BinaryDir() / "bin" / "portal-staff").string()});
+    args.insert(args.end(), {"--config", config.string()});
+    return testing::RunCommand(args);
+  }
+  std::string Submit(const std::string& path, const json& body, const Person& who) {
+    const HttpResult r = Post(path, body.dump(), &who);
+    BOOST_REQUIRE_MESSAGE(r.status == 202, r.status << " " << r.body);
+    return json::parse(r.body)["receipt"].get<std::string>();
+  }
+  json ProfileChange(const char* mrn, const json& changes) {
+    return {{"version", 1},
+            {"mrn", mrn},
+            {"changes", changes},
+            {"nonce", Nonce()},
+            {"timestamp", InstantFromNow()}};
+  }
+  // Pretends the lease ran out: the state a later clock would find.
+  void ExpireLease(const std::string& receipt) {
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "mailbox.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    BOOST_REQUIRE(
+        db->Exec("UPDATE documents SET lease_until = 1 WHERE receipt = '" + receipt + "'").ok());
+  }
+  json Json(const CommandResult& r) {
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    return json::parse(r.out);
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, Fixture) {
+  const std::string receipt = Submit(
+      "/v1/profile-changes",
+      ProfileChange(kMrnB, {{"email", "percival.q@example.org"},
+                            {"address",
+                             {{"lines", {"7 Quillfeather Row"}},
+                              {"city", "Norwich"},
+                              {"state", "CT"},
+                              {"postal_code", "06360"}}},
+                            {"phone_numbers", {{{"use", "home"}, {"number", "860 555 0111"}}}}}),
+      bob);
+  // Two staff members: the first claim holds; the second waits for the lease.
+  auto r = As(staff, {"claim", receipt});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  r = As(staff2, {"claim", receipt});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "claimed by "), r.out);
+  r = As(staff2, {"accept", receipt});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "claim the item first"), r.out);
+
+  // show: both signatures checked, the proposal beside the record.
+  const json shown = Json(As(staff, {"show", receipt, "--json"}));
+  BOOST_TEST(shown["service_signature"] == "good");
+  BOOST_TEST(shown["patient_signature"]["good"] == true);
+  BOOST_TEST(shown["patient_signature"]["fingerprint"] == bob.fingerprint);
+  std::map<std::string, json> rows;
+  for (const auto& row : shown["fields"]) rows[row["field"]] = row;
+  BOOST_TEST(rows.size() == 3u);
+  BOOST_TEST(rows["email"]["proposed"] == "percival.q@example.org");
+  BOOST_TEST(rows["email"]["current"] == "(none on record)");
+  BOOST_TEST(Has(rows["address"]["proposed"].get<std::string>(), "7 Quillfeather Row"));
+  const auto table = As(staff, {"show", receipt});
+  BOOST_TEST(Has(table.out, "ON RECORD"), table.out);
+  BOOST_TEST(Has(table.out, "percival.q@example.org"), table.out);
+
+  // Accept e-mail and address; the phone number is rejected.
+  const json accepted = Json(As(staff, {"accept", receipt, "--fields", "email,address", "--json"}));
+  BOOST_TEST(accepted["state"] == "completed");
+  const fs::path exported = accepted["export"].get<std::string>();
+  std::istringstream lines(testing::Slurp(exported));
+  std::vector<json> resources;
+  for (std::string line; std::getline(lines, line);) resources.push_back(json::parse(line));
+  BOOST_REQUIRE(resources.size() == 2u);
+  BOOST_TEST(resources[0]["resourceType"] == "Task");
+  BOOST_TEST(resources[0]["status"] == "completed");
+  BOOST_TEST(!Has(resources[0].dump(), "signed-request"));
+  BOOST_TEST(resources[1]["resourceType"] == "Patient");
+  BOOST_TEST(resources[1]["id"] == "pat-b");
+  BOOST_TEST(Has(resources[1].dump(), "percival.q@example.org"));
+  BOOST_TEST(Has(resources[1].dump(), "7 Quillfeather Row"));
+  BOOST_TEST(!Has(resources[1].dump(), "555 0111"));  // Rejected.
+  BOOST_TEST(((fs::status(exported).permissions() & fs::perms::others_read) == fs::perms::none));
+  const json queue = Json(Staff({"queue", "list", "--json"}));
+  BOOST_TEST(queue[0]["state"] == "completed");
+
+  // The audit trail: who did what, in order; it verifies, and one edited row breaks it.
+  const json trail = Json(Staff({"audit", "list", "--json"}));
+  std::vector<std::string> actions;
+  for (const auto& e : trail) actions.push_back(e["action"]);
+  const std::vector<std::string> expected = {"claim",  "view",   "view",
+                                             "accept", "export", "complete"};
+  BOOST_TEST(actions == expected, boost::test_tools::per_element());
+  BOOST_TEST(trail[0]["staff_fingerprint"] == staff.fingerprint);
+  BOOST_TEST(Has(trail[3]["detail"].get<std::string>(), "rejected: phone_numbers"));
+  for (const auto& e : trail) BOOST_TEST(!Has(e.dump(), "percival"), e.dump());
+  r = Staff({"audit", "verify"});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  {
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "audit.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    BOOST_REQUIRE(db->Exec("UPDATE entries SET action = 'reject' WHERE seq = 4").ok());
+  }
+  r = Staff({"audit", "verify"});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "entry 4"), r.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_second_staff_member_takes_over_after_the_lease_and_rejects, Fixture) {
+  const std::string receipt =
+      Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
+  BOOST_REQUIRE(As(staff, {"claim", receipt}).exit_code == 0);
+  BOOST_TEST(As(staff2, {"claim", receipt}).exit_code == 1);
+  ExpireLease(receipt);
+  auto r = As(staff2, {"claim", receipt});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  r = As(staff, {"reject", receipt, "--reason", "duplicate"});  // Lost the claim.
+  BOOST_TEST(r.exit_code == 1, r.out);
+  r = As(staff2, {"reject", receipt, "--reason", "because I said so"});
+  BOOST_TEST(r.exit_code == 2, r.out);
+  r = As(staff2, {"reject", receipt, "--reason", "unverifiable"});
+  BOOST_TEST(r.exit_code == 0, r.out);
+  const json queue = Json(Staff({"queue", "list", "--json"}));
+  BOOST_TEST(queue[0]["state"] == "completed");
+  const json trail = Json(Staff({"audit", "list", "--json", "--document", receipt}));
+  BOOST_TEST(trail.back()["action"] == "complete");
+  BOOST_TEST(trail[trail.size() - 2]["os_user"].get<std::string>().size() > 0u);
+  BOOST_TEST(trail[trail.size() - 2]["staff_fingerprint"] == staff2.fingerprint);
+}
+
+BOOST_FIXTURE_TEST_CASE(messages_reach_the_provider_inbox_and_replies_reach_the_patient, Fixture) {
+  const json message = json::parse(MessageBody(kMrnA, "conncare", "Refill question",
+                                               "Do I need a visit for the refill?", Nonce()));
+  const std::string receipt = Submit("/v1/messages", message, alice);
+  json inbox = Json(As(staff, {"inbox", "conncare", "--json"}));
+  BOOST_REQUIRE(inbox.size() == 1u);
+  BOOST_TEST(inbox[0]["receipt"] == receipt);
+  BOOST_TEST(Json(As(staff, {"inbox", "ob-gyn-services", "--json"})).empty());
+  const json read = Json(As(staff, {"inbox", "conncare", "--read", receipt, "--json"}));
+  BOOST_TEST(read["body"] == "Do I need a visit for the refill?");
+  BOOST_TEST(read["patient_signature"] == true);
+  BOOST_TEST(Json(As(staff, {"inbox", "conncare", "--json"})).empty());  // Read: completed.
+
+  // The reply: sealed for the patient now, published by the next nightly run.
+  testing::Spit(root() / "reply.txt", "No visit needed <b>yet</b>.\nCall us if it gets worse.");
+  auto r = As(staff, {"reply", receipt, "--file", (root() / "reply.txt").string()});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  r = Gen({"nightly"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  std::vector<fs::path> published;
+  for (const auto& e : fs::recursive_directory_iterator(patients_out)) {
+    if (e.path().parent_path().filename() == "replies") published.push_back(e.path());
+  }
+  BOOST_REQUIRE(published.size() == 1u);
+  std::string page;
+  const auto opened = Open(alice, published[0], &page);
+  BOOST_TEST(Has(opened.out, "[GNUPG:] VALIDSIG " + PortalFingerprint()), opened.out);
+  BOOST_TEST(Has(page, "No visit needed &lt;b&gt;yet&lt;/b&gt;."), page);
+  BOOST_TEST(Has(page, "Reply from ConnCare"), page);
+  // Bob cannot read Alice's reply.
+  std::string nothing;
+  BOOST_TEST(Open(bob, published[0], &nothing).exit_code != 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_document_altered_in_the_queue_is_refused, Fixture) {
+  const std::string receipt =
+      Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
+  {
+    // Swap in a document sealed by someone else: encrypted to the staff key, signed by a stranger.
+    const fs::path plain = root() / "forged.json";
+    testing::Spit(plain, "{\"resourceType\":\"Task\"}");
+    keys.Import(stranger.home, staff.key_file);
+    const auto forged = testing::RunCommand(
+        {"/usr/bin/gpg", "--homedir", stranger.home.string(), "--batch", "--trust-model", "always",
+         "--yes", "-u", stranger.fingerprint, "-r", staff.fingerprint, "--sign", "--encrypt", "-o",
+         (root() / "forged.pgp").string(), plain.string()});
+    BOOST_REQUIRE_MESSAGE(forged.exit_code == 0, forged.out);
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "mailbox.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    std::unique_ptr<SqliteStatement> q;
+    BOOST_REQUIRE(db->Prepare("UPDATE documents SET document = ?1 WHERE receipt = ?2", &q).ok());
+    const std::string forged_bytes = testing::Slurp(root() / "forged.pgp");
+    q->BindBlob(1, forged_bytes).Bind(2, receipt);
+    BOOST_REQUIRE(q->Run().ok());
+  }
+  const auto r = As(staff, {"show", receipt});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "service key"), r.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(completed_items_are_purged_after_retention_and_audited, Fixture) {
+  const std::string receipt =
+      Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
+  BOOST_REQUIRE(As(staff, {"claim", receipt}).exit_code == 0);
+  BOOST_REQUIRE(As(staff, {"reject", receipt, "--reason", "withdrawn"}).exit_code == 0);
+  auto r = Staff({"purge"});
+  BOOST_TEST(Has(r.out, "purged 0"), r.out);  // Completed just now: kept.
+  {
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "mailbox.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    BOOST_REQUIRE(db->Exec("UPDATE documents SET completed_at = 1000").ok());  // Long ago.
+  }
+  r = Staff({"purge"});
+  BOOST_TEST(Has(r.out, "purged 1"), r.out);
+  BOOST_TEST(QueuedDocuments().empty());
+  const json trail = Json(Staff({"audit", "list", "--json"}));
+  BOOST_TEST(trail.back()["action"] == "purge");
+  BOOST_TEST(trail.back()["document"] == receipt);
+  BOOST_TEST(Staff({"audit", "verify"}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace portal
