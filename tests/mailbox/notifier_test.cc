@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/base64.h"
+#include "tests/smtp_sink.h"
 #include "tests/test_util.h"
 
 extern char** environ;
@@ -26,6 +27,9 @@ namespace portal {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ArrivedMail;
+using testing::FreePort;
+using testing::SmtpSink;
 
 constexpr int64_t kNow = 1'700'000'000;
 constexpr char kPortalUrl[] = "https://www.backushospital.org/Portal";
@@ -33,131 +37,6 @@ constexpr char kFrom[] = "Backus Hospital Patient Portal <portal@backushospital.
 // Things that must never be in a notice: an invented patient's name, MRN, birth date, a receipt.
 const char* const kPhiSentinels[] = {"Annika", "Lindqvist", "M100001", "1961-04-17",
                                      "0123456789abcdef0123456789abcdef"};
-
-// A free loopback port: bound to 0, read, closed (another process may take it meanwhile).
-uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// A mail as the server stored it, line endings made LF.
-struct ArrivedMail {
-  std::map<std::string, std::string> headers;
-  std::string body;
-};
-
-ArrivedMail Parse(std::string text) {
-  text = std::regex_replace(text, std::regex("\r\n"), "\n");
-  ArrivedMail mail;
-  const size_t end = text.find("\n\n");
-  mail.body = end == std::string::npos ? "" : text.substr(end + 2);
-  const std::string head = text.substr(0, end) + "\n";
-  std::string last;
-  for (size_t pos = 0, next; pos < head.size(); pos = next + 1) {
-    next = head.find('\n', pos);
-    const std::string line = head.substr(pos, next - pos);
-    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-      mail.headers[last] += "\n" + line;
-      continue;
-    }
-    const size_t colon = line.find(": ");
-    if (colon == std::string::npos) continue;
-    last = line.substr(0, colon);
-    mail.headers[last] = line.substr(colon + 2);
-  }
-  return mail;
-}
-
-// Debian's aiosmtpd on 127.0.0.1:port, storing what arrives in a Maildir. Killed on destruction.
-class SmtpSink {
- public:
-  SmtpSink(const fs::path& dir, uint16_t port) : dir_(dir), port_(port) {}
-  ~SmtpSink() { Stop(); }
-  SmtpSink(const SmtpSink&) = delete;
-  SmtpSink& operator=(const SmtpSink&) = delete;
-
-  // Starts the server and waits (at most 20 s) until the port accepts connections.
-  bool Start(std::string* why) {
-    const std::string python = "/usr/bin/python3";
-    std::vector<std::string> args = {python,
-                                     "-m",
-                                     "aiosmtpd",
-                                     "-n",
-                                     "-l",
-                                     "127.0.0.1:" + std::to_string(port_),
-                                     "-c",
-                                     "aiosmtpd.handlers.Mailbox",
-                                     (dir_ / "maildir").string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string log = (dir_ / "aiosmtpd.log").string();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    const int rc = posix_spawn(&pid_, python.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
-      *why = "cannot start " + python;
-      return false;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Accepts(port_)) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        *why = "aiosmtpd exited: " + testing::Slurp(log);
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    *why = "aiosmtpd did not listen within 20 s: " + testing::Slurp(log);
-    Stop();
-    return false;
-  }
-
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  // Every mail that arrived, in file-name order.
-  std::vector<ArrivedMail> Mails() const {
-    std::vector<ArrivedMail> mails;
-    for (const auto& [name, text] : testing::ReadTree(dir_ / "maildir" / "new")) {
-      mails.push_back(Parse(text));
-    }
-    return mails;
-  }
-
- private:
-  fs::path dir_;
-  uint16_t port_;
-  pid_t pid_ = -1;
-};
 
 PortalConfig ConfigFor(uint16_t port) {
   PortalConfig c;
