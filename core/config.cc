@@ -172,6 +172,8 @@ void ReadNotifications(TomlTableReader r, const fs::path& base, PortalConfig::No
   r.StringArray("staff_digest_to", &n->staff_digest_to, false);
   r.Int("digest_interval_minutes", &n->digest_interval_minutes, false);
   if (n->digest_interval_minutes < 1) r.Fail("digest_interval_minutes", "must be at least 1");
+  r.Int("poll_seconds", &n->poll_seconds, false);
+  if (n->poll_seconds < 1 || n->poll_seconds > 3600) r.Fail("poll_seconds", "must be 1 to 3600");
   r.Int("retry_initial_seconds", &n->retry_initial_seconds, false);
   r.Int("retry_max_seconds", &n->retry_max_seconds, false);
   if (n->retry_initial_seconds < 1 || n->retry_max_seconds < n->retry_initial_seconds) {

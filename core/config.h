@@ -113,6 +113,7 @@ struct PortalConfig {
     long long digest_interval_minutes = 60;    // At most one digest per interval.
     long long retry_initial_seconds = 60;      // Backoff doubles from here ...
     long long retry_max_seconds = 3600;        // ... up to this.
+    long long poll_seconds = 30;  // How often portal-mailboxd queues the digest and sends.
   };
 
   std::filesystem::path config_path;

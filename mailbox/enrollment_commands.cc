@@ -26,6 +26,14 @@ Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
   return Status::Ok();
 }
 
+Status CheckEmail(const std::string& email) {
+  static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
+  if (!email.empty() && (email.size() > 254 || !std::regex_match(email, kEmail))) {
+    return Status::Usage("--email is not an e-mail address");
+  }
+  return Status::Ok();
+}
+
 // The patient must be in the record store and allowed a summary by the FAQ's rule, now.
 Status CheckPatient(const Session& s, const std::string& mrn, std::string* patient_id_out) {
   std::unique_ptr<RecordStore> store;
@@ -93,11 +101,7 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
-  static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
-  if (!options.email.empty() &&
-      (options.email.size() > 254 || !std::regex_match(options.email, kEmail))) {
-    return Status::Usage("--email is not an e-mail address");
-  }
+  PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
   std::string patient_id;
   PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
   EnrolledKey key;
@@ -149,6 +153,17 @@ Status RunUnenrollCommand(const EnrollmentOptions& options) {
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
   std::printf("patient unenrolled; the next nightly run removes their published summary\n");
+  return Status::Ok();
+}
+
+Status RunEmailCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
+  PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
+  std::printf(options.email.empty() ? "no notices will be e-mailed to the patient\n"
+                                    : "notices go to the new address\n");
   return Status::Ok();
 }
 

@@ -24,5 +24,7 @@ Status RunEnrollCommand(const EnrollmentOptions& options);
 Status RunProxyGrantCommand(const EnrollmentOptions& options);
 Status RunProxyRevokeCommand(const EnrollmentOptions& options);
 Status RunUnenrollCommand(const EnrollmentOptions& options);
+// Sets (or, with an empty options.email, clears) where an enrolled patient's notices go.
+Status RunEmailCommand(const EnrollmentOptions& options);
 
 }  // namespace portal

@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <regex>
 
+#include <ctime>
 #include "core/config.h"
+#include "core/fhir_time.h"
 #include "mailbox/http_server.h"
 #include "mailbox/mailbox_service.h"
+#include "mailbox/notice_pump.h"
 
 namespace {
 
@@ -81,6 +84,13 @@ int main(int argc, char** argv) {
               server.port());
   std::fflush(stdout);
   sd_notify(0, "READY=1");
+  // Notices (staff digest, patients' pointers) go out from their own thread.
+  portal::NoticePump pump(config, [](const std::string& line) {
+    std::fprintf(stderr, "%s %s\n",
+                 portal::FormatInstant(static_cast<int64_t>(std::time(nullptr))).c_str(),
+                 line.c_str());
+  });
+  pump.Start();
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -88,6 +98,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "portal-mailboxd: %s: draining requests in flight\n",
                signal == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Stop(std::chrono::milliseconds(config.mailbox.body_timeout_ms));
+  pump.Stop();
   std::fprintf(stderr, "portal-mailboxd: stopped\n");
   return 0;
 }

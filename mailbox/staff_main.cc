@@ -54,6 +54,15 @@ int main(int argc, char** argv) {
   revoke->add_option("--fingerprint", o.fingerprint, "The proxy key's fingerprint")->required();
   add_config(revoke);
 
+  CLI::App* email = app.add_subcommand(
+      "email", "Set or clear where a patient's plain notices go (never any health data)");
+  email->add_option("--mrn", o.mrn, mrn_help)->required();
+  auto* set = email->add_option("--set", o.email, "The address");
+  bool clear_email = false;
+  auto* clear = email->add_flag("--clear", clear_email, "No notices by e-mail");
+  set->excludes(clear);
+  add_config(email);
+
   CLI::App* unenroll = app.add_subcommand(
       "unenroll", "Forget a patient's enrolment; the next nightly run removes their summary");
   unenroll->add_option("--mrn", o.mrn, mrn_help)->required();
@@ -153,6 +162,10 @@ int main(int argc, char** argv) {
     status = portal::RunProxyGrantCommand(o);
   } else if (revoke->parsed()) {
     status = portal::RunProxyRevokeCommand(o);
+  } else if (email->parsed()) {
+    status = set->count() == 0 && !clear_email
+                 ? portal::Status::Usage("email: give --set ADDRESS or --clear")
+                 : portal::RunEmailCommand(o);
   } else if (unenroll->parsed()) {
     status = portal::RunUnenrollCommand(o);
   } else if (staff_add->parsed()) {

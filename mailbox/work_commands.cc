@@ -16,6 +16,7 @@
 #include "core/sha256.h"
 #include "mailbox/audit_log.h"
 #include "mailbox/mail_outbox.h"
+#include "mailbox/notice_pump.h"
 #include "mailbox/notifier.h"
 #include "mailbox/profile_view.h"
 #include "mailbox/queue_store.h"
@@ -562,10 +563,8 @@ Status RunNotifySendCommand(const WorkOptions& o) {
     std::printf("no notifications.smtp_url in the config: nothing is sent\n");
     return Status::Ok();
   }
-  std::unique_ptr<MailOutbox> outbox;
-  PORTAL_RETURN_IF_ERROR(MailOutbox::Open(s.layout->outbox_db, &outbox));
   DeliveryReport report;
-  const Status st = DeliverDue(s.config, outbox.get(), Now(), &report);
+  const Status st = NoticeRound(s.config, *s.layout, Now(), &report);
   std::printf(o.json ? "{\"sent\": %d, \"failed\": %d, \"pending\": %lld}\n"
                      : "sent %d, failed %d, pending %lld\n",
               report.sent, report.failed, static_cast<long long>(report.pending));

@@ -47,6 +47,13 @@ void MailboxFixture::StartDaemon() {
   BOOST_REQUIRE_MESSAGE(daemon->Start(&why), why);
 }
 
+CommandResult MailboxFixture::StaffAs(const Person& who, std::vector<std::string> args) const {
+  args.insert(args.begin(), {"/usr/bin/env", "GNUPGHOME=" + who.home.string(),
+                             (BinaryDir() / "bin" / "portal-staff").string()});
+  args.insert(args.end(), {"--config", config.string()});
+  return RunCommand(args);
+}
+
 std::string MailboxFixture::MessageBody(const std::string& mrn, const std::string& to,
                                         const std::string& subject, const std::string& text,
                                         const std::string& nonce, const std::string& timestamp) {

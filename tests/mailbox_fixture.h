@@ -28,6 +28,9 @@ class MailboxFixture : public PortalFixture {
   // Starts (or restarts) the daemon; the test fails if it does not come up.
   void StartDaemon();
 
+  // portal-staff run by `who`, with their own GnuPG home (GNUPGHOME).
+  CommandResult StaffAs(const Person& who, std::vector<std::string> args) const;
+
   // A message request body, as a patient's app would write it.
   static std::string MessageBody(const std::string& mrn, const std::string& to,
                                  const std::string& subject, const std::string& text,

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "core/sqlite_db.h"
 #include "tests/mailbox_fixture.h"
+#include "tests/smtp_sink.h"
 
 namespace portal {
 namespace {
@@ -32,13 +34,6 @@ struct Fixture : MailboxFixture {
     auto r = Staff({"staff", "add", "--key", staff2.key_file.string(), "--user", "amiller"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
     StartDaemon();
-  }
-  // portal-staff run by `who`, with their own GnuPG home.
-  CommandResult As(const Person& who, std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/env", "GNUPGHOME=" + who.home.string(),
-                               (testing::BinaryDir() / "bin" / "portal-staff").string()});
-    args.insert(args.end(), {"--config", config.string()});
-    return testing::RunCommand(args);
   }
   std::string Submit(const std::string& path, const json& body, const Person& who) {
     const HttpResult r = Post(path, body.dump(), &who);
@@ -77,17 +72,17 @@ BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, 
                             {"phone_numbers", {{{"use", "home"}, {"number", "860 555 0111"}}}}}),
       bob);
   // Two staff members: the first claim holds; the second waits for the lease.
-  auto r = As(staff, {"claim", receipt});
+  auto r = StaffAs(staff, {"claim", receipt});
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-  r = As(staff2, {"claim", receipt});
+  r = StaffAs(staff2, {"claim", receipt});
   BOOST_TEST(r.exit_code == 1, r.out);
   BOOST_TEST(Has(r.out, "claimed by "), r.out);
-  r = As(staff2, {"accept", receipt});
+  r = StaffAs(staff2, {"accept", receipt});
   BOOST_TEST(r.exit_code == 1, r.out);
   BOOST_TEST(Has(r.out, "claim the item first"), r.out);
 
   // show: both signatures checked, the proposal beside the record.
-  const json shown = Json(As(staff, {"show", receipt, "--json"}));
+  const json shown = Json(StaffAs(staff, {"show", receipt, "--json"}));
   BOOST_TEST(shown["service_signature"] == "good");
   BOOST_TEST(shown["patient_signature"]["good"] == true);
   BOOST_TEST(shown["patient_signature"]["fingerprint"] == bob.fingerprint);
@@ -97,12 +92,13 @@ BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, 
   BOOST_TEST(rows["email"]["proposed"] == "percival.q@example.org");
   BOOST_TEST(rows["email"]["current"] == "(none on record)");
   BOOST_TEST(Has(rows["address"]["proposed"].get<std::string>(), "7 Quillfeather Row"));
-  const auto table = As(staff, {"show", receipt});
+  const auto table = StaffAs(staff, {"show", receipt});
   BOOST_TEST(Has(table.out, "ON RECORD"), table.out);
   BOOST_TEST(Has(table.out, "percival.q@example.org"), table.out);
 
   // Accept e-mail and address; the phone number is rejected.
-  const json accepted = Json(As(staff, {"accept", receipt, "--fields", "email,address", "--json"}));
+  const json accepted =
+      Json(StaffAs(staff, {"accept", receipt, "--fields", "email,address", "--json"}));
   BOOST_TEST(accepted["state"] == "completed");
   const fs::path exported = accepted["export"].get<std::string>();
   std::istringstream lines(testing::Slurp(exported));
@@ -146,16 +142,16 @@ BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, 
 BOOST_FIXTURE_TEST_CASE(a_second_staff_member_takes_over_after_the_lease_and_rejects, Fixture) {
   const std::string receipt =
       Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
-  BOOST_REQUIRE(As(staff, {"claim", receipt}).exit_code == 0);
-  BOOST_TEST(As(staff2, {"claim", receipt}).exit_code == 1);
+  BOOST_REQUIRE(StaffAs(staff, {"claim", receipt}).exit_code == 0);
+  BOOST_TEST(StaffAs(staff2, {"claim", receipt}).exit_code == 1);
   ExpireLease(receipt);
-  auto r = As(staff2, {"claim", receipt});
+  auto r = StaffAs(staff2, {"claim", receipt});
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-  r = As(staff, {"reject", receipt, "--reason", "duplicate"});  // Lost the claim.
+  r = StaffAs(staff, {"reject", receipt, "--reason", "duplicate"});  // Lost the claim.
   BOOST_TEST(r.exit_code == 1, r.out);
-  r = As(staff2, {"reject", receipt, "--reason", "because I said so"});
+  r = StaffAs(staff2, {"reject", receipt, "--reason", "because I said so"});
   BOOST_TEST(r.exit_code == 2, r.out);
-  r = As(staff2, {"reject", receipt, "--reason", "unverifiable"});
+  r = StaffAs(staff2, {"reject", receipt, "--reason", "unverifiable"});
   BOOST_TEST(r.exit_code == 0, r.out);
   const json queue = Json(Staff({"queue", "list", "--json"}));
   BOOST_TEST(queue[0]["state"] == "completed");
@@ -169,18 +165,18 @@ BOOST_FIXTURE_TEST_CASE(messages_reach_the_provider_inbox_and_replies_reach_the_
   const json message = json::parse(MessageBody(kMrnA, "conncare", "Refill question",
                                                "Do I need a visit for the refill?", Nonce()));
   const std::string receipt = Submit("/v1/messages", message, alice);
-  json inbox = Json(As(staff, {"inbox", "conncare", "--json"}));
+  json inbox = Json(StaffAs(staff, {"inbox", "conncare", "--json"}));
   BOOST_REQUIRE(inbox.size() == 1u);
   BOOST_TEST(inbox[0]["receipt"] == receipt);
-  BOOST_TEST(Json(As(staff, {"inbox", "ob-gyn-services", "--json"})).empty());
-  const json read = Json(As(staff, {"inbox", "conncare", "--read", receipt, "--json"}));
+  BOOST_TEST(Json(StaffAs(staff, {"inbox", "ob-gyn-services", "--json"})).empty());
+  const json read = Json(StaffAs(staff, {"inbox", "conncare", "--read", receipt, "--json"}));
   BOOST_TEST(read["body"] == "Do I need a visit for the refill?");
   BOOST_TEST(read["patient_signature"] == true);
-  BOOST_TEST(Json(As(staff, {"inbox", "conncare", "--json"})).empty());  // Read: completed.
+  BOOST_TEST(Json(StaffAs(staff, {"inbox", "conncare", "--json"})).empty());  // Read: completed.
 
   // The reply: sealed for the patient now, published by the next nightly run.
   testing::Spit(root() / "reply.txt", "No visit needed <b>yet</b>.\nCall us if it gets worse.");
-  auto r = As(staff, {"reply", receipt, "--file", (root() / "reply.txt").string()});
+  auto r = StaffAs(staff, {"reply", receipt, "--file", (root() / "reply.txt").string()});
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
   r = Gen({"nightly"});
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
@@ -220,7 +216,7 @@ BOOST_FIXTURE_TEST_CASE(a_document_altered_in_the_queue_is_refused, Fixture) {
     q->BindBlob(1, forged_bytes).Bind(2, receipt);
     BOOST_REQUIRE(q->Run().ok());
   }
-  const auto r = As(staff, {"show", receipt});
+  const auto r = StaffAs(staff, {"show", receipt});
   BOOST_TEST(r.exit_code == 1, r.out);
   BOOST_TEST(Has(r.out, "service key"), r.out);
 }
@@ -228,8 +224,8 @@ BOOST_FIXTURE_TEST_CASE(a_document_altered_in_the_queue_is_refused, Fixture) {
 BOOST_FIXTURE_TEST_CASE(completed_items_are_purged_after_retention_and_audited, Fixture) {
   const std::string receipt =
       Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
-  BOOST_REQUIRE(As(staff, {"claim", receipt}).exit_code == 0);
-  BOOST_REQUIRE(As(staff, {"reject", receipt, "--reason", "withdrawn"}).exit_code == 0);
+  BOOST_REQUIRE(StaffAs(staff, {"claim", receipt}).exit_code == 0);
+  BOOST_REQUIRE(StaffAs(staff, {"reject", receipt, "--reason", "withdrawn"}).exit_code == 0);
   auto r = Staff({"purge"});
   BOOST_TEST(Has(r.out, "purged 0"), r.out);  // Completed just now: kept.
   {
@@ -244,6 +240,98 @@ BOOST_FIXTURE_TEST_CASE(completed_items_are_purged_after_retention_and_audited, 
   BOOST_TEST(trail.back()["action"] == "purge");
   BOOST_TEST(trail.back()["document"] == receipt);
   BOOST_TEST(Staff({"audit", "verify"}).exit_code == 0);
+}
+
+// A portal whose notices go to a real SMTP server on loopback (aiosmtpd).
+struct NoticeFixture : MailboxFixture {
+  static uint16_t port;
+  testing::SmtpSink sink{root(), port};
+  NoticeFixture()
+      : MailboxFixture(std::vector<std::pair<std::string, std::string>>{
+            {"# smtp_url = \"smtp://mail.backushospital.org:587\"",
+             "smtp_url = \"smtp://127.0.0.1:" + std::to_string(port = testing::FreePort()) + "\""},
+            {"starttls = \"required\"", "starttls = \"off\""},
+            {"# from = ", "from = "},
+            {"# staff_digest_to = [\"medical.records@backushospital.org\"]",
+             "staff_digest_to = [\"records@example.org\"]"},
+            {"poll_seconds = 30 ", "poll_seconds = 1 "},
+            {"retry_initial_seconds = 60", "retry_initial_seconds = 1"},
+            {"retry_max_seconds = 3600", "retry_max_seconds = 2"}}) {
+    std::string why;
+    BOOST_REQUIRE_MESSAGE(sink.Start(&why), why);
+  }
+  // Waits (at most 30 s) until `count` mails to `to` have arrived; returns them.
+  std::vector<testing::ArrivedMail> WaitFor(const std::string& to, size_t count) {
+    std::vector<testing::ArrivedMail> mine;
+    for (int i = 0; i < 300; ++i) {
+      mine.clear();
+      for (auto& m : sink.Mails()) {
+        if (m.headers["To"] == to) mine.push_back(m);
+      }
+      if (mine.size() >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return mine;
+  }
+};
+uint16_t NoticeFixture::port = 0;
+
+BOOST_FIXTURE_TEST_CASE(staff_get_a_digest_and_patients_a_pointer_even_across_a_mail_outage,
+                        NoticeFixture) {
+  auto r = Staff({"email", "--mrn", kMrnA, "--set", "annika.test@example.org"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  StartDaemon();
+  const json change = {{"version", 1},
+                       {"mrn", kMrnA},
+                       {"changes", {{"religion", "Quakerly"}}},
+                       {"nonce", Nonce()},
+                       {"timestamp", InstantFromNow()}};
+  const HttpResult sent = Post("/v1/profile-changes", change.dump(), &alice);
+  BOOST_REQUIRE(sent.status == 202);
+  const std::string receipt = json::parse(sent.body)["receipt"].get<std::string>();
+
+  // The staff digest: counts only.
+  auto digest = WaitFor("records@example.org", 1);
+  BOOST_REQUIRE_EQUAL(digest.size(), 1u);
+  BOOST_TEST(Has(digest[0].headers["Subject"], "1 new item"), digest[0].headers["Subject"]);
+  BOOST_TEST(Has(digest[0].body, "profile-change"), digest[0].body);
+
+  // Processed: the patient gets a pointer, nothing more.
+  BOOST_REQUIRE(StaffAs(staff, {"claim", receipt}).exit_code == 0);
+  BOOST_REQUIRE(StaffAs(staff, {"reject", receipt, "--reason", "withdrawn"}).exit_code == 0);
+  auto notices = WaitFor("annika.test@example.org", 1);
+  BOOST_REQUIRE_EQUAL(notices.size(), 1u);
+  BOOST_TEST(Has(notices[0].body, "https://"), notices[0].body);
+
+  // The mail server goes down; a reply's notice waits, then arrives once it is back.
+  sink.Stop();
+  const std::string msg = json::parse(Post("/v1/messages",
+                                           MessageBody(kMrnA, "conncare", "Zanzibar question",
+                                                       "Quixotic text", Nonce()),
+                                           &alice)
+                                          .body)["receipt"]
+                              .get<std::string>();
+  testing::Spit(root() / "reply.txt", "Answer.");
+  BOOST_REQUIRE(StaffAs(staff, {"inbox", "conncare", "--read", msg}).exit_code == 0);
+  BOOST_REQUIRE(
+      StaffAs(staff, {"reply", msg, "--file", (root() / "reply.txt").string()}).exit_code == 0);
+  for (int i = 0; i < 100 && !Has(daemon->Log(), "retried later"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_TEST(Has(daemon->Log(), "retried later"), daemon->Log());
+  std::string why;
+  BOOST_REQUIRE_MESSAGE(sink.Start(&why), why);
+  notices = WaitFor("annika.test@example.org", 2);  // The maildir is kept across the restart.
+  BOOST_REQUIRE_EQUAL(notices.size(), 2u);
+  BOOST_TEST(daemon->Terminate() == 0);
+
+  // Nothing in any mail or the log that the patient wrote or that names them.
+  std::string everything = daemon->Log();
+  for (auto& m : sink.Mails()) everything += m.headers["Subject"] + "\n" + m.body;
+  for (const char* secret : {"Quakerly", "Zanzibar", "Quixotic", "Annika", "Lindqvist", kMrnA,
+                             receipt.c_str(), "Answer."}) {
+    BOOST_TEST(!Has(everything, secret), secret);
+  }
 }
 
 }  // namespace
