@@ -151,7 +151,13 @@ Status RunUnenrollCommand(const EnrollmentOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  Enrollment e;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(s.registry->Find(options.mrn, &e, &found));
   PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
+  // Replies sealed for the patient go too; the nightly run removes what was published.
+  std::error_code ec;
+  if (found) std::filesystem::remove_all(s.layout->replies_dir / e.token, ec);
   std::printf("patient unenrolled; the next nightly run removes their published summary\n");
   return Status::Ok();
 }

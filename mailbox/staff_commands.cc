@@ -6,7 +6,9 @@
 #include <regex>
 
 #include "core/fhir_time.h"
+#include "mailbox/audit_log.h"
 #include "mailbox/queue_store.h"
+#include "mailbox/staff_identity.h"
 #include "mailbox/staff_session.h"
 
 namespace portal {
@@ -14,6 +16,30 @@ namespace portal {
 namespace {
 
 std::string When(int64_t t) { return t == 0 ? "never" : FormatInstant(t); }
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// Staff keys change who can read the queue: audited under the OS user who changed them.
+Status AuditKeyChange(const Session& s, const std::string& action, const std::string& fpr,
+                      const std::string& user) {
+  std::unique_ptr<AuditLog> audit;
+  PORTAL_RETURN_IF_ERROR(AuditLog::Open(s.layout->audit_db, &audit));
+  AuditEntry e;
+  e.at = Now();
+  e.os_user = OsUserName();
+  e.action = action;
+  e.detail = "key " + fpr + (user.empty() ? "" : " for " + user);
+  return audit->Append(e, nullptr);
+}
+
+// "90m", "36h", "7d" -> seconds; -1 if malformed.
+int64_t ParseAge(const std::string& text) {
+  static const std::regex kAge("([0-9]{1,6})([mhd])");
+  std::smatch m;
+  if (!std::regex_match(text, m, kAge)) return -1;
+  const int64_t n = std::stoll(m[1].str());
+  return m[2] == "m" ? n * 60 : m[2] == "h" ? n * 3600 : n * 86400;
+}
 
 }  // namespace
 
@@ -29,6 +55,7 @@ Status RunStaffAddCommand(const StaffOptions& options) {
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
   StaffKey staff{key.fingerprint, options.user, key.expires, 0};
   PORTAL_RETURN_IF_ERROR(s.registry->AddStaffKey(staff, data));
+  PORTAL_RETURN_IF_ERROR(AuditKeyChange(s, "staff-add", key.fingerprint, options.user));
   std::printf("staff key pinned: %s for %s (%s)\n", key.fingerprint.c_str(), options.user.c_str(),
               key.expires == 0 ? "does not expire"
                                : ("expires " + When(key.expires).substr(0, 10)).c_str());
@@ -69,6 +96,7 @@ Status RunStaffRemoveCommand(const StaffOptions& options) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(s.registry->RemoveStaffKey(options.fingerprint));
+  PORTAL_RETURN_IF_ERROR(AuditKeyChange(s, "staff-remove", options.fingerprint, ""));
   std::printf("staff key unpinned: %s (documents already queued stay encrypted to it)\n",
               options.fingerprint.c_str());
   return Status::Ok();
@@ -82,15 +110,20 @@ Status RunQueueListCommand(const StaffOptions& options) {
   if (!options.kind.empty() && options.kind != "message" && options.kind != "profile-change") {
     return Status::Usage("--kind must be message or profile-change");
   }
+  const int64_t older = options.older_than.empty() ? 0 : ParseAge(options.older_than);
+  if (older < 0) return Status::Usage("--older-than must be like 90m, 36h or 7d");
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   std::unique_ptr<QueueStore> queue;
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(s.layout->mailbox_db, &queue));
   std::vector<QueuedItem> items;
   PORTAL_RETURN_IF_ERROR(queue->List(options.state, &items));
-  std::erase_if(
-      items, [&](const QueuedItem& i) { return !options.kind.empty() && i.kind != options.kind; });
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = Now();
+  std::erase_if(items, [&](const QueuedItem& i) {
+    return (!options.kind.empty() && i.kind != options.kind) ||
+           (!options.provider.empty() && i.provider != options.provider) ||
+           (older > 0 && now - i.received_at < older);
+  });
   if (options.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& i : items) {

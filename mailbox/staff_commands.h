@@ -14,6 +14,8 @@ struct StaffOptions {
   std::string fingerprint;  // staff remove.
   std::string state;        // queue list: only this state ("" = all).
   std::string kind;         // queue list: "message", "profile-change" or "" for both.
+  std::string provider;     // queue list: only messages to this provider.
+  std::string older_than;   // queue list: only items waiting longer ("90m", "36h", "7d").
   bool json = false;        // Machine-readable output.
 };
 

@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
   queue_list->add_option("--state", so.state,
                          "Only this state: requested, received, accepted, rejected, completed");
   queue_list->add_option("--kind", so.kind, "Only message or profile-change");
+  queue_list->add_option("--provider", so.provider, "Only messages to this provider id");
+  queue_list->add_option("--older-than", so.older_than, "Only items waiting longer: 90m, 36h, 7d");
   queue_list->add_flag("--json", so.json, "JSON output");
   add_config2(queue_list);
 

@@ -118,7 +118,11 @@ BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, 
   BOOST_TEST(queue[0]["state"] == "completed");
 
   // The audit trail: who did what, in order; it verifies, and one edited row breaks it.
-  const json trail = Json(Staff({"audit", "list", "--json"}));
+  const json all = Json(Staff({"audit", "list", "--json"}));
+  BOOST_REQUIRE(all.size() == 8u);
+  BOOST_TEST(all[0]["action"] == "staff-add");  // The fixture's two staff keys.
+  BOOST_TEST(all[1]["action"] == "staff-add");
+  const json trail = Json(Staff({"audit", "list", "--json", "--document", receipt}));
   std::vector<std::string> actions;
   for (const auto& e : trail) actions.push_back(e["action"]);
   const std::vector<std::string> expected = {"claim",  "view",   "view",
@@ -132,11 +136,11 @@ BOOST_FIXTURE_TEST_CASE(a_profile_change_is_claimed_shown_and_accepted_in_part, 
   {
     std::unique_ptr<SqliteDb> db;
     BOOST_REQUIRE(SqliteDb::Open(var / "audit.sqlite", SqliteDb::Journal::kWal, &db).ok());
-    BOOST_REQUIRE(db->Exec("UPDATE entries SET action = 'reject' WHERE seq = 4").ok());
+    BOOST_REQUIRE(db->Exec("UPDATE entries SET action = 'reject' WHERE seq = 6").ok());
   }
   r = Staff({"audit", "verify"});
   BOOST_TEST(r.exit_code == 1, r.out);
-  BOOST_TEST(Has(r.out, "entry 4"), r.out);
+  BOOST_TEST(Has(r.out, "entry 6"), r.out);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_second_staff_member_takes_over_after_the_lease_and_rejects, Fixture) {
@@ -165,6 +169,10 @@ BOOST_FIXTURE_TEST_CASE(messages_reach_the_provider_inbox_and_replies_reach_the_
   const json message = json::parse(MessageBody(kMrnA, "conncare", "Refill question",
                                                "Do I need a visit for the refill?", Nonce()));
   const std::string receipt = Submit("/v1/messages", message, alice);
+  BOOST_TEST(Json(Staff({"queue", "list", "--provider", "conncare", "--json"})).size() == 1u);
+  BOOST_TEST(Json(Staff({"queue", "list", "--provider", "ob-gyn-services", "--json"})).empty());
+  BOOST_TEST(Json(Staff({"queue", "list", "--older-than", "7d", "--json"})).empty());
+  BOOST_TEST(Staff({"queue", "list", "--older-than", "soon"}).exit_code == 2);
   json inbox = Json(StaffAs(staff, {"inbox", "conncare", "--json"}));
   BOOST_REQUIRE(inbox.size() == 1u);
   BOOST_TEST(inbox[0]["receipt"] == receipt);
