@@ -4,21 +4,13 @@
 
 #include "core/base64.h"
 #include "core/fhir_time.h"
+#include "mailbox/fhir_systems.h"
 
 namespace portal {
 
 namespace {
 
 using json = nlohmann::json;
-
-constexpr char kReceiptSystem[] = "urn:portal:receipt";
-constexpr char kProviderSystem[] = "urn:portal:provider";
-constexpr char kProfileFieldSystem[] = "urn:portal:profile-field";
-constexpr char kTaskInputSystem[] = "urn:portal:task-input";
-constexpr char kIdentifierTypeSystem[] = "http://terminology.hl7.org/CodeSystem/v2-0203";
-constexpr char kMaritalStatusSystem[] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus";
-constexpr char kNullFlavorSystem[] = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
-constexpr char kTaskCodeSystem[] = "http://hl7.org/fhir/CodeSystem/task-code";
 
 // Every value comes from a parser that refused invalid UTF-8, so nothing is replaced in
 // practice; were it ever, the signed request inside the document still holds the original.
@@ -27,13 +19,14 @@ std::string Dump(const json& resource) {
 }
 
 json ReceiptIdentifier(const DocumentContext& context) {
-  return json::array({{{"system", kReceiptSystem}, {"value", context.receipt}}});
+  return json::array({{{"system", fhir_systems::kReceipt}, {"value", context.receipt}}});
 }
 
 // The patient by resource id when known, and always by the MR-typed identifier.
 json PatientReference(const PortalConfig& config, const DocumentContext& context) {
   json identifier = {
-      {"type", {{"coding", json::array({{{"system", kIdentifierTypeSystem}, {"code", "MR"}}})}}},
+      {"type",
+       {{"coding", json::array({{{"system", fhir_systems::kIdentifierType}, {"code", "MR"}}})}}},
       {"value", context.mrn}};
   if (!config.mrn.identifier_system.empty()) {
     identifier["system"] = config.mrn.identifier_system;
@@ -58,7 +51,7 @@ json RequestSignature(const DocumentContext& context) {
 }
 
 json ProviderRecipient(const PortalConfig& config, const std::string& provider) {
-  json recipient = {{"identifier", {{"system", kProviderSystem}, {"value", provider}}}};
+  json recipient = {{"identifier", {{"system", fhir_systems::kProvider}, {"value", provider}}}};
   for (const auto& p : config.providers) {
     if (p.id == provider) recipient["display"] = p.name;
   }
@@ -87,7 +80,7 @@ json Phone(const PhoneNumber& phone) {
 }
 
 json MaritalStatus(const std::string& code) {
-  const char* system = code == "UNK" ? kNullFlavorSystem : kMaritalStatusSystem;
+  const char* system = code == "UNK" ? fhir_systems::kNullFlavor : fhir_systems::kMaritalStatus;
   return {{"coding", json::array({{{"system", system}, {"code", code}}})}};
 }
 
@@ -97,7 +90,7 @@ json Input(const char* system, const std::string& code, const char* value_type, 
 }
 
 void AddField(const std::string& field, const char* value_type, json value, json* inputs) {
-  inputs->push_back(Input(kProfileFieldSystem, field, value_type, std::move(value)));
+  inputs->push_back(Input(fhir_systems::kProfileField, field, value_type, std::move(value)));
 }
 
 void AddContactPerson(const std::string& field, const ContactPerson& person, json* inputs) {
@@ -169,11 +162,12 @@ std::string BuildChangeTask(const PortalConfig& config, const DocumentContext& c
   const json patient = PatientReference(config, context);
   json inputs = ProfileInputs(request.changes);
   inputs.push_back(
-      Input(kTaskInputSystem, "signed-request", "valueAttachment", SignedRequest(context)));
-  inputs.push_back(
-      Input(kTaskInputSystem, "request-signature", "valueAttachment", RequestSignature(context)));
-  const json code = {
-      {"system", kTaskCodeSystem}, {"code", "change"}, {"display", "Change the focal resource"}};
+      Input(fhir_systems::kTaskInput, "signed-request", "valueAttachment", SignedRequest(context)));
+  inputs.push_back(Input(fhir_systems::kTaskInput, "request-signature", "valueAttachment",
+                         RequestSignature(context)));
+  const json code = {{"system", fhir_systems::kTaskCode},
+                     {"code", "change"},
+                     {"display", "Change the focal resource"}};
   const json resource = {{"resourceType", "Task"},
                          {"id", context.receipt},
                          {"identifier", ReceiptIdentifier(context)},

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fhir_time.h"
+#include "mailbox/fhir_systems.h"
 
 namespace portal {
 
@@ -14,14 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr char kProfileFieldSystem[] = "urn:portal:profile-field";
-constexpr char kTaskInputSystem[] = "urn:portal:task-input";
-constexpr char kStaffKeySystem[] = "urn:portal:staff-key";
-constexpr char kMaritalStatusSystem[] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus";
-constexpr char kNullFlavorSystem[] = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
-constexpr char kContactRoleSystem[] = "http://terminology.hl7.org/CodeSystem/v2-0131";
-constexpr char kRaceUrl[] = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
-constexpr char kReligionUrl[] = "http://hl7.org/fhir/StructureDefinition/patient-religion";
 constexpr char kNoneOnRecord[] = "(none on record)";
 constexpr char kDash[] = " \xe2\x80\x94 ";  // " — " between a contact's name, address, phones.
 
@@ -100,7 +93,7 @@ bool IsProfileField(const PortalConfig& config, const std::string& id) {
 
 Status ReadInput(const PortalConfig& config, const json& input, size_t index, ChangeTask* task) {
   const json& coding = FirstCoding(Get(input, "type"));
-  if (Str(Get(coding, "system")) != kProfileFieldSystem) return Status::Ok();  // Transport.
+  if (Str(Get(coding, "system")) != fhir_systems::kProfileField) return Status::Ok();  // Transport.
   const std::string code = Str(Get(coding, "code"));
   const std::string where = "change Task input " + std::to_string(index);
   const char* key = ValueKey(code);
@@ -150,8 +143,8 @@ std::string MaritalDisplay(const std::string& system, const std::string& code) {
       {"A", "Annulled"},          {"C", "Common Law"}, {"D", "Divorced"},   {"I", "Interlocutory"},
       {"L", "Legally Separated"}, {"M", "Married"},    {"P", "Polygamous"}, {"S", "Never Married"},
       {"T", "Domestic partner"},  {"U", "unmarried"},  {"W", "Widowed"}};
-  if (system == kNullFlavorSystem) return code == "UNK" ? "unknown" : "";
-  if (system != kMaritalStatusSystem) return "";
+  if (system == fhir_systems::kNullFlavor) return code == "UNK" ? "unknown" : "";
+  if (system != fhir_systems::kMaritalStatus) return "";
   for (const auto& [known, display] : kDisplays) {
     if (code == known) return display;
   }
@@ -219,7 +212,7 @@ std::string TelecomText(const json& telecom, const std::string& system) {
 
 std::string RaceText(const json& patient) {
   for (const json& extension : Items(Get(patient, "extension"))) {
-    if (Str(Get(extension, "url")) != kRaceUrl) continue;
+    if (Str(Get(extension, "url")) != fhir_systems::kRaceUrl) continue;
     std::string text;
     std::vector<std::string> categories;
     for (const json& part : Items(Get(extension, "extension"))) {
@@ -240,7 +233,7 @@ std::string RaceText(const json& patient) {
 std::string ReligionText(const json& patient) {
   std::vector<std::string> parts;
   for (const json& extension : Items(Get(patient, "extension"))) {
-    if (Str(Get(extension, "url")) == kReligionUrl) {
+    if (Str(Get(extension, "url")) == fhir_systems::kReligionUrl) {
       parts.push_back(ConceptText(Get(extension, "valueCodeableConcept")));
     }
   }
@@ -261,7 +254,8 @@ std::string CurrentAddress(const json& patient) {
 bool HasRole(const json& contact, const std::string& role) {
   for (const json& relationship : Items(Get(contact, "relationship"))) {
     for (const json& coding : Items(Get(relationship, "coding"))) {
-      if (Str(Get(coding, "system")) == kContactRoleSystem && Str(Get(coding, "code")) == role) {
+      if (Str(Get(coding, "system")) == fhir_systems::kContactRole &&
+          Str(Get(coding, "code")) == role) {
         return true;
       }
     }
@@ -339,7 +333,7 @@ json MaritalStatus(const json& proposed) {
 }
 
 json RaceExtension(const json& proposed) {
-  return {{"url", kRaceUrl},
+  return {{"url", fhir_systems::kRaceUrl},
           {"extension", json::array({{{"url", "text"}, {"valueString", ConceptText(proposed)}}})}};
 }
 
@@ -348,7 +342,7 @@ json ContactEntry(const std::string& field, const std::vector<TaskInput>& inputs
   json contact = {
       {"relationship",
        json::array({{{"coding", json::array({Coding(
-                                    kContactRoleSystem, role,
+                                    fhir_systems::kContactRole, role,
                                     role == "N" ? "Next-of-Kin" : "Emergency Contact")})}}})}};
   for (const auto& input : inputs) {
     if (input.part == "phone") {
@@ -370,7 +364,8 @@ Status AddElement(const std::string& field, const std::vector<TaskInput>& inputs
     p["extension"].push_back(RaceExtension(first));
   }
   if (field == "religion") {
-    p["extension"].push_back({{"url", kReligionUrl}, {"valueCodeableConcept", first}});
+    p["extension"].push_back(
+        {{"url", fhir_systems::kReligionUrl}, {"valueCodeableConcept", first}});
   }
   if (field == "address") p["address"] = json::array({first});
   if (field == "phone_numbers" || field == "email") {
@@ -402,7 +397,7 @@ Status PatientShell(const json& task, json* patient) {
 bool IsTransport(const json& input) {
   const json& coding = FirstCoding(Get(input, "type"));
   const std::string code = Str(Get(coding, "code"));
-  return Str(Get(coding, "system")) == kTaskInputSystem &&
+  return Str(Get(coding, "system")) == fhir_systems::kTaskInput &&
          (code == "signed-request" || code == "request-signature");
 }
 
@@ -419,7 +414,8 @@ json CompletedTask(const ChangeTask& task, const std::set<std::string>& accepted
     const bool ok = accepted.count(field) > 0;
     (ok ? yes : no).push_back(field);
     outputs.push_back(
-        {{"type", {{"coding", json::array({{{"system", kProfileFieldSystem}, {"code", field}}})}}},
+        {{"type",
+          {{"coding", json::array({{{"system", fhir_systems::kProfileField}, {"code", field}}})}}},
          {"valueCode", ok ? "accepted" : "rejected"}});
   }
   json inputs = json::array();
@@ -429,7 +425,8 @@ json CompletedTask(const ChangeTask& task, const std::set<std::string>& accepted
   out["status"] = "completed";
   out["lastModified"] = FormatInstant(now);
   out["businessStatus"] = {{"text", "accepted: " + OrNone(yes) + "; rejected: " + OrNone(no)}};
-  out["owner"] = {{"identifier", {{"system", kStaffKeySystem}, {"value", staff_fingerprint}}}};
+  out["owner"] = {
+      {"identifier", {{"system", fhir_systems::kStaffKey}, {"value", staff_fingerprint}}}};
   out.erase("input");  // FHIR lists may not be empty: each is set only when it has entries.
   out.erase("output");
   if (!inputs.empty()) out["input"] = std::move(inputs);

@@ -153,6 +153,13 @@ void QueueNotice(Work* w, const json& doc, Notice kind) {
   }
 }
 
+Status RequireProfileChange(const QueuedItem& item) {
+  if (item.kind == "profile-change") return Status::Ok();
+  return Status::InvalidInput(
+      "messages are not accepted or rejected: they go to their provider's inbox (portal-staff "
+      "inbox)");
+}
+
 std::string When(int64_t t) { return t == 0 ? "-" : FormatInstant(t); }
 
 std::set<std::string> SplitFields(const std::string& csv) {
@@ -293,11 +300,7 @@ Status RunAcceptCommand(const WorkOptions& o) {
   QueuedItem item;
   json doc;
   PORTAL_RETURN_IF_ERROR(LoadItem(&w, o.receipt, &item, &doc));
-  if (item.kind != "profile-change") {
-    return Status::InvalidInput(
-        "messages are not accepted or rejected: they go to their "
-        "provider's inbox (portal-staff inbox)");
-  }
+  PORTAL_RETURN_IF_ERROR(RequireProfileChange(item));
   std::vector<ProfileRow> rows;
   PORTAL_RETURN_IF_ERROR(CompareProfile(w.s.config, "", doc.dump(), &rows));
   std::set<std::string> proposed;
@@ -359,11 +362,7 @@ Status RunRejectCommand(const WorkOptions& o) {
   QueuedItem item;
   json doc;
   PORTAL_RETURN_IF_ERROR(LoadItem(&w, o.receipt, &item, &doc));
-  if (item.kind != "profile-change") {
-    return Status::InvalidInput(
-        "messages are not accepted or rejected: they go to their "
-        "provider's inbox (portal-staff inbox)");
-  }
+  PORTAL_RETURN_IF_ERROR(RequireProfileChange(item));
   const int64_t now = Now();
   PORTAL_RETURN_IF_ERROR(
       w.queue->Decide(o.receipt, w.who.fingerprint, now, "rejected", "", o.reason));
