@@ -11,6 +11,7 @@
 
 #include "core/base64.h"
 #include "tests/mailbox_fixture.h"
+#include "tests/smtp_sink.h"
 
 namespace portal {
 namespace {
@@ -20,22 +21,11 @@ using testing::HttpCall;
 using testing::MailboxFixture;
 using Edits = std::vector<std::pair<std::string, std::string>>;
 
-uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // nginx with the project's site config, its mailbox upstream pointed at `daemon_port`.
 struct Nginx {
   fs::path dir;
-  uint16_t port = FreePort();
+  uint16_t port = testing::FreePort();
   Nginx(const fs::path& root, uint16_t daemon_port) : dir(root / "nginx") {
     fs::create_directories(dir);
     std::string site = testing::Slurp(testing::SourceDir() / "deploy" / "nginx-site.conf");
