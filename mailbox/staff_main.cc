@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   add_config(unenroll);
 
   portal::StaffOptions so;
-  so.config_path = o.config_path;
+  // Filled after parsing: a subcommand's own --config, else the one before the subcommand.
+  so.config_path.clear();
   auto add_config2 = [&](CLI::App* cmd) {
     cmd->add_option("--config", so.config_path, "Config file (default content/portal.toml)");
   };
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
   // Working the queue: each command names the item by its receipt and acts as the staff
   // member whose key is in their GnuPG home.
   portal::WorkOptions wo;
-  wo.config_path = o.config_path;
+  wo.config_path.clear();
   auto work = [&](CLI::App* cmd, bool receipt) {
     cmd->add_option("--config", wo.config_path, "Config file (default content/portal.toml)");
     cmd->add_option("--gnupg-home", wo.gnupg_home,
@@ -155,6 +156,8 @@ int main(int argc, char** argv) {
   work(notify_send, false);
 
   if (auto exit_code = portal::ParseCommandLine(&app, kProgram, argc, argv)) return *exit_code;
+  if (so.config_path.empty()) so.config_path = o.config_path;
+  if (wo.config_path.empty()) wo.config_path = o.config_path;
   portal::Status status;
   if (init->parsed()) {
     status = portal::RunInitCommand(o);

@@ -270,5 +270,20 @@ BOOST_AUTO_TEST_CASE(proxy_grant_revoke_and_unenroll) {
   ExpectError(f.Staff({"unenroll", "--mrn", kAdult.mrn}), 1, "not enrolled");
 }
 
+BOOST_AUTO_TEST_CASE(config_before_the_subcommand_is_honoured_by_every_command) {
+  PortalFixture f;
+  f.Init();
+  const std::string bin = (testing::BinaryDir() / "bin" / "portal-staff").string();
+  for (const std::vector<std::string>& tail :
+       std::vector<std::vector<std::string>>{{"staff", "list", "--json"},
+                                             {"queue", "list", "--json"},
+                                             {"audit", "verify", "--json"}}) {
+    std::vector<std::string> args = {bin, "--config", f.config.string()};
+    args.insert(args.end(), tail.begin(), tail.end());
+    const auto r = testing::RunCommand(args);
+    BOOST_TEST(r.exit_code == 0, tail[0] << ": " << r.out);
+  }
+}
+
 }  // namespace
 }  // namespace portal
