@@ -340,4 +340,61 @@ Status GpgContext::SecretKeyFingerprints(std::vector<std::string>* fingerprints)
   return Status::Ok();
 }
 
+Status GpgContext::VerifyDetachedQuick(std::string_view signed_data, std::string_view signature,
+                                       bool* good, std::string* signing_fingerprint) {
+  *good = false;
+  signing_fingerprint->clear();
+  gpgme_data_t sig_raw = nullptr, text_raw = nullptr;
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&sig_raw, signature.data(), signature.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data sig(sig_raw);
+  if (gpgme_error_t err =
+          gpgme_data_new_from_mem(&text_raw, signed_data.data(), signed_data.size(), /*copy=*/0)) {
+    return GpgError("gpgme data", err);
+  }
+  Data text(text_raw);
+  if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
+    if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
+      return Status::Ok();
+    }
+    return GpgError("verifying", err);
+  }
+  gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
+  if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
+    return Status::Ok();
+  }
+  const gpgme_signature_t s = result->signatures;
+  constexpr unsigned kBad = GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
+                            GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING |
+                            GPGME_SIGSUM_BAD_POLICY | GPGME_SIGSUM_SYS_ERROR;
+  if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
+      (s->summary & kBad) != 0 || s->wrong_key_usage) {
+    return Status::Ok();
+  }
+  *signing_fingerprint = s->fpr;
+  *good = true;
+  return Status::Ok();
+}
+
+Status GpgContext::KeyFingerprints(std::vector<std::pair<std::string, std::string>>* pairs) {
+  pairs->clear();
+  if (gpgme_error_t err = gpgme_op_keylist_start(ctx_, nullptr, /*secret_only=*/0)) {
+    return GpgError("listing keys", err);
+  }
+  for (;;) {
+    gpgme_key_t raw = nullptr;
+    const gpgme_error_t err = gpgme_op_keylist_next(ctx_, &raw);
+    if (gpgme_err_code(err) == GPG_ERR_EOF) break;
+    if (err) return GpgError("listing keys", err);
+    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+    if (key->subkeys == nullptr || key->subkeys->fpr == nullptr) continue;
+    for (gpgme_subkey_t sub = key->subkeys; sub != nullptr; sub = sub->next) {
+      if (sub->fpr != nullptr) pairs->emplace_back(sub->fpr, key->subkeys->fpr);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace portal

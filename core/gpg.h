@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -65,6 +66,16 @@ class GpgContext {
   // registry pins), whichever subkey made the signature.
   Status VerifyDetached(std::string_view signed_data, std::string_view signature, bool* good,
                         std::string* primary_fingerprint);
+
+  // The cheaper check for a home that holds only trusted keys: no key lookup after the verify
+  // (one gpg process in all). *good as for VerifyDetached; *signing_fingerprint is the
+  // fingerprint of the key or subkey that made the signature (map it to its primary with
+  // KeyFingerprints).
+  Status VerifyDetachedQuick(std::string_view signed_data, std::string_view signature, bool* good,
+                             std::string* signing_fingerprint);
+
+  // Every (subkey or primary fingerprint, primary fingerprint) pair of the public keys here.
+  Status KeyFingerprints(std::vector<std::pair<std::string, std::string>>* pairs);
 
   // A detached signature over `data` by the key set with SetSigner: binary, or ASCII-armored
   // when the context is.

@@ -12,8 +12,25 @@ namespace portal {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr char kFingerprintMap[] = "fingerprints";  // "SUBKEY-FPR PRIMARY-FPR" lines.
+constexpr size_t kMaxPooledHomes = 1024;
+
+std::string PrimaryOf(const fs::path& home, const std::string& signing) {
+  std::string map;
+  if (!ReadFile(home / kFingerprintMap, &map).ok()) return "";
+  const size_t at = map.find(signing + " ");
+  if (at == std::string::npos || (at != 0 && map[at - 1] != '\n')) return "";
+  const size_t start = at + signing.size() + 1;
+  return map.substr(start, map.find('\n', start) - start);
+}
+
+}  // namespace
+
 std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
-  std::string keys;  // Enrollment lists keys patient first, then proxies by fingerprint.
+  // v2: homes carry the fingerprint map and no-autostart (older ones are rebuilt under new names).
+  std::string keys = "v2\n";  // Keys come patient first, then proxies by fingerprint.
   for (const auto& k : enrollment.keys) keys += k.fingerprint + "\n";
   return enrollment.token + "-" + Sha256Hex(keys).substr(0, 16);
 }
@@ -35,8 +52,10 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
   if (suffix.empty()) return Status::IoError("no random bytes for a folder name");
   const fs::path building = dir_ / (".building-" + suffix);
   PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(building));
-  // Trust is the registry's pin, not a web of trust: no trustdb to create or lock.
-  Status st = WriteFile(building / "gpg.conf", "no-random-seed-file\ntrust-model always\n");
+  // Trust is the registry's pin, not a web of trust: no trustdb to create or lock. Verifying
+  // public keys needs no gpg-agent: none is started for the home.
+  Status st =
+      WriteFile(building / "gpg.conf", "no-random-seed-file\ntrust-model always\nno-autostart\n");
   std::unique_ptr<GpgContext> gpg;
   if (st.ok()) st = GpgContext::Open(building, /*armor=*/false, &gpg);
   for (const auto& k : enrollment.keys) {
@@ -45,6 +64,12 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
     st = ReadFile(registry.KeyFile(k.fingerprint), &data);
     if (st.ok()) st = gpg->ImportKeys(data);
   }
+  // Which primary key each (sub)key belongs to, read once here, not per request.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (st.ok()) st = gpg->KeyFingerprints(&pairs);
+  std::string map;
+  for (const auto& [sub, primary] : pairs) map += sub + " " + primary + "\n";
+  if (st.ok()) st = WriteFile(building / kFingerprintMap, map);
   gpg.reset();
   std::error_code ec;
   if (st.ok() && std::rename(building.c_str(), home.c_str()) != 0) {
@@ -70,19 +95,36 @@ Status RequestVerifier::Verify(const EnrollmentRegistry& registry, const Enrollm
   *good = false;
   fingerprint->clear();
   if (enrollment.keys.empty()) return Status::Ok();
-  const fs::path home = dir_ / HomeName(enrollment);
+  const std::string name = HomeName(enrollment);
+  const fs::path home = dir_ / name;
   std::error_code ec;
   if (!fs::is_directory(home, ec)) PORTAL_RETURN_IF_ERROR(Build(registry, enrollment, home));
+  // A context per home is kept for reuse: opening one starts a gpg process of its own.
   std::unique_ptr<GpgContext> gpg;
-  PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(name);
+    if (it != idle_.end() && !it->second.empty()) {
+      gpg = std::move(it->second.back());
+      it->second.pop_back();
+    }
+  }
+  if (!gpg) PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
   bool valid = false;
-  std::string fpr;
-  PORTAL_RETURN_IF_ERROR(gpg->VerifyDetached(data, signature, &valid, &fpr));
+  std::string signing;
+  const Status st = gpg->VerifyDetachedQuick(data, signature, &valid, &signing);
+  if (st.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() >= kMaxPooledHomes && !idle_.count(name)) idle_.clear();
+    idle_[name].push_back(std::move(gpg));
+  }
+  PORTAL_RETURN_IF_ERROR(st);
   if (!valid) return Status::Ok();
+  const std::string primary = PrimaryOf(home, signing);
   for (const auto& k : enrollment.keys) {
-    if (k.fingerprint == fpr) {
+    if (!primary.empty() && k.fingerprint == primary) {
       *good = true;
-      *fingerprint = fpr;
+      *fingerprint = primary;
     }
   }
   return Status::Ok();

@@ -1,11 +1,15 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/enrollment_registry.h"
+#include "core/gpg.h"
 #include "core/status.h"
 
 namespace portal {
@@ -19,6 +23,8 @@ namespace portal {
 class RequestVerifier {
  public:
   explicit RequestVerifier(std::filesystem::path verify_dir) : dir_(std::move(verify_dir)) {}
+  RequestVerifier(const RequestVerifier&) = delete;
+  RequestVerifier& operator=(const RequestVerifier&) = delete;
 
   // *good is true only when `signature` (a detached OpenPGP signature) over `data` is valid and
   // was made by a key that is pinned in `enrollment`, present in keys/ (`registry`), not expired
@@ -39,6 +45,9 @@ class RequestVerifier {
                const std::filesystem::path& home);
 
   std::filesystem::path dir_;
+  std::mutex mu_;
+  // Idle GPGME contexts by home name (bounded: cleared past 1,024 homes).
+  std::unordered_map<std::string, std::vector<std::unique_ptr<GpgContext>>> idle_;
 };
 
 }  // namespace portal
