@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "core/sha256.h"
 
@@ -34,7 +35,13 @@ struct HttpServer::Impl {
   Handler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  // Keeps io.run() going while a request is with a worker and nothing waits on a socket.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::vector<std::thread> threads;
+  // Handlers run here, never on the I/O threads: a handler waiting on gpg must not keep
+  // connections from being accepted or read.
+  std::unique_ptr<asio::thread_pool> workers;
+  std::atomic<int> queued{0};  // Requests read and waiting for (or in) a worker.
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -121,14 +128,28 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     req.remote = remote_;
     req.request_id = RandomHex(8);
-    HttpResponse res;
-    try {
-      res = server_->handler(req);
-    } catch (const std::exception&) {
-      res = Problem(500, "Internal Server Error", "the request could not be handled");
+    const bool keep_alive = msg.keep_alive();
+    if (server_->queued.load() >= server_->options.max_queued) {
+      Refused("503 queue full");
+      HttpResponse busy = Problem(503, "Service Unavailable", "too busy; retry shortly");
+      busy.headers["Retry-After"] = "1";
+      busy.headers["X-Request-Id"] = req.request_id;
+      return Send(busy, false);
     }
-    res.headers["X-Request-Id"] = req.request_id;
-    Send(res, msg.keep_alive() && !server_->stopping);
+    ++server_->queued;
+    asio::post(*server_->workers, [self = shared_from_this(), req = std::move(req), keep_alive] {
+      HttpResponse res;
+      try {
+        res = self->server_->handler(req);
+      } catch (const std::exception&) {
+        res = Problem(500, "Internal Server Error", "the request could not be handled");
+      }
+      --self->server_->queued;
+      res.headers["X-Request-Id"] = req.request_id;
+      asio::dispatch(self->executor(), [self, res = std::move(res), keep_alive] {
+        self->Send(res, keep_alive && !self->server_->stopping);
+      });
+    });
   }
 
   void Refused(const char* event) {
@@ -223,6 +244,8 @@ Status HttpServer::Start() {
                            std::to_string(impl_->options.port) + ": " + ec.message());
   }
   port_ = impl_->acceptor.local_endpoint().port();
+  impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, impl_->options.workers));
+  impl_->keep_running.emplace(impl_->io.get_executor());
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
@@ -241,9 +264,11 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     std::unique_lock<std::mutex> lock(impl_->mu);
     impl_->idle.wait_for(lock, grace, [this] { return impl_->in_flight.load() == 0; });
   }
+  impl_->keep_running.reset();
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  if (impl_->workers) impl_->workers->join();
 }
 
 }  // namespace portal

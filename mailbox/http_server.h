@@ -39,17 +39,21 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10000};  // Slow clients are cut off.
   std::chrono::milliseconds body_timeout{30000};
   int max_connections = 256;
-  int threads = 2;
+  int threads = 2;       // I/O: accept, read, write.
+  int workers = 4;       // Handlers.
+  int max_queued = 256;  // Requests read and not yet answered; beyond: 503 + Retry-After.
   // Told of what the server refuses itself, before any handler: "413 body too large",
-  // "431 headers too large", "503 connection cap", "cut off: slow headers", "cut off: slow body".
+  // "431 headers too large", "503 connection cap", "503 queue full", "cut off: slow headers",
+  // "cut off: slow body".
   // Optional; called on the server's threads.
   std::function<void(const std::string& event, const std::string& remote)> on_refusal;
 };
 
 // A small HTTP/1.1 server (Boost.Beast) for the mailbox daemon: keep-alive, limits with clear
-// answers (413 for a large body, 431 for large headers, 503 past the connection cap), time
-// limits on headers and body, and a drain on Stop(): no new connections, requests in flight
-// finish. The handler runs on the server's threads.
+// answers (413 for a large body, 431 for large headers, 503 past the connection cap or the
+// queue of requests waiting for a handler), time limits on headers and body, and a drain on
+// Stop(): no new connections, requests in flight finish. The handler runs on a pool of worker
+// threads, so a slow handler never keeps connections from being accepted and read.
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;

@@ -58,8 +58,10 @@ int main(int argc, char** argv) {
   portal::HttpServerOptions options;
   options.address = address;
   options.port = static_cast<uint16_t>(std::stoi(m[2].str()));
-  options.threads = static_cast<int>(config.mailbox.threads);
+  options.threads = 2;  // I/O only; the handlers run on mailbox.threads workers.
+  options.workers = static_cast<int>(config.mailbox.threads);
   options.max_connections = static_cast<int>(config.mailbox.max_connections);
+  options.max_queued = static_cast<int>(config.mailbox.max_connections);
   options.max_body_bytes = static_cast<size_t>(config.mailbox.max_body_kib) * 1024;
   options.header_timeout = std::chrono::milliseconds(config.mailbox.header_timeout_ms);
   options.body_timeout = std::chrono::milliseconds(config.mailbox.body_timeout_ms);

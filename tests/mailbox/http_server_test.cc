@@ -174,6 +174,26 @@ BOOST_AUTO_TEST_CASE(connections_past_the_cap_get_503) {
              boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(requests_past_the_queue_get_503_with_retry_after) {
+  HttpServerOptions o;
+  o.workers = 1;
+  o.max_queued = 1;
+  Refusals refusals;
+  refusals.Watch(&o);
+  Server s(o, std::chrono::milliseconds(500));
+  Client first(s.port());
+  first.Send(kGet);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // The first is with the worker.
+  Client second(s.port());
+  second.Send(kGet);
+  const std::string busy = second.Response();
+  BOOST_TEST(busy.starts_with("HTTP/1.1 503"), busy);
+  BOOST_TEST(busy.find("Retry-After: 1") != std::string::npos, busy);
+  BOOST_TEST(first.Response().starts_with("HTTP/1.1 200"));
+  BOOST_TEST(refusals.Seen() == std::vector<std::string>{"503 queue full from 127.0.0.1"},
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_handler_gives_500_without_its_detail) {
   Server s;
   Client c(s.port());
