@@ -305,7 +305,12 @@ Status RunAcceptCommand(const WorkOptions& o) {
   PORTAL_RETURN_IF_ERROR(CompareProfile(w.s.config, "", doc.dump(), &rows));
   std::set<std::string> proposed;
   for (const auto& r : rows) proposed.insert(r.field);
-  std::set<std::string> accepted = o.fields.empty() ? proposed : SplitFields(o.fields);
+  // An item accepted by this key whose export or completion did not happen (the disk was full,
+  // the terminal closed) is finished by running accept again, with the fields decided then.
+  const bool resuming = item.state == "accepted" && item.claimed_by == w.who.fingerprint;
+  std::set<std::string> accepted = resuming           ? SplitFields(item.accepted_fields)
+                                   : o.fields.empty() ? proposed
+                                                      : SplitFields(o.fields);
   for (const auto& f : accepted) {
     if (!proposed.count(f)) {
       return Status::Usage("--fields: " + f + " is not proposed by this request (it proposes " +
@@ -316,15 +321,17 @@ Status RunAcceptCommand(const WorkOptions& o) {
   std::string ndjson;
   PORTAL_RETURN_IF_ERROR(
       BuildChangeExport(w.s.config, doc.dump(), accepted, w.who.fingerprint, now, &ndjson));
-  PORTAL_RETURN_IF_ERROR(
-      w.queue->Decide(o.receipt, w.who.fingerprint, now, "accepted", JoinFields(accepted), ""));
   std::set<std::string> rejected;
   std::set_difference(proposed.begin(), proposed.end(), accepted.begin(), accepted.end(),
                       std::inserter(rejected, rejected.begin()));
-  PORTAL_RETURN_IF_ERROR(
-      Audit(&w, "accept", o.receipt,
-            "fields: " + JoinFields(accepted) +
-                (rejected.empty() ? "" : "; rejected: " + JoinFields(rejected))));
+  if (!resuming) {
+    PORTAL_RETURN_IF_ERROR(
+        w.queue->Decide(o.receipt, w.who.fingerprint, now, "accepted", JoinFields(accepted), ""));
+    PORTAL_RETURN_IF_ERROR(
+        Audit(&w, "accept", o.receipt,
+              "fields: " + JoinFields(accepted) +
+                  (rejected.empty() ? "" : "; rejected: " + JoinFields(rejected))));
+  }
   // The export holds PHI: a private folder, a file only the service user reads.
   const fs::path file = w.s.config.staff.exports_dir / (o.receipt + ".ndjson");
   PORTAL_RETURN_IF_ERROR(WriteFileAtomically(file, ndjson, 0700));

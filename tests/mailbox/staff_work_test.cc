@@ -203,6 +203,23 @@ BOOST_FIXTURE_TEST_CASE(messages_reach_the_provider_inbox_and_replies_reach_the_
   BOOST_TEST(Open(bob, published[0], &nothing).exit_code != 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(an_accept_cut_short_before_its_export_is_finished_by_running_it_again,
+                        Fixture) {
+  const std::string receipt =
+      Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
+  BOOST_REQUIRE(StaffAs(staff, {"claim", receipt}).exit_code == 0);
+  testing::Spit(var / "exports", "a file where the exports folder should be");
+  auto r = StaffAs(staff, {"accept", receipt});
+  BOOST_TEST(r.exit_code != 0, r.out);
+  BOOST_TEST(Json(Staff({"queue", "list", "--json"}))[0]["state"] == "accepted");
+  fs::remove(var / "exports");
+  r = StaffAs(staff, {"accept", receipt, "--json"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  BOOST_TEST(fs::exists(var / "exports" / (receipt + ".ndjson")));
+  BOOST_TEST(Json(Staff({"queue", "list", "--json"}))[0]["state"] == "completed");
+  BOOST_TEST(Staff({"audit", "verify"}).exit_code == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_document_altered_in_the_queue_is_refused, Fixture) {
   const std::string receipt =
       Submit("/v1/profile-changes", ProfileChange(kMrnA, {{"religion", "Quakerly"}}), alice);
