@@ -31,6 +31,19 @@ struct KeyDeleter {
   void operator()(gpgme_key_t k) const { gpgme_key_unref(k); }
 };
 
+// The primary fingerprint of the key holding (sub)key `fpr` in this home, if that key is
+// present and usable (not revoked, expired, disabled or invalid); "" otherwise.
+std::string UsablePrimary(gpgme_ctx_t ctx, const char* fpr) {
+  gpgme_key_t raw = nullptr;
+  if (gpgme_get_key(ctx, fpr, &raw, /*secret=*/0) != 0 || raw == nullptr) return "";
+  std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
+  if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
+      key->subkeys->fpr == nullptr) {
+    return "";
+  }
+  return key->subkeys->fpr;
+}
+
 }  // namespace
 
 Status PrepareGnupgHome(const fs::path& dir) {
@@ -243,44 +256,11 @@ Status GpgContext::ImportKeys(std::string_view data) {
 
 Status GpgContext::VerifyDetached(std::string_view signed_data, std::string_view signature,
                                   bool* good, std::string* primary_fingerprint) {
-  *good = false;
   primary_fingerprint->clear();
-  gpgme_data_t sig_raw = nullptr, text_raw = nullptr;
-  if (gpgme_error_t err =
-          gpgme_data_new_from_mem(&sig_raw, signature.data(), signature.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data sig(sig_raw);
-  if (gpgme_error_t err =
-          gpgme_data_new_from_mem(&text_raw, signed_data.data(), signed_data.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data text(text_raw);
-  if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
-    // Not a signature at all (garbage, wrong packet): a bad signature, not a system failure.
-    if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
-      return Status::Ok();
-    }
-    return GpgError("verifying", err);
-  }
-  gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
-  if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
-    return Status::Ok();  // None, or more than one: not what a request carries.
-  }
-  gpgme_signature_t s = result->signatures;
-  if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
-      (s->summary & GPGME_SIGSUM_RED) != 0) {
-    return Status::Ok();
-  }
-  gpgme_key_t raw = nullptr;
-  if (gpgme_get_key(ctx_, s->fpr, &raw, /*secret=*/0) != 0 || raw == nullptr) return Status::Ok();
-  std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
-  if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
-      key->subkeys->fpr == nullptr) {
-    return Status::Ok();
-  }
-  *primary_fingerprint = key->subkeys->fpr;
-  *good = true;
+  std::string signing;
+  PORTAL_RETURN_IF_ERROR(VerifyDetachedQuick(signed_data, signature, good, &signing));
+  if (*good) *primary_fingerprint = UsablePrimary(ctx_, signing.c_str());
+  *good = !primary_fingerprint->empty();
   return Status::Ok();
 }
 
@@ -308,14 +288,8 @@ Status GpgContext::DecryptVerify(std::string_view ciphertext, std::string* plain
         (s->summary & GPGME_SIGSUM_RED) != 0) {
       continue;
     }
-    gpgme_key_t raw = nullptr;
-    if (gpgme_get_key(ctx_, s->fpr, &raw, /*secret=*/0) != 0 || raw == nullptr) continue;
-    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(raw);
-    if (key->revoked || key->expired || key->disabled || key->invalid || key->subkeys == nullptr ||
-        key->subkeys->fpr == nullptr) {
-      continue;
-    }
-    good_signers->push_back(key->subkeys->fpr);
+    std::string primary = UsablePrimary(ctx_, s->fpr);
+    if (!primary.empty()) good_signers->push_back(std::move(primary));
   }
   return Status::Ok();
 }
@@ -356,6 +330,7 @@ Status GpgContext::VerifyDetachedQuick(std::string_view signed_data, std::string
   }
   Data text(text_raw);
   if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
+    // Not a signature at all (garbage, wrong packet): a bad signature, not a system failure.
     if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
       return Status::Ok();
     }
@@ -363,6 +338,7 @@ Status GpgContext::VerifyDetachedQuick(std::string_view signed_data, std::string
   }
   gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
   if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
+    // None, or more than one: not what a request carries.
     return Status::Ok();
   }
   const gpgme_signature_t s = result->signatures;

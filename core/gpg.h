@@ -63,7 +63,7 @@ class GpgContext {
   // Checks a detached signature over `signed_data` against the keys in this home. *good is
   // true only for a valid signature by a key that is present, not expired and not revoked;
   // then *primary_fingerprint is the fingerprint of the signing key's primary key (what the
-  // registry pins), whichever subkey made the signature.
+  // registry pins), whichever subkey made the signature. VerifyDetachedQuick plus a key lookup.
   Status VerifyDetached(std::string_view signed_data, std::string_view signature, bool* good,
                         std::string* primary_fingerprint);
 
