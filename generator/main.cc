@@ -3,10 +3,10 @@
 
 #include <cstdio>
 
-#include "generator/ingest_command.h"
-#include "generator/nightly_command.h"
-#include "generator/site_command.h"
-#include "generator/summary_commands.h"
+#include "generator/nightly/nightly_command.h"
+#include "generator/records/ingest_command.h"
+#include "generator/site/site_command.h"
+#include "generator/summaries/summary_commands.h"
 
 namespace {
 

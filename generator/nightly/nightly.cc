@@ -1,0 +1,479 @@
+#include "generator/nightly/nightly.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+
+#include "core/enrollment_registry.h"
+#include "core/file_lock.h"
+#include "core/file_util.h"
+#include "core/gpg_worker.h"
+#include "core/parallel.h"
+#include "core/record_store.h"
+#include "core/sha256.h"
+#include "core/state_layout.h"
+#include "core/templates/template_set.h"
+#include "core/version.h"
+#include "generator/nightly/nightly_state.h"
+#include "generator/nightly/progress.h"
+#include "generator/nightly/summary_publisher.h"
+#include "generator/records/extract_reader.h"
+#include "generator/records/ingest.h"
+#include "generator/site/site_builder.h"
+#include "generator/summaries/release_policy.h"
+#include "generator/summaries/summary_page.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Ingests the extract folder's .ndjson/.json files that no earlier run read as they are now.
+Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
+                         NightlyReport* report) {
+  std::error_code ec;
+  if (!fs::is_directory(config.paths.extracts_dir, ec)) {
+    return Status::InvalidInput(config.paths.extracts_dir.string() +
+                                ": extract folder (paths.extracts_dir) does not exist");
+  }
+  std::vector<fs::path> files;
+  PORTAL_RETURN_IF_ERROR(ListExtractFiles(config.paths.extracts_dir, &files));
+  std::map<std::string, RecordStore::ExtractFile> known;
+  {
+    std::unique_ptr<RecordStore> store;
+    PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
+    PORTAL_RETURN_IF_ERROR(store->ExtractFiles(&known));
+  }
+  std::vector<fs::path> fresh;
+  for (const auto& f : files) {
+    RecordStore::ExtractFile now;
+    PORTAL_RETURN_IF_ERROR(StatExtractFile(f, &now));
+    auto it = known.find(fs::absolute(f).lexically_normal().string());
+    if (it != known.end() && it->second.size == now.size && it->second.mtime_ns == now.mtime_ns) {
+      ++report->extract_files_known;
+    } else {
+      fresh.push_back(f);
+    }
+  }
+  report->extract_files_read = fresh.size();
+  // One ingest run per file, in name order: the EHR's deltas apply in sequence (two files that
+  // both update a resource are not one extract with a duplicate id), and a file with a bad
+  // record holds back only its own patients' changes.
+  size_t printed = 0;
+  for (const auto& file : fresh) {
+    IngestReport ingest;
+    PORTAL_RETURN_IF_ERROR(Ingest(config, {file}, &ingest));
+    for (size_t i = 0; i < ingest.errors.size() && printed < 200; ++i, ++printed) {
+      std::fprintf(stderr, "portal-gen: %s\n", ingest.errors[i].c_str());
+    }
+    report->records_read += ingest.read;
+    report->records_failed += ingest.failed;
+    report->patients_touched += ingest.patients_touched;
+  }
+  return Status::Ok();
+}
+
+// Templates, config, program version and signing key: a change to any of them changes pages.
+Status BuildHash(const PortalConfig& config, const std::string& signing_fpr, std::string* out) {
+  std::string all = std::string(kVersion) + "\n" + signing_fpr + "\n";
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(config.config_path, &text));
+  all += Sha256Hex(text);
+  PORTAL_RETURN_IF_ERROR(ReadFile(config.paths.templates_dir / "summary.mustache", &text));
+  all += Sha256Hex(text);
+  std::vector<fs::path> partials;
+  PORTAL_RETURN_IF_ERROR(
+      ListFiles(config.paths.templates_dir / "partials", ".mustache", &partials));
+  for (const auto& p : partials) {
+    PORTAL_RETURN_IF_ERROR(ReadFile(p, &text));
+    all += p.filename().string() + Sha256Hex(text);
+  }
+  *out = Sha256Hex(all);
+  return Status::Ok();
+}
+
+// One enrolled patient of this shard, as the plan sees them.
+struct Job {
+  const Enrollment* enrollment = nullptr;
+  std::string patient_id;           // "" when the MRN is not (or ambiguously) in the store.
+  std::string skip_reason;          // Set when no summary can be made before reading records.
+  std::vector<fs::path> key_files;  // Usable keys only.
+  std::string keyset_hash;
+  int64_t keys_valid_until = 0;  // First expiry of a usable key; 0 = none.
+  const SummaryState* previous = nullptr;
+};
+
+// Finished patients are saved in batches, each after one syncfs: small enough that a killed
+// run redoes little, large enough that the sync costs little per file.
+constexpr size_t kSaveBatch = 32;
+
+int64_t EarliestOf(int64_t a, int64_t b) {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  return std::min(a, b);
+}
+
+class SummaryRun {
+ public:
+  SummaryRun(const PortalConfig& config, const NightlyOptions& options, const StateLayout& layout,
+             NightlyState* state, SummaryPublisher* publisher, NightlyReport* report)
+      : config_(config),
+        options_(options),
+        layout_(layout),
+        state_(state),
+        publisher_(publisher),
+        report_(report) {}
+
+  Status Prepare(const std::string& signing_fpr, bool full) {
+    signing_fpr_ = signing_fpr;
+    full_ = full;
+    PORTAL_RETURN_IF_ERROR(BuildHash(config_, signing_fpr, &build_hash_));
+    return TemplateSet::Load(config_.paths.templates_dir, {"summary"}, &templates_);
+  }
+
+  // Decides which enrolled patients need work; the rest are unchanged.
+  Status Plan(const std::vector<Enrollment>& enrollments,
+              const std::map<std::string, std::string>& ids, const std::set<std::string>& ambiguous,
+              const std::set<std::string>& touched,
+              const std::map<std::string, SummaryState>& previous) {
+    for (const auto& e : enrollments) {
+      if (ShardOfToken(e.token, options_.shard_count) != options_.shard) continue;
+      ++report_->enrolled;
+      Job job;
+      job.enrollment = &e;
+      auto prev = previous.find(e.token);
+      if (prev != previous.end()) job.previous = &prev->second;
+      if (!IsTokenName(e.token)) {  // Never a path from the registry that is not a token.
+        ++report_->failed;
+        report_->failures.push_back("an enrolment has an invalid token; left alone");
+        continue;
+      }
+      auto id = ids.find(e.mrn);
+      if (ambiguous.count(e.mrn)) {
+        job.skip_reason = "MRN held by more than one patient";
+      } else if (id == ids.end()) {
+        job.skip_reason = "not in the record store";
+      } else if (!e.patient_id.empty() && id->second != e.patient_id) {
+        job.skip_reason = "MRN now names another patient";  // Staff must enrol again.
+      } else {
+        job.patient_id = id->second;
+      }
+      std::vector<std::string> fprs;
+      for (const auto& k : e.keys) {
+        if (k.expires != 0 && k.expires <= options_.as_of) continue;
+        fprs.push_back(k.fingerprint);
+        job.key_files.push_back(layout_.keys_dir / (k.fingerprint + ".asc"));
+        job.keys_valid_until = EarliestOf(job.keys_valid_until, k.expires);
+      }
+      std::sort(fprs.begin(), fprs.end());
+      std::string joined;
+      for (const auto& f : fprs) joined += f + ",";
+      job.keyset_hash = Sha256Hex(joined);
+      if (job.skip_reason.empty() && fprs.empty()) job.skip_reason = "no usable key (expired)";
+
+      const SummaryState* p = job.previous;
+      const bool stale = full_ || p == nullptr || p->patient_id != job.patient_id ||
+                         touched.count(job.patient_id) > 0 || p->keyset_hash != job.keyset_hash ||
+                         p->build_hash != build_hash_ ||
+                         (p->valid_until != 0 && p->valid_until <= options_.as_of) ||
+                         p->published != publisher_->Exists(e.token) || !job.skip_reason.empty();
+      if (stale) {
+        jobs_.push_back(std::move(job));
+      } else if (p->published) {
+        ++report_->unchanged;
+      } else {
+        ++report_->skipped[p->skip_reason];
+      }
+    }
+    return Status::Ok();
+  }
+
+  size_t pending() const { return jobs_.size(); }
+
+  Status Run() {
+    const int workers = std::max(1, std::min<int>(options_.jobs, static_cast<int>(jobs_.size())));
+    std::vector<std::unique_ptr<GpgWorkerClient>> gpg(workers);
+    std::vector<std::unique_ptr<RecordStore>> stores(workers);
+    for (int w = 0; w < workers && !jobs_.empty(); ++w) {
+      PORTAL_RETURN_IF_ERROR(
+          GpgWorkerClient::Start(GpgWorkerProgram(), layout_.signing_home, signing_fpr_, &gpg[w]));
+      // One patient at a time needs a small page cache; the OS caches the file.
+      PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w], /*cache_mib=*/1));
+    }
+    Progress progress("summaries", jobs_.size(), options_.progress_bar);
+    ParallelFor(jobs_.size(), workers, [&](size_t i, int w) {
+      Outcome outcome;
+      const Status st = One(jobs_[i], gpg[w].get(), stores[w].get(), &outcome);
+      if (!st.ok()) {
+        outcome = Outcome();
+        outcome.failure = st.message();
+      }
+      Record(jobs_[i], std::move(outcome));
+      progress.Add();
+    });
+    progress.Finish();
+    std::lock_guard<std::mutex> flushing(flush_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
+    PORTAL_RETURN_IF_ERROR(flush_status_);
+    return Save(rows_, forget_);
+  }
+
+ private:
+  struct Outcome {
+    SummaryState state;
+    bool keep_state = true;   // false: forget the row so the next run looks again.
+    std::string skip_reason;  // Set: no summary for this patient now.
+    bool rendered = false;
+    bool unchanged = false;
+    bool removed = false;
+    std::string failure;
+  };
+
+  // Everything one patient needs; runs on a worker thread with that worker's contexts.
+  Status One(const Job& job, GpgWorkerClient* gpg, RecordStore* store, Outcome* out) {
+    const std::string& token = job.enrollment->token;
+    out->state.token = token;
+    out->state.patient_id = job.patient_id;
+    out->state.keyset_hash = job.keyset_hash;
+    out->state.build_hash = build_hash_;
+    if (!job.skip_reason.empty()) return Withdraw(job, job.skip_reason, 0, out);
+    std::vector<RecordStore::StoredResource> resources;
+    // Failure messages go to the run report: fixed sentences, never a record's ids or values,
+    // nor the whole token (GPGME's own messages name no patient).
+    if (!store->ResourcesOf(job.patient_id, &resources).ok()) {
+      return Status::IoError("the stored records could not be read");
+    }
+    SummaryModel model;
+    if (!BuildSummary(config_, resources, options_.as_of, &model).ok()) {
+      return Status::InvalidInput("a stored resource could not be read by the release rules");
+    }
+    if (model.eligibility != Eligibility::kEligible) {
+      return Withdraw(job, EligibilityTag(model.eligibility), model.valid_until, out);
+    }
+    out->state.summary_hash = model.Hash();
+    out->state.valid_until = EarliestOf(model.valid_until, job.keys_valid_until);
+    out->state.published = true;
+    const SummaryState* p = job.previous;
+    if (!full_ && p != nullptr && p->published && p->summary_hash == out->state.summary_hash &&
+        p->keyset_hash == job.keyset_hash && p->build_hash == build_hash_ &&
+        p->patient_id == job.patient_id && publisher_->Exists(token)) {
+      out->unchanged = true;  // Records changed, but not what the page shows.
+      return Status::Ok();
+    }
+    const std::string page = RenderSummaryPage(config_, templates_, model);
+    std::string message;
+    PORTAL_RETURN_IF_ERROR(gpg->SignAndEncryptToKeyFiles(page, job.key_files, &message));
+    if (!publisher_->Publish(token, message).ok()) {
+      return Status::IoError("the summary could not be written to the output folder");
+    }
+    out->rendered = true;
+    return Status::Ok();
+  }
+
+  Status Withdraw(const Job& job, const std::string& reason, int64_t valid_until, Outcome* out) {
+    out->skip_reason = reason;
+    out->state.skip_reason = reason;
+    out->state.published = false;
+    out->state.valid_until = valid_until;
+    if (publisher_->Exists(job.enrollment->token)) {
+      if (!publisher_->Remove(job.enrollment->token).ok()) {
+        return Status::IoError("the published summary could not be removed");
+      }
+      out->removed = true;
+    }
+    return Status::Ok();
+  }
+
+  void Record(const Job& job, Outcome outcome) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!outcome.failure.empty()) {
+      ++report_->failed;
+      report_->failures.push_back("patient " + job.enrollment->token.substr(0, 8) + ": " +
+                                  outcome.failure);
+      forget_.push_back(job.enrollment->token);  // Looked at again next run.
+    } else {
+      if (outcome.rendered) ++report_->rendered;
+      if (outcome.unchanged) ++report_->unchanged;
+      if (outcome.removed) ++report_->removed;
+      if (!outcome.skip_reason.empty()) ++report_->skipped[outcome.skip_reason];
+      rows_.push_back(std::move(outcome.state));
+    }
+    if (rows_.size() + forget_.size() < kSaveBatch) return;
+    // Saved outside mu_ (workers keep recording meanwhile), one batch at a time.
+    std::vector<SummaryState> rows = std::move(rows_);
+    std::vector<std::string> forget = std::move(forget_);
+    rows_.clear();
+    forget_.clear();
+    lock.unlock();
+    std::lock_guard<std::mutex> flushing(flush_mu_);
+    const Status st = Save(rows, forget);
+    lock.lock();
+    if (flush_status_.ok()) flush_status_ = st;
+  }
+
+  // Saves finished rows: a killed run redoes only what it had not saved. The files they
+  // describe are made durable first, with one sync for the batch.
+  Status Save(const std::vector<SummaryState>& rows, const std::vector<std::string>& forget) {
+    PORTAL_RETURN_IF_ERROR(publisher_->Sync());
+    return state_->Save(rows, forget);
+  }
+
+  const PortalConfig& config_;
+  const NightlyOptions& options_;
+  const StateLayout& layout_;
+  NightlyState* state_;
+  SummaryPublisher* publisher_;
+  NightlyReport* report_;
+  std::string signing_fpr_;
+  std::string build_hash_;
+  bool full_ = false;
+  TemplateSet templates_;
+  std::vector<Job> jobs_;
+
+  std::mutex flush_mu_;  // Held while a batch is saved; taken before mu_.
+  std::mutex mu_;
+  std::vector<SummaryState> rows_;   // Guarded by mu_.
+  std::vector<std::string> forget_;  // Guarded by mu_.
+  Status flush_status_;              // Guarded by mu_.
+};
+
+}  // namespace
+
+Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
+                  NightlyReport* report) {
+  const StateLayout layout(config.paths.state_dir);
+  std::string signing_fpr;
+  PORTAL_RETURN_IF_ERROR(CheckStateDir(layout, &signing_fpr));
+  FileLock lock;
+  PORTAL_RETURN_IF_ERROR(
+      lock.Acquire(layout.nightly_lock, 0600,
+                   "another portal-gen nightly is running on this state directory (" +
+                       layout.nightly_lock.string() + "); this run did nothing"));
+  InstallMstchEscape();
+
+  PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, report));
+  report->clock.Mark("ingest");
+  std::fprintf(stderr,
+               "portal-gen: ingest: %zu new or changed extract files (%zu already read), %zu "
+               "records, %zu failed\n",
+               report->extract_files_read, report->extract_files_known, report->records_read,
+               report->records_failed);
+
+  if (options.shard == 0) {
+    SiteReport site;
+    PORTAL_RETURN_IF_ERROR(BuildSite(config, options.site_dir, options.jobs, &site));
+    report->site_files = site.files;
+    std::fprintf(stderr, "portal-gen: site: %zu questions, %zu files\n", site.questions,
+                 site.files);
+  }
+  report->clock.Mark("site");
+
+  std::unique_ptr<NightlyState> state;
+  PORTAL_RETURN_IF_ERROR(NightlyState::Open(layout.nightly_db, &state));
+  std::unique_ptr<EnrollmentRegistry> registry;
+  PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
+  std::vector<Enrollment> enrollments;
+  PORTAL_RETURN_IF_ERROR(registry->All(&enrollments));
+  std::map<std::string, std::string> ids;
+  std::set<std::string> ambiguous, touched;
+  int64_t seen_run = 0, last_run = 0, last_as_of = 0, last_output = 0;
+  const std::string shard_name =
+      std::to_string(options.shard) + "/" + std::to_string(options.shard_count);
+  PORTAL_RETURN_IF_ERROR(state->GetSeenRun(shard_name, &seen_run));
+  PORTAL_RETURN_IF_ERROR(state->GetLastAsOf(&last_as_of));
+  PORTAL_RETURN_IF_ERROR(state->GetOutputId(shard_name, &last_output));
+  const int64_t output_id = static_cast<int64_t>(std::stoull(
+      Sha256Hex(fs::absolute(options.summaries_dir).lexically_normal().string()).substr(0, 15),
+      nullptr, 16));
+  {
+    std::unique_ptr<RecordStore> store;
+    PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
+    PORTAL_RETURN_IF_ERROR(store->PatientsByMrn(&ids, &ambiguous));
+    PORTAL_RETURN_IF_ERROR(store->LastRun(&last_run));
+    PORTAL_RETURN_IF_ERROR(store->PatientsTouchedAfter(seen_run, &touched));
+  }
+  std::map<std::string, SummaryState> previous;
+  PORTAL_RETURN_IF_ERROR(state->Load(&previous));
+
+  SummaryPublisher publisher(options.summaries_dir, options.shard, options.shard_count);
+  PORTAL_RETURN_IF_ERROR(publisher.Open());
+  // Folders of tokens no longer enrolled (unenrolled, re-enrolled under a new token) go first.
+  std::set<std::string> enrolled_tokens, published;
+  for (const auto& e : enrollments) enrolled_tokens.insert(e.token);
+  PORTAL_RETURN_IF_ERROR(publisher.ListTokens(&published));
+  std::vector<std::string> gone;
+  for (const auto& token : published) {
+    if (enrolled_tokens.count(token)) continue;
+    PORTAL_RETURN_IF_ERROR(publisher.Remove(token));
+    ++report->removed;
+  }
+  for (const auto& [token, row] : previous) {
+    if (!enrolled_tokens.count(token) &&
+        ShardOfToken(token, options.shard_count) == options.shard) {
+      gone.push_back(token);
+    }
+  }
+  PORTAL_RETURN_IF_ERROR(state->Save({}, gone));
+  report->clock.Mark("stale");
+
+  // The render state describes what the last run published, where, from which records. Look
+  // at everyone again when that no longer holds: an --as-of earlier than the last run's (what
+  // it released could stay published), another summaries folder (--output), or a record store
+  // rebuilt since (its run numbers start again).
+  const bool moved = output_id != last_output && !previous.empty();
+  const bool full = options.full || options.as_of < last_as_of || moved || last_run < seen_run;
+  if (full && !options.full) {
+    std::fprintf(stderr, "portal-gen: plan: looking at every patient (%s)\n",
+                 options.as_of < last_as_of ? "--as-of earlier than the last run's"
+                 : moved                    ? "a summaries folder the last run did not publish to"
+                                            : "the record store was rebuilt");
+  }
+  SummaryRun run(config, options, layout, state.get(), &publisher, report);
+  PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, full));
+  PORTAL_RETURN_IF_ERROR(run.Plan(enrollments, ids, ambiguous, touched, previous));
+  report->clock.Mark("plan");
+  report->examined = run.pending();
+  std::fprintf(stderr,
+               "portal-gen: plan: %zu enrolled in this shard, %zu to look at, %zu unchanged, "
+               "%zu removed as no longer enrolled\n",
+               report->enrolled, run.pending(), report->unchanged, report->removed);
+  PORTAL_RETURN_IF_ERROR(run.Run());
+  // Staff's replies (sealed by portal-staff reply) go beside each enrolled patient's summary.
+  int replies = 0;
+  for (const auto& token : enrolled_tokens) {
+    if (ShardOfToken(token, options.shard_count) != options.shard) continue;
+    const fs::path source = layout.replies_dir / token;
+    std::error_code ec;
+    if (!fs::is_directory(source, ec) &&
+        !fs::is_directory(publisher.FileOf(token).parent_path() / "replies", ec)) {
+      continue;
+    }
+    int n = 0;
+    PORTAL_RETURN_IF_ERROR(publisher.SyncReplies(token, source, &n));
+    replies += n;
+  }
+  if (replies > 0) {
+    PORTAL_RETURN_IF_ERROR(publisher.Sync());
+    std::fprintf(stderr, "portal-gen: replies: %d published\n", replies);
+  }
+  if (options.shard == 0) {
+    std::string public_key;
+    PORTAL_RETURN_IF_ERROR(ReadFile(layout.signing_public_key, &public_key));
+    PORTAL_RETURN_IF_ERROR(publisher.PublishShared("portal-signing-key.asc", public_key));
+  }
+  PORTAL_RETURN_IF_ERROR(state->SetSeenRun(shard_name, last_run));
+  PORTAL_RETURN_IF_ERROR(state->SetLastAsOf(options.as_of));
+  PORTAL_RETURN_IF_ERROR(state->SetOutputId(shard_name, output_id));
+  report->clock.Mark("summaries");
+
+  if (report->records_failed > 0 || report->failed > 0) {
+    return Status::InvalidInput(std::to_string(report->records_failed) + " records and " +
+                                std::to_string(report->failed) +
+                                " patients failed (see the run report); everything else is "
+                                "published");
+  }
+  return Status::Ok();
+}
+
+}  // namespace portal

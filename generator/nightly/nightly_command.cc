@@ -1,0 +1,95 @@
+#include "generator/nightly/nightly_command.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "core/config.h"
+#include "core/fhir_time.h"
+#include "core/file_util.h"
+#include "core/parallel.h"
+#include "generator/nightly/nightly.h"
+#include "generator/nightly/progress.h"
+
+namespace portal {
+
+namespace {
+
+// 20261126T021500Z: the run's start as it appears in report file names.
+std::string FileStamp(int64_t t) {
+  std::string stamp = FormatInstant(t);
+  stamp.erase(
+      std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
+      stamp.end());
+  return stamp;
+}
+
+Status ParseShard(const std::string& text, int* shard, int* count) {
+  std::smatch m;
+  static const std::regex kShard("([0-9]{1,4})/([0-9]{1,4})");
+  if (!std::regex_match(text, m, kShard) || std::stoi(m[2]) < 1 ||
+      std::stoi(m[1]) >= std::stoi(m[2])) {
+    return Status::Usage("--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4)");
+  }
+  *shard = std::stoi(m[1]);
+  *count = std::stoi(m[2]);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunNightlyCommand(const NightlyCommandOptions& options) {
+  PortalConfig config;
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  NightlyOptions o;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  o.as_of = now;
+  if (!options.as_of.empty() && !ParseFhirInstant(options.as_of, &o.as_of)) {
+    return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
+  }
+  if (!options.shard.empty())
+    PORTAL_RETURN_IF_ERROR(ParseShard(options.shard, &o.shard, &o.shard_count));
+  o.full = options.full;
+  o.jobs = options.jobs > 0 ? options.jobs : DefaultJobs();
+  o.progress_bar = Progress::StderrIsTerminal();
+  if (options.output_dir.empty()) {
+    o.site_dir = config.paths.site_output_dir;
+    o.summaries_dir = config.paths.summaries_output_dir;
+  } else {
+    o.site_dir = std::filesystem::path(options.output_dir) / "site";
+    o.summaries_dir = std::filesystem::path(options.output_dir) / "patients";
+  }
+
+  NightlyReport report;
+  report.started = FormatInstant(now);
+  report.as_of = FormatInstant(o.as_of);
+  report.shard = o.shard;
+  report.shard_count = o.shard_count;
+  report.jobs = o.jobs;
+  report.full = o.full;
+  const Status status = RunNightly(config, o, &report);
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) report.peak_rss_mib = usage.ru_maxrss / 1024;
+  if (status.code() == Status::Code::kBusy) return status;  // Nothing ran: no report.
+  // The report is written even when the run stopped early, so operators see how far it got.
+  const std::filesystem::path file =
+      config.paths.state_dir / "reports" /
+      ("nightly-" + FileStamp(now) +
+       (o.shard_count > 1
+            ? "-shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shard_count)
+            : "") +
+       ".json");
+  std::error_code ec;
+  if (std::filesystem::is_directory(config.paths.state_dir, ec)) {
+    const Status written = WriteFileAtomically(file, report.ToJson(), 0700);
+    std::fputs(report.HumanSummary().c_str(), stderr);
+    if (written.ok()) std::fprintf(stderr, "nightly: report: %s\n", file.c_str());
+    if (status.ok() && !written.ok()) return written;
+  }
+  return status;
+}
+
+}  // namespace portal

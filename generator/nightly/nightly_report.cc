@@ -1,0 +1,56 @@
+#include "generator/nightly/nightly_report.h"
+
+#include <nlohmann/json.hpp>
+
+namespace portal {
+
+size_t NightlyReport::Skipped() const {
+  size_t n = 0;
+  for (const auto& [reason, count] : skipped) n += count;
+  return n;
+}
+
+std::string NightlyReport::ToJson() const {
+  nlohmann::ordered_json j;
+  j["started"] = started;
+  j["as_of"] = as_of;
+  j["shard"] = std::to_string(shard) + "/" + std::to_string(shard_count);
+  j["jobs"] = jobs;
+  j["full"] = full;
+  j["ingest"] = {{"files_read", extract_files_read},
+                 {"files_already_read", extract_files_known},
+                 {"records_read", records_read},
+                 {"records_failed", records_failed},
+                 {"patients_touched", patients_touched}};
+  j["site"] = {{"files", site_files}};
+  nlohmann::ordered_json skip = nlohmann::ordered_json::object();
+  for (const auto& [reason, count] : skipped) skip[reason] = count;
+  j["summaries"] = {{"enrolled", enrolled},      {"examined", examined}, {"rendered", rendered},
+                    {"unchanged", unchanged},    {"removed", removed},   {"skipped", Skipped()},
+                    {"skipped_by_reason", skip}, {"failed", failed},     {"failures", failures}};
+  nlohmann::ordered_json phases = nlohmann::ordered_json::object();
+  for (const auto& [name, seconds] : clock.phases()) phases[name] = seconds;
+  j["phases_seconds"] = phases;
+  j["peak_rss_mib"] = peak_rss_mib;
+  return j.dump(2) + "\n";
+}
+
+std::string NightlyReport::HumanSummary() const {
+  std::string skip;
+  for (const auto& [reason, count] : skipped) {
+    skip += (skip.empty() ? "" : ", ") + std::to_string(count) + " " + reason;
+  }
+  std::string out =
+      "nightly: " + std::to_string(enrolled) + " enrolled: " + std::to_string(rendered) +
+      " rendered, " + std::to_string(unchanged) + " unchanged, " + std::to_string(removed) +
+      " removed, " + std::to_string(Skipped()) + " skipped" +
+      (skip.empty() ? "" : " (" + skip + ")") + ", " + std::to_string(failed) + " failed\n";
+  out += "nightly: extracts: " + std::to_string(extract_files_read) + " files read (" +
+         std::to_string(extract_files_known) + " already read), " + std::to_string(records_read) +
+         " records, " + std::to_string(records_failed) + " failed, " +
+         std::to_string(patients_touched) + " patients changed\n";
+  out += "nightly: phases: " + clock.Summary() + "\n";
+  return out;
+}
+
+}  // namespace portal

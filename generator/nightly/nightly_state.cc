@@ -1,0 +1,105 @@
+#include "generator/nightly/nightly_state.h"
+
+namespace portal {
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS summaries(
+  token TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  published INTEGER NOT NULL,
+  summary_hash TEXT NOT NULL,
+  keyset_hash TEXT NOT NULL,
+  build_hash TEXT NOT NULL,
+  valid_until INTEGER NOT NULL,
+  skip_reason TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta(
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+Status NightlyState::Open(const std::filesystem::path& path, std::unique_ptr<NightlyState>* out) {
+  std::unique_ptr<SqliteDb> db;
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db));
+  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  out->reset(new NightlyState(std::move(db)));
+  return Status::Ok();
+}
+
+Status NightlyState::Load(std::map<std::string, SummaryState>* by_token) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT token, patient_id, published, summary_hash, keyset_hash, build_hash, valid_until, "
+      "skip_reason FROM summaries",
+      &q));
+  by_token->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    SummaryState s;
+    s.token = q->Text(0);
+    s.patient_id = q->Text(1);
+    s.published = q->Int(2) != 0;
+    s.summary_hash = q->Text(3);
+    s.keyset_hash = q->Text(4);
+    s.build_hash = q->Text(5);
+    s.valid_until = q->Int(6);
+    s.skip_reason = q->Text(7);
+    std::string token = s.token;
+    by_token->emplace(std::move(token), std::move(s));
+  }
+  return Status::Ok();
+}
+
+Status NightlyState::Save(const std::vector<SummaryState>& rows,
+                          const std::vector<std::string>& removed) {
+  if (rows.empty() && removed.empty()) return Status::Ok();
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> put, del;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT OR REPLACE INTO summaries(token, patient_id, published, summary_hash, "
+      "keyset_hash, build_hash, valid_until, skip_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      &put));
+  for (const auto& s : rows) {
+    put->Bind(1, s.token)
+        .Bind(2, s.patient_id)
+        .Bind(3, static_cast<int64_t>(s.published ? 1 : 0))
+        .Bind(4, s.summary_hash)
+        .Bind(5, s.keyset_hash)
+        .Bind(6, s.build_hash)
+        .Bind(7, s.valid_until)
+        .Bind(8, s.skip_reason);
+    PORTAL_RETURN_IF_ERROR(put->Run());
+  }
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("DELETE FROM summaries WHERE token = ?1", &del));
+  for (const auto& token : removed) {
+    del->Bind(1, token);
+    PORTAL_RETURN_IF_ERROR(del->Run());
+  }
+  return txn.Commit();
+}
+
+Status NightlyState::GetMeta(const std::string& name, int64_t* value) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT COALESCE((SELECT value FROM meta WHERE name = ?1), 0)", &q));
+  q->Bind(1, name);
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  *value = q->Int(0);
+  return Status::Ok();
+}
+
+Status NightlyState::SetMeta(const std::string& name, int64_t value) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)", &q));
+  q->Bind(1, name).Bind(2, value);
+  return q->Run();
+}
+
+}  // namespace portal

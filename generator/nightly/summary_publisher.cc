@@ -1,0 +1,112 @@
+#include "generator/nightly/summary_publisher.h"
+
+#include <regex>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/file_util.h"
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+int ShardOfToken(const std::string& token, int count) {
+  if (count <= 1) return 0;
+  const std::string h = Sha256Hex(token).substr(0, 8);
+  return static_cast<int>(std::stoul(h, nullptr, 16) % static_cast<unsigned long>(count));
+}
+
+bool IsTokenName(std::string_view name) {
+  if (name.size() != 32) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+SummaryPublisher::SummaryPublisher(fs::path dir, int shard, int shard_count)
+    : dir_(std::move(dir)),
+      staging_(dir_ / (".staging-" + std::to_string(shard) + "-of-" + std::to_string(shard_count))),
+      shard_(shard),
+      shard_count_(shard_count) {}
+
+Status SummaryPublisher::Open() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IoError(dir_.string() + ": cannot create: " + ec.message());
+  fs::remove_all(staging_, ec);
+  if (ec) return Status::IoError(staging_.string() + ": cannot empty: " + ec.message());
+  if (::mkdir(staging_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError(staging_.string() + ": cannot create: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+fs::path SummaryPublisher::FileOf(const std::string& token) const {
+  return dir_ / token / kFileName;
+}
+
+bool SummaryPublisher::Exists(const std::string& token) const {
+  struct stat st {};
+  return ::stat(FileOf(token).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Status SummaryPublisher::Publish(const std::string& token, std::string_view message) {
+  return WriteFileAtomically(FileOf(token), message, 0755, staging_, DirSync::kLater);
+}
+
+Status SummaryPublisher::Sync() const { return SyncFileSystem(dir_); }
+
+Status SummaryPublisher::Remove(const std::string& token) {
+  std::error_code ec;
+  fs::remove_all(dir_ / token, ec);
+  if (ec) return Status::IoError(token + ": cannot remove the published folder: " + ec.message());
+  return Status::Ok();
+}
+
+Status SummaryPublisher::ListTokens(std::set<std::string>* tokens) const {
+  tokens->clear();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (IsTokenName(name) && ShardOfToken(name, shard_count_) == shard_) tokens->insert(name);
+  }
+  if (ec) return Status::IoError(dir_.string() + ": cannot list: " + ec.message());
+  return Status::Ok();
+}
+
+Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& source,
+                                     int* published) {
+  *published = 0;
+  static const std::regex kReply("reply-[0-9A-Za-z-]{1,64}\\.html\\.pgp");
+  const fs::path target = dir_ / token / "replies";
+  std::set<std::string> wanted;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(source, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_regular_file() || !std::regex_match(name, kReply)) continue;
+    wanted.insert(name);
+    std::string data, current;
+    PORTAL_RETURN_IF_ERROR(ReadFile(e.path(), &data));
+    if (ReadFile(target / name, &current).ok() && current == data) continue;
+    PORTAL_RETURN_IF_ERROR(
+        WriteFileAtomically(target / name, data, 0755, staging_, DirSync::kLater));
+    ++*published;
+  }
+  for (const auto& e : fs::directory_iterator(target, ec)) {
+    if (!wanted.count(e.path().filename().string())) fs::remove(e.path(), ec);
+  }
+  return Status::Ok();
+}
+
+Status SummaryPublisher::PublishShared(const std::string& name, std::string_view data) {
+  std::string current;
+  if (ReadFile(dir_ / name, &current).ok() && current == data) return Status::Ok();
+  return WriteFileAtomically(dir_ / name, data, 0755, staging_);
+}
+
+}  // namespace portal

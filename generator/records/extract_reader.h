@@ -1,0 +1,38 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "generator/records/fhir_resource.h"
+
+namespace portal {
+
+// Receives what an extract holds, in file order. `origin` is "FILE:LINE" (the line of the NDJSON
+// record, or 1 for a whole-file Bundle).
+class ExtractSink {
+ public:
+  virtual ~ExtractSink() = default;
+  // `mrn` is set for Patient resources.
+  virtual void Resource(FhirResource resource, std::string mrn, const std::string& origin) = 0;
+  virtual void Deletion(const std::string& type, const std::string& id,
+                        const std::string& origin) = 0;
+  // A record that could not be read; `partial` holds what was learnt (perhaps the patient).
+  virtual void Error(const Status& problem, const FhirResource& partial,
+                     const std::string& origin) = 0;
+};
+
+// Reads one extract path: a FHIR Bundle (transaction, collection, searchset or batch) or single
+// resource as a .json file, a Bulk Data .ndjson file (a resource, or a Bundle of deletions, per
+// line), or a folder of such files (not recursive, by name). Only a path that cannot be read at
+// all is a returned error; bad records go to the sink and reading goes on. Memory holds one
+// file's Bundle or one NDJSON line at a time.
+Status ReadExtract(const std::filesystem::path& path, const std::string& mrn_system,
+                   ExtractSink* sink);
+
+// The extract files directly inside `dir` (.ndjson and .json), by name: what ReadExtract reads
+// of a folder, in its order.
+Status ListExtractFiles(const std::filesystem::path& dir, std::vector<std::filesystem::path>* out);
+
+}  // namespace portal

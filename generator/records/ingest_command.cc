@@ -1,0 +1,40 @@
+#include "generator/records/ingest_command.h"
+
+#include <cstdio>
+
+#include "core/config.h"
+#include "generator/records/ingest.h"
+
+namespace portal {
+
+namespace {
+constexpr size_t kMaxPrinted = 200;
+}
+
+Status RunIngestCommand(const IngestCommandOptions& options) {
+  PortalConfig config;
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
+  IngestReport r;
+  PORTAL_RETURN_IF_ERROR(Ingest(config, paths, &r));
+  for (size_t i = 0; i < r.errors.size() && i < kMaxPrinted; ++i) {
+    std::fprintf(stderr, "portal-gen: %s\n", r.errors[i].c_str());
+  }
+  if (r.errors.size() > kMaxPrinted) {
+    std::fprintf(stderr, "portal-gen: ... and %zu more\n", r.errors.size() - kMaxPrinted);
+  }
+  std::printf(
+      "ingest run %lld: %zu read, %zu inserted, %zu updated, %zu unchanged, %zu deleted, "
+      "%zu failed, %zu skipped; %zu patients touched, %zu kept as they were, %zu without a "
+      "matching MRN\n",
+      static_cast<long long>(r.run), r.read, r.inserted, r.updated, r.unchanged, r.deleted,
+      r.failed, r.skipped, r.patients_touched, r.patients_kept, r.mrn_unmatched);
+  std::fprintf(stderr, "portal-gen: ingest phases: %s\n", r.clock.Summary().c_str());
+  if (r.failed > 0) {
+    return Status::InvalidInput(std::to_string(r.failed) +
+                                " records failed; their patients kept their previous state");
+  }
+  return Status::Ok();
+}
+
+}  // namespace portal

@@ -1,0 +1,98 @@
+#include "generator/summaries/summary_commands.h"
+
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "core/config.h"
+#include "core/fhir_time.h"
+#include "core/file_util.h"
+#include "core/record_store.h"
+#include "core/sha256.h"
+#include "generator/summaries/release_policy.h"
+#include "generator/summaries/summary_page.h"
+
+namespace portal {
+
+namespace {
+
+struct Context {
+  PortalConfig config;
+  std::unique_ptr<RecordStore> store;
+  TemplateSet templates;
+  int64_t as_of = 0;
+};
+
+Status Prepare(const SummaryCommandOptions& options, Context* ctx) {
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &ctx->config));
+  if (options.as_of.empty()) {
+    ctx->as_of = static_cast<int64_t>(std::time(nullptr));
+  } else if (!ParseFhirInstant(options.as_of, &ctx->as_of)) {
+    return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
+  }
+  const auto db = RecordStore::PathIn(ctx->config.paths.state_dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    return Status::InvalidInput(db.string() + ": no record store yet (run portal-gen ingest)");
+  }
+  PORTAL_RETURN_IF_ERROR(RecordStore::Open(db, &ctx->store));
+  return TemplateSet::Load(ctx->config.paths.templates_dir, {"summary"}, &ctx->templates);
+}
+
+Status Summarize(Context* ctx, const std::string& patient_id, SummaryModel* model) {
+  std::vector<RecordStore::StoredResource> resources;
+  PORTAL_RETURN_IF_ERROR(ctx->store->ResourcesOf(patient_id, &resources));
+  return BuildSummary(ctx->config, resources, ctx->as_of, model);
+}
+
+}  // namespace
+
+Status RunPreviewCommand(const SummaryCommandOptions& options) {
+  Context ctx;
+  PORTAL_RETURN_IF_ERROR(Prepare(options, &ctx));
+  std::string patient_id;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(ctx.store->PatientByMrn(options.mrn, &patient_id, &found));
+  if (!found) return Status::InvalidInput("no patient with the given MRN in the record store");
+  SummaryModel model;
+  PORTAL_RETURN_IF_ERROR(Summarize(&ctx, patient_id, &model));
+  if (model.eligibility != Eligibility::kEligible) {
+    return Status::InvalidInput(std::string("no summary: ") + EligibilityReason(model.eligibility));
+  }
+  const std::string page = RenderSummaryPage(ctx.config, ctx.templates, model);
+  std::fwrite(page.data(), 1, page.size(), stdout);
+  return Status::Ok();
+}
+
+Status RunSummariesCommand(const SummaryCommandOptions& options) {
+  Context ctx;
+  PORTAL_RETURN_IF_ERROR(Prepare(options, &ctx));
+  // Summaries left by an earlier run (patients since unenrolled, minors, deleted) go first.
+  std::error_code ec;
+  static const std::regex kSummaryName("[0-9a-f]{16}\\.html");
+  for (const auto& e : std::filesystem::directory_iterator(options.plaintext_dir, ec)) {
+    if (std::regex_match(e.path().filename().string(), kSummaryName)) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
+  std::vector<std::string> patients;
+  PORTAL_RETURN_IF_ERROR(ctx.store->AllPatients(&patients));
+  size_t written = 0, skipped = 0;
+  for (const auto& id : patients) {
+    SummaryModel model;
+    PORTAL_RETURN_IF_ERROR(Summarize(&ctx, id, &model));
+    if (model.eligibility != Eligibility::kEligible) {
+      ++skipped;
+      continue;
+    }
+    const std::filesystem::path file =
+        std::filesystem::path(options.plaintext_dir) / (Sha256Hex(id).substr(0, 16) + ".html");
+    PORTAL_RETURN_IF_ERROR(WriteFile(file, RenderSummaryPage(ctx.config, ctx.templates, model)));
+    ++written;
+  }
+  std::printf("summaries: %zu written, %zu patients without a summary -> %s\n", written, skipped,
+              options.plaintext_dir.c_str());
+  return Status::Ok();
+}
+
+}  // namespace portal

@@ -1,0 +1,181 @@
+#include "mailbox/common/queue_store.h"
+
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS documents(
+  receipt TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK(kind IN ('message', 'profile-change')),
+  state TEXT NOT NULL CHECK(state IN ('requested', 'received', 'accepted', 'rejected',
+                                      'completed')),
+  owner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  document BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_by_state ON documents(state, received_at);
+CREATE TABLE IF NOT EXISTS idempotency(
+  owner TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  receipt TEXT NOT NULL REFERENCES documents(receipt) ON DELETE CASCADE,
+  PRIMARY KEY(owner, key_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nonces(
+  owner TEXT NOT NULL,
+  nonce_hash TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY(owner, nonce_hash)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces(seen_at);
+)sql";
+
+// Version 2: the staff's work on an item (claim and lease, decision, completion).
+constexpr char kVersion2[] = R"sql(
+ALTER TABLE documents ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN claimed_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN accepted_fields TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN decided_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN completed_at INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 2;
+)sql";
+
+}  // namespace
+
+std::filesystem::path QueueStore::PathIn(const std::filesystem::path& state_dir) {
+  return state_dir / "mailbox.sqlite";
+}
+
+Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<QueueStore>* out) {
+  std::unique_ptr<SqliteDb> db;
+  // WAL with synchronous=FULL (SqliteDb's default): each commit is on disk when it returns.
+  PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db));
+  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  // Deleted rows (purged documents) are overwritten, not only unlinked.
+  PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete = ON"));
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db->Prepare("PRAGMA user_version", &q));
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  const int64_t version = q->Int(0);
+  q.reset();
+  if (version < 2) {
+    SqliteTransaction txn(db.get());
+    PORTAL_RETURN_IF_ERROR(txn.Begin());
+    PORTAL_RETURN_IF_ERROR(db->Exec(kVersion2));
+    PORTAL_RETURN_IF_ERROR(txn.Commit());
+  }
+  out->reset(new QueueStore(std::move(db)));
+  return Status::Ok();
+}
+
+Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* outcome) {
+  // Client-chosen strings are stored hashed: fixed size, and nothing they carry is kept.
+  const std::string key_hash = Sha256Hex(s.idempotency_key);
+  const std::string nonce_hash = Sha256Hex(s.nonce);
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT receipt, request_hash FROM idempotency WHERE owner = ?1 AND "
+                   "key_hash = ?2",
+                   &q));
+  q->Bind(1, s.owner).Bind(2, key_hash);
+  bool row = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) {
+    const bool same = q->Text(1) == s.request_hash;
+    *receipt = same ? q->Text(0) : std::string();
+    *outcome = same ? Outcome::kDuplicate : Outcome::kKeyReused;
+    return Status::Ok();  // The transaction rolls back: nothing was written.
+  }
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
+  q->Bind(1, s.owner).Bind(2, nonce_hash);
+  PORTAL_RETURN_IF_ERROR(q->Step(&row));
+  if (row) {
+    receipt->clear();
+    *outcome = Outcome::kReplayedNonce;
+    return Status::Ok();
+  }
+  const std::string& id = s.receipt;
+  if (id.size() != 32) return Status::InvalidInput("a receipt id is 32 hex digits");
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
+      "VALUES(?1, ?2, 'received', ?3, ?4, ?5, ?6)",
+      &q));
+  q->Bind(1, id).Bind(2, s.kind).Bind(3, s.owner).Bind(4, s.provider).Bind(5, s.received_at);
+  q->BindBlob(6, s.document);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO idempotency(owner, key_hash, request_hash, receipt) "
+                   "VALUES(?1, ?2, ?3, ?4)",
+                   &q));
+  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, s.request_hash).Bind(4, id);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, s.owner).Bind(2, nonce_hash).Bind(3, s.received_at);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(txn.Commit());  // Durable (synchronous=FULL) when this returns.
+  *receipt = id;
+  *outcome = Outcome::kQueued;
+  return Status::Ok();
+}
+
+Status QueueStore::UseNonce(const std::string& owner, const std::string& nonce, int64_t now,
+                            bool* fresh) {
+  const std::string nonce_hash = Sha256Hex(nonce);
+  SqliteTransaction txn(db_.get());
+  PORTAL_RETURN_IF_ERROR(txn.Begin());
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash);
+  bool seen = false;
+  PORTAL_RETURN_IF_ERROR(q->Step(&seen));
+  *fresh = !seen;
+  if (seen) return Status::Ok();
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash).Bind(3, now);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  return txn.Commit();
+}
+
+Status QueueStore::PruneNonces(int64_t before) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("DELETE FROM nonces WHERE seen_at < ?1", &q));
+  q->Bind(1, before);
+  return q->Run();
+}
+
+Status QueueStore::StateOf(const std::string& receipt, const std::string& owner, std::string* state,
+                           bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT state FROM documents WHERE receipt = ?1 AND owner = ?2", &q));
+  q->Bind(1, receipt).Bind(2, owner);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) *state = q->Text(0);
+  return Status::Ok();
+}
+
+Status QueueStore::List(const std::string& state, std::vector<QueuedItem>* out) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT " QUEUED_ITEM_COLUMNS " FROM documents "
+                                      "WHERE ?1 = '' OR state = ?1 ORDER BY received_at, receipt",
+                                      &q));
+  q->Bind(1, state);
+  out->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    out->push_back(ReadQueuedItem(*q));
+  }
+  return Status::Ok();
+}
+
+}  // namespace portal

@@ -1,0 +1,133 @@
+#include "mailbox/common/request_verifier.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <set>
+
+#include "core/file_util.h"
+#include "core/gpg.h"
+#include "core/sha256.h"
+
+namespace portal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kFingerprintMap[] = "fingerprints";  // "SUBKEY-FPR PRIMARY-FPR" lines.
+constexpr size_t kMaxPooledHomes = 1024;
+
+std::string PrimaryOf(const fs::path& home, const std::string& signing) {
+  std::string map;
+  if (!ReadFile(home / kFingerprintMap, &map).ok()) return "";
+  const size_t at = map.find(signing + " ");
+  if (at == std::string::npos || (at != 0 && map[at - 1] != '\n')) return "";
+  const size_t start = at + signing.size() + 1;
+  return map.substr(start, map.find('\n', start) - start);
+}
+
+}  // namespace
+
+std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
+  // v2: homes carry the fingerprint map and no-autostart (older ones are rebuilt under new names).
+  std::string keys = "v2\n";  // Keys come patient first, then proxies by fingerprint.
+  for (const auto& k : enrollment.keys) keys += k.fingerprint + "\n";
+  return enrollment.token + "-" + Sha256Hex(keys).substr(0, 16);
+}
+
+void RequestVerifier::RemoveLeftovers(const std::vector<Enrollment>& enrolled) {
+  std::set<std::string> current;
+  for (const auto& e : enrolled) current.insert(HomeName(e));
+  std::error_code ec;
+  std::vector<fs::path> gone;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (!current.count(entry.path().filename().string())) gone.push_back(entry.path());
+  }
+  for (const auto& path : gone) fs::remove_all(path, ec);
+}
+
+Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollment& enrollment,
+                              const fs::path& home) {
+  const std::string suffix = RandomHex(8);
+  if (suffix.empty()) return Status::IoError("no random bytes for a folder name");
+  const fs::path building = dir_ / (".building-" + suffix);
+  PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(building));
+  // Trust is the registry's pin, not a web of trust: no trustdb to create or lock. Verifying
+  // public keys needs no gpg-agent: none is started for the home.
+  Status st =
+      WriteFile(building / "gpg.conf", "no-random-seed-file\ntrust-model always\nno-autostart\n");
+  std::unique_ptr<GpgContext> gpg;
+  if (st.ok()) st = GpgContext::Open(building, /*armor=*/false, &gpg);
+  for (const auto& k : enrollment.keys) {
+    if (!st.ok()) break;
+    std::string data;
+    st = ReadFile(registry.KeyFile(k.fingerprint), &data);
+    if (st.ok()) st = gpg->ImportKeys(data);
+  }
+  // Which primary key each (sub)key belongs to, read once here, not per request.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (st.ok()) st = gpg->KeyFingerprints(&pairs);
+  std::string map;
+  for (const auto& [sub, primary] : pairs) map += sub + " " + primary + "\n";
+  if (st.ok()) st = WriteFile(building / kFingerprintMap, map);
+  gpg.reset();
+  std::error_code ec;
+  if (st.ok() && std::rename(building.c_str(), home.c_str()) != 0) {
+    // Another thread built it first (ENOTEMPTY/EEXIST): theirs is the same; ours goes.
+    if (errno != ENOTEMPTY && errno != EEXIST) {
+      st = Status::IoError(home.parent_path().string() + ": cannot install a verification home");
+    }
+  }
+  fs::remove_all(building, ec);
+  if (!st.ok()) return st;
+  // Homes of the enrolment's earlier key sets go (a check running in one fails and is retried).
+  const std::string prefix = enrollment.token + "-";
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix) && entry.path() != home) fs::remove_all(entry.path(), ec);
+  }
+  return Status::Ok();
+}
+
+Status RequestVerifier::Verify(const EnrollmentRegistry& registry, const Enrollment& enrollment,
+                               std::string_view data, std::string_view signature, bool* good,
+                               std::string* fingerprint) {
+  *good = false;
+  fingerprint->clear();
+  if (enrollment.keys.empty()) return Status::Ok();
+  const std::string name = HomeName(enrollment);
+  const fs::path home = dir_ / name;
+  std::error_code ec;
+  if (!fs::is_directory(home, ec)) PORTAL_RETURN_IF_ERROR(Build(registry, enrollment, home));
+  // A context per home is kept for reuse: opening one starts a gpg process of its own.
+  std::unique_ptr<GpgContext> gpg;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(name);
+    if (it != idle_.end() && !it->second.empty()) {
+      gpg = std::move(it->second.back());
+      it->second.pop_back();
+    }
+  }
+  if (!gpg) PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
+  bool valid = false;
+  std::string signing;
+  const Status st = gpg->VerifyDetachedQuick(data, signature, &valid, &signing);
+  if (st.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() >= kMaxPooledHomes && !idle_.count(name)) idle_.clear();
+    idle_[name].push_back(std::move(gpg));
+  }
+  PORTAL_RETURN_IF_ERROR(st);
+  if (!valid) return Status::Ok();
+  const std::string primary = PrimaryOf(home, signing);
+  for (const auto& k : enrollment.keys) {
+    if (!primary.empty() && k.fingerprint == primary) {
+      *good = true;
+      *fingerprint = primary;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace portal

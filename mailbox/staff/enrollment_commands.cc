@@ -1,0 +1,176 @@
+#include "mailbox/staff/enrollment_commands.h"
+
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "core/config.h"
+#include "core/enrollment_registry.h"
+#include "core/fhir_time.h"
+#include "core/file_util.h"
+#include "core/gpg.h"
+#include "core/patient_eligibility.h"
+#include "core/record_store.h"
+#include "core/state_layout.h"
+#include "mailbox/staff/staff_session.h"
+
+namespace portal {
+
+namespace {
+
+Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
+  if (!std::regex_match(mrn, std::regex(config.mrn.pattern))) {
+    return Status::Usage("--mrn does not have the hospital's MRN format (" +
+                         config.mrn.description + ", e.g. " + config.mrn.example + ")");
+  }
+  return Status::Ok();
+}
+
+Status CheckEmail(const std::string& email) {
+  static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
+  if (!email.empty() && (email.size() > 254 || !std::regex_match(email, kEmail))) {
+    return Status::Usage("--email is not an e-mail address");
+  }
+  return Status::Ok();
+}
+
+// The patient must be in the record store and allowed a summary by the FAQ's rule, now.
+Status CheckPatient(const Session& s, const std::string& mrn, std::string* patient_id_out) {
+  std::unique_ptr<RecordStore> store;
+  std::error_code ec;
+  if (!std::filesystem::exists(s.layout->records_db, ec)) {
+    return Status::InvalidInput("the record store is empty (run portal-gen ingest first)");
+  }
+  PORTAL_RETURN_IF_ERROR(RecordStore::Open(s.layout->records_db, &store));
+  std::string patient_id;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(store->PatientByMrn(mrn, &patient_id, &found));
+  if (!found) {
+    return Status::InvalidInput(
+        "refused: no patient with this MRN in the record store (check the number; a new "
+        "patient appears after the next extract)");
+  }
+  std::vector<RecordStore::StoredResource> resources;
+  PORTAL_RETURN_IF_ERROR(store->ResourcesOf(patient_id, &resources));
+  for (const auto& r : resources) {
+    if (r.type != "Patient") continue;
+    PatientFacts facts;
+    facts.mrn = mrn;
+    PORTAL_RETURN_IF_ERROR(
+        ReadPatientFacts(r.json, s.config.release.emancipated_extension_url, &facts));
+    const Eligibility e = DecideEligibility(s.config.release, facts,
+                                            static_cast<int64_t>(std::time(nullptr)), nullptr);
+    if (e != Eligibility::kEligible) {
+      return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
+    }
+    *patient_id_out = patient_id;
+    return Status::Ok();
+  }
+  return Status::InvalidInput(std::string("refused: ") +
+                              EligibilityReason(Eligibility::kNoPatient));
+}
+
+void PrintKey(const char* what, const EnrolledKey& key) {
+  std::printf("%s key pinned: %s%s\n", what, key.fingerprint.c_str(),
+              key.expires == 0
+                  ? " (does not expire)"
+                  : (" (expires " + FormatInstant(key.expires).substr(0, 10) + ")").c_str());
+}
+
+}  // namespace
+
+Status RunInitCommand(const EnrollmentOptions& options) {
+  PortalConfig config;
+  PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
+  InitReport report;
+  PORTAL_RETURN_IF_ERROR(InitStateDir(config, &report));
+  const StateLayout layout(config.paths.state_dir);
+  std::printf("state directory ready: %s\n", layout.root.c_str());
+  std::printf("%s signing key: %s\n", report.created_signing_key ? "created" : "existing",
+              report.signing_fingerprint.c_str());
+  std::printf("its public key (publish it for patients to check signatures): %s\n",
+              layout.signing_public_key.c_str());
+  std::printf("%s mailbox service key: %s\n", report.created_mailbox_key ? "created" : "existing",
+              report.mailbox_fingerprint.c_str());
+  std::printf("its public key (staff check queued documents with it): %s\n",
+              layout.mailbox_public_key.c_str());
+  return Status::Ok();
+}
+
+Status RunEnrollCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
+  std::string patient_id;
+  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
+  EnrolledKey key;
+  std::string data;
+  PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
+  std::string token;
+  PORTAL_RETURN_IF_ERROR(
+      s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key, &token));
+  if (!options.email.empty())
+    PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
+  std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
+  PrintKey("patient", key);
+  std::printf(
+      "read the fingerprint back to the patient; their summary appears after the next "
+      "nightly run at\n  %spatients/%s/summary.html.pgp\n",
+      s.config.site.base_url.c_str(), token.c_str());
+  return Status::Ok();
+}
+
+Status RunProxyGrantCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  EnrolledKey key;
+  std::string data;
+  PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
+  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data));
+  std::printf("proxy access granted\n");
+  PrintKey("proxy", key);
+  std::printf("the next nightly run encrypts the patient's summary to this key too\n");
+  return Status::Ok();
+}
+
+Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  PORTAL_RETURN_IF_ERROR(s.registry->RevokeProxy(options.mrn, options.fingerprint));
+  std::printf(
+      "proxy access revoked: %s\nthe next nightly run re-encrypts the summary without "
+      "it\n",
+      options.fingerprint.c_str());
+  return Status::Ok();
+}
+
+Status RunUnenrollCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  Enrollment e;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(s.registry->Find(options.mrn, &e, &found));
+  PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
+  // Replies sealed for the patient go too; the nightly run removes what was published.
+  std::error_code ec;
+  if (found) std::filesystem::remove_all(s.layout->replies_dir / e.token, ec);
+  std::printf("patient unenrolled; the next nightly run removes their published summary\n");
+  return Status::Ok();
+}
+
+Status RunEmailCommand(const EnrollmentOptions& options) {
+  Session s;
+  PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
+  PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
+  PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
+  PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
+  std::printf(options.email.empty() ? "no notices will be e-mailed to the patient\n"
+                                    : "notices go to the new address\n");
+  return Status::Ok();
+}
+
+}  // namespace portal
