@@ -5,6 +5,7 @@
 
 #include "core/file_util.h"
 #include "core/sha256.h"
+#include "core/state_layout.h"
 
 namespace portal {
 
@@ -78,7 +79,7 @@ Status EnrollmentRegistry::Open(const fs::path& db_path, const fs::path& keys_di
 }
 
 fs::path EnrollmentRegistry::KeyFile(const std::string& fingerprint) const {
-  return keys_dir_ / (fingerprint + ".asc");
+  return KeyFileIn(keys_dir_, fingerprint);
 }
 
 Status EnrollmentRegistry::InsertKey(const std::string& mrn, const EnrolledKey& key,

@@ -66,6 +66,10 @@ Status CheckKeySetting(const StateLayout& layout, const fs::path& home, const ch
 
 }  // namespace
 
+fs::path KeyFileIn(const fs::path& keys_dir, const std::string& fingerprint) {
+  return keys_dir / (fingerprint + ".asc");
+}
+
 StateLayout::StateLayout(const fs::path& state_dir)
     : root(state_dir),
       records_db(RecordStore::PathIn(state_dir)),

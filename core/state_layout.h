@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "core/config.h"
 #include "core/status.h"
@@ -28,6 +29,11 @@ struct StateLayout {
   std::filesystem::path audit_db;     // audit.sqlite: the staff's hash-chained audit trail.
   std::filesystem::path outbox_db;    // outbox.sqlite: e-mail notices waiting to be sent.
 };
+
+// The one name of a pinned public key's file: <keys_dir>/<FINGERPRINT>.asc (enrolment writes it,
+// the nightly run and the mailbox read it).
+std::filesystem::path KeyFileIn(const std::filesystem::path& keys_dir,
+                                const std::string& fingerprint);
 
 // What `portal-staff init` did.
 struct InitReport {

@@ -8,7 +8,7 @@ namespace portal {
 // The project's one error style (see docs/architecture.md): functions that can fail return a
 // Status; values come back through out-parameters. Messages name the file, line, field or id
 // a person needs and never carry PHI.
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk = 0, kInvalidInput, kIoError, kUsage, kBusy };
 
