@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <regex>
 
+#include "core/command_table.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
 #include "core/file_util.h"
@@ -90,6 +92,28 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
     if (status.ok() && !written.ok()) return written;
   }
   return status;
+}
+
+void RegisterNightlyCommand(CommandTable* table) {
+  auto options = std::make_shared<NightlyCommandOptions>();
+  CLI::App* cmd =
+      table->Add(nullptr, "nightly",
+                 "The main job: ingest new extracts, render the site, publish encrypted summaries",
+                 [table, options] {
+                   options->config_path = table->config_path();
+                   return RunNightlyCommand(*options);
+                 });
+  cmd->add_option("--output", options->output_dir,
+                  "Output root: DIR/site and DIR/patients (default: the config's "
+                  "paths.site_output_dir and paths.summaries_output_dir)");
+  cmd->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
+  cmd->add_flag("--full", options->full,
+                "Make and encrypt every summary again, whatever the render state says");
+  cmd->add_option("--jobs", options->jobs, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--shard", options->shard,
+                  "K/N: take only the patients of slice K (0-based) of N; slice 0 also "
+                  "renders the site");
 }
 
 }  // namespace portal

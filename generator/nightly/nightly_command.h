@@ -6,6 +6,8 @@
 
 namespace portal {
 
+class CommandTable;
+
 struct NightlyCommandOptions {
   std::string config_path;
   std::string output_dir;  // Empty: the config's site and summaries folders.
@@ -18,5 +20,8 @@ struct NightlyCommandOptions {
 // `portal-gen nightly`: runs the main job, writes the run report (JSON) under the state
 // directory's reports/ and a human summary on stderr.
 Status RunNightlyCommand(const NightlyCommandOptions& options);
+
+// Adds `nightly` (its options, then RunNightlyCommand) to `table`.
+void RegisterNightlyCommand(CommandTable* table);
 
 }  // namespace portal

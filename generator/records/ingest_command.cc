@@ -1,7 +1,9 @@
 #include "generator/records/ingest_command.h"
 
 #include <cstdio>
+#include <memory>
 
+#include "core/command_table.h"
 #include "core/config.h"
 #include "generator/records/ingest.h"
 
@@ -35,6 +37,17 @@ Status RunIngestCommand(const IngestCommandOptions& options) {
                                 " records failed; their patients kept their previous state");
   }
   return Status::Ok();
+}
+
+void RegisterIngestCommand(CommandTable* table) {
+  auto options = std::make_shared<IngestCommandOptions>();
+  CLI::App* cmd = table->Add(
+      nullptr, "ingest", "Read FHIR R4 record extracts into the record store", [table, options] {
+        options->config_path = table->config_path();
+        return RunIngestCommand(*options);
+      });
+  cmd->add_option("paths", options->paths, "Bundle .json, Bulk Data .ndjson, or folders")
+      ->required();
 }
 
 }  // namespace portal

@@ -1,7 +1,9 @@
 #include "generator/site/site_command.h"
 
 #include <cstdio>
+#include <memory>
 
+#include "core/command_table.h"
 #include "core/config.h"
 #include "core/parallel.h"
 #include "generator/site/site_builder.h"
@@ -24,6 +26,21 @@ Status RunSiteCommand(const SiteCommandOptions& options) {
               output.c_str());
   std::fprintf(stderr, "portal-gen: site phases: %s\n", report.clock.Summary().c_str());
   return Status::Ok();
+}
+
+void RegisterSiteCommand(CommandTable* table) {
+  auto options = std::make_shared<SiteCommandOptions>();
+  CLI::App* cmd = table->Add(nullptr, "site", "Render the public FAQ site", [table, options] {
+    options->config_path = table->config_path();
+    return RunSiteCommand(*options);
+  });
+  cmd->add_option("--output", options->output_dir,
+                  "Site folder (default: paths.site_output_dir of the config)");
+  cmd->add_option("--base-url", options->base_url,
+                  "Site address instead of site.base_url (e.g. http://127.0.0.1:8000/ to "
+                  "preview locally)");
+  cmd->add_option("--jobs", options->jobs, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
 }
 
 }  // namespace portal

@@ -6,6 +6,8 @@
 
 namespace portal {
 
+class CommandTable;
+
 struct SiteCommandOptions {
   std::string config_path;
   std::string output_dir;  // Empty: the config's paths.site_output_dir.
@@ -16,5 +18,8 @@ struct SiteCommandOptions {
 // `portal-gen site`: loads the config and renders the public FAQ site. Prints one summary line
 // to stdout on success.
 Status RunSiteCommand(const SiteCommandOptions& options);
+
+// Adds `site` (its options, then RunSiteCommand) to `table`.
+void RegisterSiteCommand(CommandTable* table);
 
 }  // namespace portal

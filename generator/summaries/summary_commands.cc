@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <regex>
 
+#include "core/command_table.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
 #include "core/file_util.h"
@@ -93,6 +95,28 @@ Status RunSummariesCommand(const SummaryCommandOptions& options) {
   std::printf("summaries: %zu written, %zu patients without a summary -> %s\n", written, skipped,
               options.plaintext_dir.c_str());
   return Status::Ok();
+}
+
+void RegisterSummaryCommands(CommandTable* table) {
+  auto options = std::make_shared<SummaryCommandOptions>();
+  CLI::App* preview = table->Add(
+      nullptr, "preview", "Print one patient's plaintext summary (staff checks)", [table, options] {
+        options->config_path = table->config_path();
+        return RunPreviewCommand(*options);
+      });
+  preview->add_option("--mrn", options->mrn, "The patient's medical record number")->required();
+  preview->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
+  CLI::App* summaries = table->Add(
+      nullptr, "summaries",
+      "Write every eligible patient's plaintext summary (tests, local checks)", [table, options] {
+        options->config_path = table->config_path();
+        return RunSummariesCommand(*options);
+      });
+  summaries
+      ->add_option("--plaintext-dir", options->plaintext_dir,
+                   "Folder for the plaintext pages; required, as a deliberate choice")
+      ->required();
+  summaries->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
 }
 
 }  // namespace portal

@@ -6,6 +6,8 @@
 
 namespace portal {
 
+class CommandTable;
+
 struct SummaryCommandOptions {
   std::string config_path;
   std::string as_of;          // FHIR instant; "" = now.
@@ -20,5 +22,8 @@ Status RunPreviewCommand(const SummaryCommandOptions& options);
 // `portal-gen summaries --plaintext-dir DIR`: every eligible patient's plaintext summary as
 // DIR/<first 16 hex of SHA-256(patient id)>.html. For tests and local checks only.
 Status RunSummariesCommand(const SummaryCommandOptions& options);
+
+// Adds `preview` and `summaries` (their options, then the functions above) to `table`.
+void RegisterSummaryCommands(CommandTable* table);
 
 }  // namespace portal
