@@ -1,4 +1,5 @@
 // portal-gen: the batch generator. Thin: builds the command table and runs it.
+#include "core/clock.h"
 #include "core/command_table.h"
 #include "generator/nightly/nightly_command.h"
 #include "generator/records/ingest_command.h"
@@ -19,9 +20,10 @@ constexpr char kExitCodes[] =
 int main(int argc, char** argv) {
   portal::CommandTable table(kProgram, "portal-gen — the Patient Portal batch generator.",
                              kExitCodes);
+  const portal::Clock& clock = portal::SystemClock();
   portal::RegisterSiteCommand(&table);
-  portal::RegisterIngestCommand(&table);
-  portal::RegisterSummaryCommands(&table);
-  portal::RegisterNightlyCommand(&table);
+  portal::RegisterIngestCommand(&table, clock);
+  portal::RegisterSummaryCommands(&table, clock);
+  portal::RegisterNightlyCommand(&table, clock);
   return table.Run(argc, argv);
 }

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Ingests the extract folder's .ndjson/.json files that no earlier run read as they are now.
-Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
+Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout, const Clock& clock,
                          NightlyReport* report) {
   std::error_code ec;
   if (!fs::is_directory(config.paths.extracts_dir, ec)) {
@@ -63,7 +63,7 @@ Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout,
   size_t printed = 0;
   for (const auto& file : fresh) {
     IngestReport ingest;
-    PORTAL_RETURN_IF_ERROR(Ingest(config, {file}, &ingest));
+    PORTAL_RETURN_IF_ERROR(Ingest(config, {file}, clock, &ingest));
     for (size_t i = 0; i < ingest.errors.size() && printed < 200; ++i, ++printed) {
       std::fprintf(stderr, "portal-gen: %s\n", ingest.errors[i].c_str());
     }
@@ -340,7 +340,7 @@ class SummaryRun {
 
 }  // namespace
 
-Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
+Status RunNightly(const PortalConfig& config, const NightlyOptions& options, const Clock& clock,
                   NightlyReport* report) {
   const StateLayout layout(config.paths.state_dir);
   std::string signing_fpr;
@@ -352,7 +352,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options,
                        layout.nightly_lock.string() + "); this run did nothing"));
   InstallMstchEscape();
 
-  PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, report));
+  PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, clock, report));
   report->clock.Mark("ingest");
   std::fprintf(stderr,
                "portal-gen: ingest: %zu new or changed extract files (%zu already read), %zu "

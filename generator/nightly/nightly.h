@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "generator/nightly/nightly_report.h"
@@ -25,6 +26,8 @@ struct NightlyOptions {
 // keys, templates/config/program, or its valid-until passed), and remove what must no longer be
 // published. Holds the state directory's nightly lock for the whole run (Busy if taken).
 // Returns InvalidInput after finishing everything else when records or patients failed.
-Status RunNightly(const PortalConfig& config, const NightlyOptions& options, NightlyReport* report);
+// `clock` stamps the ingest runs; the release rules apply at options.as_of.
+Status RunNightly(const PortalConfig& config, const NightlyOptions& options, const Clock& clock,
+                  NightlyReport* report);
 
 }  // namespace portal

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <regex>
 
+#include "core/clock.h"
 #include "core/command_table.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
@@ -43,11 +43,11 @@ Status ParseShard(const std::string& text, int* shard, int* count) {
 
 }  // namespace
 
-Status RunNightlyCommand(const NightlyCommandOptions& options) {
+Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& clock) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
   NightlyOptions o;
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = clock.Now();
   o.as_of = now;
   if (!options.as_of.empty() && !ParseFhirInstant(options.as_of, &o.as_of)) {
     return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
@@ -72,7 +72,7 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
   report.shard_count = o.shard_count;
   report.jobs = o.jobs;
   report.full = o.full;
-  const Status status = RunNightly(config, o, &report);
+  const Status status = RunNightly(config, o, clock, &report);
   struct rusage usage {};
   if (::getrusage(RUSAGE_SELF, &usage) == 0) report.peak_rss_mib = usage.ru_maxrss / 1024;
   if (status.code() == Status::Code::kBusy) return status;  // Nothing ran: no report.
@@ -94,14 +94,14 @@ Status RunNightlyCommand(const NightlyCommandOptions& options) {
   return status;
 }
 
-void RegisterNightlyCommand(CommandTable* table) {
+void RegisterNightlyCommand(CommandTable* table, const Clock& clock) {
   auto options = std::make_shared<NightlyCommandOptions>();
   CLI::App* cmd =
       table->Add(nullptr, "nightly",
                  "The main job: ingest new extracts, render the site, publish encrypted summaries",
-                 [table, options] {
+                 [table, options, &clock] {
                    options->config_path = table->config_path();
-                   return RunNightlyCommand(*options);
+                   return RunNightlyCommand(*options, clock);
                  });
   cmd->add_option("--output", options->output_dir,
                   "Output root: DIR/site and DIR/patients (default: the config's "

@@ -6,6 +6,7 @@
 
 namespace portal {
 
+class Clock;
 class CommandTable;
 
 struct NightlyCommandOptions {
@@ -19,9 +20,9 @@ struct NightlyCommandOptions {
 
 // `portal-gen nightly`: runs the main job, writes the run report (JSON) under the state
 // directory's reports/ and a human summary on stderr.
-Status RunNightlyCommand(const NightlyCommandOptions& options);
+Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& clock);
 
-// Adds `nightly` (its options, then RunNightlyCommand) to `table`.
-void RegisterNightlyCommand(CommandTable* table);
+// Adds `nightly` (its options, then RunNightlyCommand) to `table`; `clock` must outlive it.
+void RegisterNightlyCommand(CommandTable* table, const Clock& clock);
 
 }  // namespace portal

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <chrono>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -322,13 +321,11 @@ std::string ReportJson(const IngestReport& r) {
 }
 
 // Records the run and the patients it touched, for the nightly run to pick up.
-Status RecordRun(SqliteDb* db, IngestReport* report) {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+Status RecordRun(SqliteDb* db, int64_t now, IngestReport* report) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db->Prepare("INSERT INTO ingest_runs(finished, report) VALUES (?1, ?2)", &q));
-  const std::string finished = std::to_string(secs.count());
+  const std::string finished = std::to_string(now);
   const std::string json = ReportJson(*report);
   q->Bind(1, finished).Bind(2, json);
   PORTAL_RETURN_IF_ERROR(q->Run());
@@ -352,7 +349,7 @@ Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFi
 }
 
 Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::path>& paths,
-              IngestReport* report) {
+              const Clock& clock, IngestReport* report) {
   *report = IngestReport();
   std::unique_ptr<RecordStore> store;
   PORTAL_RETURN_IF_ERROR(RecordStore::Open(RecordStore::PathIn(config.paths.state_dir), &store));
@@ -376,7 +373,7 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   PORTAL_RETURN_IF_ERROR(writer.status());
   report->clock.Mark("read+store");
   PORTAL_RETURN_IF_ERROR(Finish(db, report));
-  PORTAL_RETURN_IF_ERROR(RecordRun(db, report));
+  PORTAL_RETURN_IF_ERROR(RecordRun(db, clock.Now(), report));
   for (const auto& [path, file] : files) {  // So the nightly run can skip them next time.
     PORTAL_RETURN_IF_ERROR(store->RecordExtractFile(path, file, report->run));
   }

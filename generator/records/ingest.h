@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/phase_clock.h"
 #include "core/record_store.h"
@@ -34,7 +35,8 @@ struct IngestReport {
 // Size and modification time of an extract file, as the record store remembers them.
 Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out);
 
+// The run is recorded as finished at `clock`'s time when it ends.
 Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::path>& paths,
-              IngestReport* report);
+              const Clock& clock, IngestReport* report);
 
 }  // namespace portal

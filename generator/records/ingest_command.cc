@@ -13,12 +13,12 @@ namespace {
 constexpr size_t kMaxPrinted = 200;
 }
 
-Status RunIngestCommand(const IngestCommandOptions& options) {
+Status RunIngestCommand(const IngestCommandOptions& options, const Clock& clock) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
   std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
   IngestReport r;
-  PORTAL_RETURN_IF_ERROR(Ingest(config, paths, &r));
+  PORTAL_RETURN_IF_ERROR(Ingest(config, paths, clock, &r));
   for (size_t i = 0; i < r.errors.size() && i < kMaxPrinted; ++i) {
     std::fprintf(stderr, "portal-gen: %s\n", r.errors[i].c_str());
   }
@@ -39,13 +39,14 @@ Status RunIngestCommand(const IngestCommandOptions& options) {
   return Status::Ok();
 }
 
-void RegisterIngestCommand(CommandTable* table) {
+void RegisterIngestCommand(CommandTable* table, const Clock& clock) {
   auto options = std::make_shared<IngestCommandOptions>();
-  CLI::App* cmd = table->Add(
-      nullptr, "ingest", "Read FHIR R4 record extracts into the record store", [table, options] {
-        options->config_path = table->config_path();
-        return RunIngestCommand(*options);
-      });
+  CLI::App* cmd =
+      table->Add(nullptr, "ingest", "Read FHIR R4 record extracts into the record store",
+                 [table, options, &clock] {
+                   options->config_path = table->config_path();
+                   return RunIngestCommand(*options, clock);
+                 });
   cmd->add_option("paths", options->paths, "Bundle .json, Bulk Data .ndjson, or folders")
       ->required();
 }

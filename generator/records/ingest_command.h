@@ -7,6 +7,7 @@
 
 namespace portal {
 
+class Clock;
 class CommandTable;
 
 struct IngestCommandOptions {
@@ -16,9 +17,9 @@ struct IngestCommandOptions {
 
 // `portal-gen ingest`: prints each problem (FILE:LINE: problem) on stderr, the counts on
 // stdout; InvalidInput when any record failed, after everything good was stored.
-Status RunIngestCommand(const IngestCommandOptions& options);
+Status RunIngestCommand(const IngestCommandOptions& options, const Clock& clock);
 
-// Adds `ingest` (its options, then RunIngestCommand) to `table`.
-void RegisterIngestCommand(CommandTable* table);
+// Adds `ingest` (its options, then RunIngestCommand) to `table`; `clock` must outlive it.
+void RegisterIngestCommand(CommandTable* table, const Clock& clock);
 
 }  // namespace portal

@@ -1,10 +1,10 @@
 #include "generator/summaries/summary_commands.h"
 
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <regex>
 
+#include "core/clock.h"
 #include "core/command_table.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
@@ -25,10 +25,10 @@ struct Context {
   int64_t as_of = 0;
 };
 
-Status Prepare(const SummaryCommandOptions& options, Context* ctx) {
+Status Prepare(const SummaryCommandOptions& options, const Clock& clock, Context* ctx) {
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &ctx->config));
   if (options.as_of.empty()) {
-    ctx->as_of = static_cast<int64_t>(std::time(nullptr));
+    ctx->as_of = clock.Now();
   } else if (!ParseFhirInstant(options.as_of, &ctx->as_of)) {
     return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
   }
@@ -49,9 +49,9 @@ Status Summarize(Context* ctx, const std::string& patient_id, SummaryModel* mode
 
 }  // namespace
 
-Status RunPreviewCommand(const SummaryCommandOptions& options) {
+Status RunPreviewCommand(const SummaryCommandOptions& options, const Clock& clock) {
   Context ctx;
-  PORTAL_RETURN_IF_ERROR(Prepare(options, &ctx));
+  PORTAL_RETURN_IF_ERROR(Prepare(options, clock, &ctx));
   std::string patient_id;
   bool found = false;
   PORTAL_RETURN_IF_ERROR(ctx.store->PatientByMrn(options.mrn, &patient_id, &found));
@@ -66,9 +66,9 @@ Status RunPreviewCommand(const SummaryCommandOptions& options) {
   return Status::Ok();
 }
 
-Status RunSummariesCommand(const SummaryCommandOptions& options) {
+Status RunSummariesCommand(const SummaryCommandOptions& options, const Clock& clock) {
   Context ctx;
-  PORTAL_RETURN_IF_ERROR(Prepare(options, &ctx));
+  PORTAL_RETURN_IF_ERROR(Prepare(options, clock, &ctx));
   // Summaries left by an earlier run (patients since unenrolled, minors, deleted) go first.
   std::error_code ec;
   static const std::regex kSummaryName("[0-9a-f]{16}\\.html");
@@ -97,21 +97,23 @@ Status RunSummariesCommand(const SummaryCommandOptions& options) {
   return Status::Ok();
 }
 
-void RegisterSummaryCommands(CommandTable* table) {
+void RegisterSummaryCommands(CommandTable* table, const Clock& clock) {
   auto options = std::make_shared<SummaryCommandOptions>();
-  CLI::App* preview = table->Add(
-      nullptr, "preview", "Print one patient's plaintext summary (staff checks)", [table, options] {
-        options->config_path = table->config_path();
-        return RunPreviewCommand(*options);
-      });
+  CLI::App* preview =
+      table->Add(nullptr, "preview", "Print one patient's plaintext summary (staff checks)",
+                 [table, options, &clock] {
+                   options->config_path = table->config_path();
+                   return RunPreviewCommand(*options, clock);
+                 });
   preview->add_option("--mrn", options->mrn, "The patient's medical record number")->required();
   preview->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
-  CLI::App* summaries = table->Add(
-      nullptr, "summaries",
-      "Write every eligible patient's plaintext summary (tests, local checks)", [table, options] {
-        options->config_path = table->config_path();
-        return RunSummariesCommand(*options);
-      });
+  CLI::App* summaries =
+      table->Add(nullptr, "summaries",
+                 "Write every eligible patient's plaintext summary (tests, local checks)",
+                 [table, options, &clock] {
+                   options->config_path = table->config_path();
+                   return RunSummariesCommand(*options, clock);
+                 });
   summaries
       ->add_option("--plaintext-dir", options->plaintext_dir,
                    "Folder for the plaintext pages; required, as a deliberate choice")

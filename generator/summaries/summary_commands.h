@@ -6,6 +6,7 @@
 
 namespace portal {
 
+class Clock;
 class CommandTable;
 
 struct SummaryCommandOptions {
@@ -17,13 +18,14 @@ struct SummaryCommandOptions {
 
 // `portal-gen preview --mrn M123456`: one patient's plaintext summary on stdout, for staff
 // checks. Errors never repeat the MRN.
-Status RunPreviewCommand(const SummaryCommandOptions& options);
+Status RunPreviewCommand(const SummaryCommandOptions& options, const Clock& clock);
 
 // `portal-gen summaries --plaintext-dir DIR`: every eligible patient's plaintext summary as
 // DIR/<first 16 hex of SHA-256(patient id)>.html. For tests and local checks only.
-Status RunSummariesCommand(const SummaryCommandOptions& options);
+Status RunSummariesCommand(const SummaryCommandOptions& options, const Clock& clock);
 
-// Adds `preview` and `summaries` (their options, then the functions above) to `table`.
-void RegisterSummaryCommands(CommandTable* table);
+// Adds `preview` and `summaries` (their options, then the functions above) to `table`; `clock`
+// must outlive it.
+void RegisterSummaryCommands(CommandTable* table, const Clock& clock);
 
 }  // namespace portal

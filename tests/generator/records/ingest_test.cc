@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "core/clock.h"
 #include "core/record_store.h"
 #include "tests/test_util.h"
 
@@ -21,6 +22,7 @@ const fs::path kBundles = testing::SharedDir() / "fhir-samples" / "us-core-bundl
 struct Fixture {
   TempDir dir;
   PortalConfig cfg;
+  FixedClock clock{1748736000};  // 2025-06-01T00:00:00Z
   Fixture() {
     const fs::path config = testing::CopyProjectSite(dir.path());
     BOOST_REQUIRE(LoadConfig(config, &cfg).ok());
@@ -28,7 +30,7 @@ struct Fixture {
   }
   IngestReport Run(const std::vector<fs::path>& paths, bool expect_ok = true) {
     IngestReport report;
-    Status st = Ingest(cfg, paths, &report);
+    Status st = Ingest(cfg, paths, clock, &report);
     BOOST_REQUIRE_MESSAGE(st.ok() == expect_ok, st.message());
     return report;
   }
@@ -224,10 +226,24 @@ BOOST_FIXTURE_TEST_CASE(patients_are_found_by_mrn, Fixture) {
 BOOST_FIXTURE_TEST_CASE(an_unreadable_path_changes_nothing, Fixture) {
   Spit(dir.path() / "p.ndjson", std::string(kPatientA) + "\n");
   IngestReport r;
-  Status st = Ingest(cfg, {dir.path() / "p.ndjson", dir.path() / "missing.ndjson"}, &r);
+  Status st = Ingest(cfg, {dir.path() / "p.ndjson", dir.path() / "missing.ndjson"}, clock, &r);
   BOOST_TEST(!st.ok());
   BOOST_TEST(st.message().find("missing.ndjson") != std::string::npos);
   BOOST_TEST(TypesOf("a").empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_is_recorded_at_the_clocks_time, Fixture) {
+  Spit(dir.path() / "p.ndjson", std::string(kPatientA) + "\n");
+  clock.Set(1748736123);
+  Run({dir.path() / "p.ndjson"});
+  std::unique_ptr<RecordStore> store;
+  BOOST_REQUIRE(RecordStore::Open(RecordStore::PathIn(cfg.paths.state_dir), &store).ok());
+  std::unique_ptr<SqliteStatement> q;
+  BOOST_REQUIRE(store->db()->Prepare("SELECT finished FROM ingest_runs", &q).ok());
+  bool row = false;
+  BOOST_REQUIRE(q->Step(&row).ok());
+  BOOST_REQUIRE(row);
+  BOOST_TEST(q->Text(0) == "1748736123");
 }
 
 }  // namespace
