@@ -21,11 +21,12 @@ Status NoticeRound(const PortalConfig& config, const StateLayout& layout, int64_
   std::unique_ptr<QueueStore> queue;
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &queue));
   std::vector<QueuedItem> items;
-  PORTAL_RETURN_IF_ERROR(queue->List("", &items));
+  PORTAL_RETURN_IF_ERROR(queue->List(std::nullopt, &items));
   std::map<std::string, int> counts;  // "message: conncare", "profile-change".
   for (const auto& i : items) {
     if (i.received_at < since) continue;
-    ++counts[i.provider.empty() ? i.kind : i.kind + ": " + i.provider];
+    const std::string kind(ToString(i.kind));
+    ++counts[i.provider.empty() ? kind : kind + ": " + i.provider];
   }
   bool queued = false;
   if (!config.notifications.staff_digest_to.empty()) {

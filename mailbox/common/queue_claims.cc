@@ -6,8 +6,9 @@ namespace portal {
 QueuedItem ReadQueuedItem(const SqliteStatement& q) {
   QueuedItem i;
   i.receipt = q.Text(0);
-  i.kind = q.Text(1);
-  i.state = q.Text(2);
+  // The table's CHECKs admit only these words.
+  (void)ParseItemKind(q.Text(1), &i.kind);
+  (void)ParseItemState(q.Text(2), &i.state);
   i.provider = q.Text(3);
   i.received_at = q.Int(4);
   i.bytes = q.Int(5);
@@ -46,7 +47,7 @@ Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fing
     *outcome = Claim::kNotFound;
     return Status::Ok();
   }
-  if (item->state == "completed") {
+  if (item->state == ItemState::kCompleted) {
     *outcome = Claim::kClosed;
     return Status::Ok();
   }
@@ -83,9 +84,9 @@ Status QueueStore::ReleaseClaim(const std::string& receipt, const std::string& f
 }
 
 Status QueueStore::Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
-                          const std::string& state, const std::string& accepted_fields,
+                          ItemState decision, const std::string& accepted_fields,
                           const std::string& reason) {
-  if (state != "accepted" && state != "rejected") {
+  if (decision != ItemState::kAccepted && decision != ItemState::kRejected) {
     return Status::InvalidInput("a decision is accepted or rejected");
   }
   SqliteTransaction txn(db_.get());
@@ -94,8 +95,9 @@ Status QueueStore::Decide(const std::string& receipt, const std::string& fingerp
   bool found = false;
   PORTAL_RETURN_IF_ERROR(Get(receipt, &item, nullptr, &found));
   if (!found) return Status::InvalidInput("no such item in the queue");
-  if (item.state != "received") {
-    return Status::InvalidInput("the item is " + item.state + ", not waiting for a decision");
+  if (item.state != ItemState::kReceived) {
+    return Status::InvalidInput("the item is " + std::string(ToString(item.state)) +
+                                ", not waiting for a decision");
   }
   if (item.claimed_by != fingerprint || item.lease_until <= now) {
     return Status::InvalidInput("claim the item first (portal-staff claim); claims expire");
@@ -105,7 +107,11 @@ Status QueueStore::Decide(const std::string& receipt, const std::string& fingerp
       "UPDATE documents SET state = ?2, accepted_fields = ?3, reason = ?4, decided_at = ?5 "
       "WHERE receipt = ?1",
       &q));
-  q->Bind(1, receipt).Bind(2, state).Bind(3, accepted_fields).Bind(4, reason).Bind(5, now);
+  q->Bind(1, receipt)
+      .Bind(2, ToString(decision))
+      .Bind(3, accepted_fields)
+      .Bind(4, reason)
+      .Bind(5, now);
   PORTAL_RETURN_IF_ERROR(q->Run());
   return txn.Commit();
 }

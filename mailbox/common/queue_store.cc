@@ -6,12 +6,13 @@ namespace portal {
 
 namespace {
 
-constexpr char kSchema[] = R"sql(
+// @KINDS@ and @STATES@ stand for the vocabulary's words (queue_vocabulary.h). A database made
+// before keeps its own CHECKs, which hold the same words.
+constexpr char kSchemaTemplate[] = R"sql(
 CREATE TABLE IF NOT EXISTS documents(
   receipt TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK(kind IN ('message', 'profile-change')),
-  state TEXT NOT NULL CHECK(state IN ('requested', 'received', 'accepted', 'rejected',
-                                      'completed')),
+  kind TEXT NOT NULL CHECK(kind IN (@KINDS@)),
+  state TEXT NOT NULL CHECK(state IN (@STATES@)),
   owner TEXT NOT NULL,
   provider TEXT NOT NULL,
   received_at INTEGER NOT NULL,
@@ -43,6 +44,16 @@ ALTER TABLE documents ADD COLUMN completed_at INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 2;
 )sql";
 
+std::string Schema() {
+  std::string schema = kSchemaTemplate;
+  const auto fill = [&](const std::string& slot, const std::string& words) {
+    schema.replace(schema.find(slot), slot.size(), words);
+  };
+  fill("@KINDS@", SqlList(ItemKindNames()));
+  fill("@STATES@", SqlList(ItemStateNames()));
+  return schema;
+}
+
 }  // namespace
 
 std::filesystem::path QueueStore::PathIn(const std::filesystem::path& state_dir) {
@@ -53,7 +64,7 @@ Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<Queue
   std::unique_ptr<SqliteDb> db;
   // WAL with synchronous=FULL (SqliteDb's default): each commit is on disk when it returns.
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db));
-  PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
+  PORTAL_RETURN_IF_ERROR(db->Exec(Schema()));
   // Deleted rows (purged documents) are overwritten, not only unlinked.
   PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete = ON"));
   std::unique_ptr<SqliteStatement> q;
@@ -106,7 +117,11 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
       "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
       "VALUES(?1, ?2, 'received', ?3, ?4, ?5, ?6)",
       &q));
-  q->Bind(1, id).Bind(2, s.kind).Bind(3, s.owner).Bind(4, s.provider).Bind(5, s.received_at);
+  q->Bind(1, id)
+      .Bind(2, ToString(s.kind))
+      .Bind(3, s.owner)
+      .Bind(4, s.provider)
+      .Bind(5, s.received_at);
   q->BindBlob(6, s.document);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(
@@ -152,23 +167,25 @@ Status QueueStore::PruneNonces(int64_t before) {
   return q->Run();
 }
 
-Status QueueStore::StateOf(const std::string& receipt, const std::string& owner, std::string* state,
+Status QueueStore::StateOf(const std::string& receipt, const std::string& owner, ItemState* state,
                            bool* found) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db_->Prepare("SELECT state FROM documents WHERE receipt = ?1 AND owner = ?2", &q));
   q->Bind(1, receipt).Bind(2, owner);
   PORTAL_RETURN_IF_ERROR(q->Step(found));
-  if (*found) *state = q->Text(0);
+  if (*found && !ParseItemState(q->Text(0), state)) {
+    return Status::IoError("the queue holds an unknown state for a receipt");
+  }
   return Status::Ok();
 }
 
-Status QueueStore::List(const std::string& state, std::vector<QueuedItem>* out) {
+Status QueueStore::List(std::optional<ItemState> state, std::vector<QueuedItem>* out) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT " QUEUED_ITEM_COLUMNS " FROM documents "
                                       "WHERE ?1 = '' OR state = ?1 ORDER BY received_at, receipt",
                                       &q));
-  q->Bind(1, state);
+  q->Bind(1, state ? ToString(*state) : std::string_view(""));  // "" (not NULL): every state.
   out->clear();
   for (bool row = false;;) {
     PORTAL_RETURN_IF_ERROR(q->Step(&row));

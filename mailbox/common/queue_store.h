@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/sqlite_db.h"
 #include "core/status.h"
+#include "mailbox/common/queue_vocabulary.h"
 
 namespace portal {
 
@@ -15,8 +17,8 @@ namespace portal {
 // key and encrypted to the records staff, so nothing here is readable PHI. Metadata is what
 // staff may see without decrypting: kind, state, provider (a config id), when, size.
 struct Submission {
-  std::string receipt;          // Chosen by the caller (it is inside the document); 32 hex.
-  std::string kind;             // "message" or "profile-change".
+  std::string receipt;  // Chosen by the caller (it is inside the document); 32 hex.
+  ItemKind kind = ItemKind::kMessage;
   std::string owner;            // The patient's opaque token (never the MRN).
   std::string provider;         // Config provider id for messages; "" otherwise.
   std::string idempotency_key;  // From the client; a retry with it returns the same receipt.
@@ -30,8 +32,8 @@ struct Submission {
 
 struct QueuedItem {
   std::string receipt;
-  std::string kind;
-  std::string state;  // FHIR Task status: requested, received, accepted, rejected, completed.
+  ItemKind kind = ItemKind::kMessage;
+  ItemState state = ItemState::kReceived;  // FHIR Task status.
   std::string provider;
   int64_t received_at = 0;
   int64_t bytes = 0;
@@ -73,11 +75,11 @@ class QueueStore {
 
   // The state of `receipt` if it belongs to `owner`; *found false otherwise (another patient's
   // receipt looks exactly like a missing one).
-  Status StateOf(const std::string& receipt, const std::string& owner, std::string* state,
+  Status StateOf(const std::string& receipt, const std::string& owner, ItemState* state,
                  bool* found);
 
-  // Metadata of queued items, oldest first; `state` "" for every state.
-  Status List(const std::string& state, std::vector<QueuedItem>* out);
+  // Metadata of queued items, oldest first; `state` nullopt for every state.
+  Status List(std::optional<ItemState> state, std::vector<QueuedItem>* out);
 
   // The staff's side (queue_claims.cc). Every change names the staff key making it.
   // One item with its sealed document; *found false if there is none.
@@ -93,8 +95,7 @@ class QueueStore {
   // received -> accepted | rejected, by the key holding an unexpired claim (InvalidInput
   // otherwise, saying why).
   Status Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
-                const std::string& state, const std::string& accepted_fields,
-                const std::string& reason);
+                ItemState decision, const std::string& accepted_fields, const std::string& reason);
   // -> completed (from accepted or rejected; a message from received when its provider read
   // it); the claim ends.
   Status Complete(const std::string& receipt, int64_t now);

@@ -304,7 +304,7 @@ HttpResponse MailboxService::Submit(const HttpRequest& request, const std::strin
                                                  : BuildChangeTask(config_, context, change);
   Submission s;
   s.receipt = context.receipt;
-  s.kind = kind;
+  s.kind = kind == "message" ? ItemKind::kMessage : ItemKind::kProfileChange;
   s.owner = enrollment.token;
   s.provider = kind == "message" ? message.provider : "";
   s.idempotency_key = idempotency_key;
@@ -390,7 +390,7 @@ HttpResponse MailboxService::QueryReceipt(const HttpRequest& request, const std:
                    Header(request, kSignatureHeader), &enrollment, &fingerprint, outcome);
   if (auth.status != 0) return auth;
   bool fresh = false, found = false;
-  std::string state;
+  ItemState state = ItemState::kReceived;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     st = queue_->UseNonce(enrollment.token, nonce, now, &fresh);
@@ -410,7 +410,7 @@ HttpResponse MailboxService::QueryReceipt(const HttpRequest& request, const std:
     return Problem(404, "Not Found", "no such receipt for this patient");
   }
   outcome->what = "status";
-  return Json(200, {{"receipt", receipt}, {"status", state}});
+  return Json(200, {{"receipt", receipt}, {"status", std::string(ToString(state))}});
 }
 
 }  // namespace portal

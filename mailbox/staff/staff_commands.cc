@@ -103,12 +103,19 @@ Status RunStaffRemoveCommand(const StaffOptions& options) {
 }
 
 Status RunQueueListCommand(const StaffOptions& options) {
-  static const std::regex kState("|requested|received|accepted|rejected|completed");
-  if (!std::regex_match(options.state, kState)) {
-    return Status::Usage("--state must be requested, received, accepted, rejected or completed");
+  std::optional<ItemState> state;
+  if (!options.state.empty()) {
+    state.emplace();
+    if (!ParseItemState(options.state, &*state)) {
+      return Status::Usage("--state must be requested, received, accepted, rejected or completed");
+    }
   }
-  if (!options.kind.empty() && options.kind != "message" && options.kind != "profile-change") {
-    return Status::Usage("--kind must be message or profile-change");
+  std::optional<ItemKind> kind;
+  if (!options.kind.empty()) {
+    kind.emplace();
+    if (!ParseItemKind(options.kind, &*kind)) {
+      return Status::Usage("--kind must be message or profile-change");
+    }
   }
   const int64_t older = options.older_than.empty() ? 0 : ParseAge(options.older_than);
   if (older < 0) return Status::Usage("--older-than must be like 90m, 36h or 7d");
@@ -117,10 +124,10 @@ Status RunQueueListCommand(const StaffOptions& options) {
   std::unique_ptr<QueueStore> queue;
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(s.layout->mailbox_db, &queue));
   std::vector<QueuedItem> items;
-  PORTAL_RETURN_IF_ERROR(queue->List(options.state, &items));
+  PORTAL_RETURN_IF_ERROR(queue->List(state, &items));
   const int64_t now = Now();
   std::erase_if(items, [&](const QueuedItem& i) {
-    return (!options.kind.empty() && i.kind != options.kind) ||
+    return (kind && i.kind != *kind) ||
            (!options.provider.empty() && i.provider != options.provider) ||
            (older > 0 && now - i.received_at < older);
   });
@@ -128,8 +135,8 @@ Status RunQueueListCommand(const StaffOptions& options) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& i : items) {
       out.push_back({{"receipt", i.receipt},
-                     {"kind", i.kind},
-                     {"state", i.state},
+                     {"kind", std::string(ToString(i.kind))},
+                     {"state", std::string(ToString(i.state))},
                      {"provider", i.provider},
                      {"received_at", FormatInstant(i.received_at)},
                      {"bytes", i.bytes}});
@@ -153,9 +160,10 @@ Status RunQueueListCommand(const StaffOptions& options) {
     } else {
       std::snprintf(waiting, sizeof waiting, "%lldd", static_cast<long long>(waited / 86400));
     }
-    std::printf("%-32s  %-14s  %-9s  %-12s  %-20s  %s\n", i.receipt.c_str(), i.kind.c_str(),
-                i.state.c_str(), i.provider.empty() ? "-" : i.provider.c_str(),
-                FormatInstant(i.received_at).c_str(), waiting);
+    std::printf("%-32s  %-14s  %-9s  %-12s  %-20s  %s\n", i.receipt.c_str(),
+                std::string(ToString(i.kind)).c_str(), std::string(ToString(i.state)).c_str(),
+                i.provider.empty() ? "-" : i.provider.c_str(), FormatInstant(i.received_at).c_str(),
+                waiting);
   }
   std::printf("%zu item%s\n", items.size(), items.size() == 1 ? "" : "s");
   return Status::Ok();

@@ -154,7 +154,7 @@ void QueueNotice(Work* w, const json& doc, Notice kind) {
 }
 
 Status RequireProfileChange(const QueuedItem& item) {
-  if (item.kind == "profile-change") return Status::Ok();
+  if (item.kind == ItemKind::kProfileChange) return Status::Ok();
   return Status::InvalidInput(
       "messages are not accepted or rejected: they go to their provider's inbox (portal-staff "
       "inbox)");
@@ -235,15 +235,15 @@ Status RunShowCommand(const WorkOptions& o) {
   PatientSignature patient;
   PORTAL_RETURN_IF_ERROR(CheckPatientSignature(&w, doc, &patient));
   std::vector<ProfileRow> rows;
-  if (item.kind == "profile-change") {
+  if (item.kind == ItemKind::kProfileChange) {
     PORTAL_RETURN_IF_ERROR(CompareProfile(w.s.config, PatientJson(&w, doc), doc.dump(), &rows));
   }
   PORTAL_RETURN_IF_ERROR(Audit(&w, "view", o.receipt));
   if (o.json) {
     ojson out = {
         {"receipt", item.receipt},
-        {"kind", item.kind},
-        {"state", item.state},
+        {"kind", std::string(ToString(item.kind))},
+        {"state", std::string(ToString(item.state))},
         {"received_at", When(item.received_at)},
         {"claimed_by", item.claimed_user},
         {"service_signature", "good"},
@@ -256,8 +256,8 @@ Status RunShowCommand(const WorkOptions& o) {
                         {"current", r.current},
                         {"proposed", r.proposed}});
     }
-    if (item.kind == "profile-change") out["fields"] = fields;
-    if (item.kind == "message") {
+    if (item.kind == ItemKind::kProfileChange) out["fields"] = fields;
+    if (item.kind == ItemKind::kMessage) {
       out["to"] = item.provider;
       out["subject"] = doc["topic"].value("text", "");
       out["body"] = doc["payload"][0].value("contentString", "");
@@ -266,15 +266,16 @@ Status RunShowCommand(const WorkOptions& o) {
     std::printf("%s\n", out.dump(2).c_str());
     return Status::Ok();
   }
-  std::printf("%s  %s  %s  received %s\n", item.receipt.c_str(), item.kind.c_str(),
-              item.state.c_str(), When(item.received_at).c_str());
+  std::printf("%s  %s  %s  received %s\n", item.receipt.c_str(),
+              std::string(ToString(item.kind)).c_str(), std::string(ToString(item.state)).c_str(),
+              When(item.received_at).c_str());
   std::printf("mailbox signature: good\n");
   std::printf("patient signature: %s\n",
               patient.good ? ("good, key " + patient.fingerprint).c_str()
                            : "NOT VERIFIED against the keys pinned now (key replaced or revoked "
                              "since?) — check before acting");
   std::printf("MRN: %s\n", MrnOf(doc).c_str());
-  if (item.kind == "message") {
+  if (item.kind == ItemKind::kMessage) {
     std::printf("to: %s\nsubject: %s\n\n%s\n", item.provider.c_str(),
                 doc["topic"].value("text", "").c_str(),
                 doc["payload"][0].value("contentString", "").c_str());
@@ -307,7 +308,7 @@ Status RunAcceptCommand(const WorkOptions& o) {
   for (const auto& r : rows) proposed.insert(r.field);
   // An item accepted by this key whose export or completion did not happen (the disk was full,
   // the terminal closed) is finished by running accept again, with the fields decided then.
-  const bool resuming = item.state == "accepted" && item.claimed_by == w.who.fingerprint;
+  const bool resuming = item.state == ItemState::kAccepted && item.claimed_by == w.who.fingerprint;
   std::set<std::string> accepted = resuming           ? SplitFields(item.accepted_fields)
                                    : o.fields.empty() ? proposed
                                                       : SplitFields(o.fields);
@@ -325,8 +326,8 @@ Status RunAcceptCommand(const WorkOptions& o) {
   std::set_difference(proposed.begin(), proposed.end(), accepted.begin(), accepted.end(),
                       std::inserter(rejected, rejected.begin()));
   if (!resuming) {
-    PORTAL_RETURN_IF_ERROR(
-        w.queue->Decide(o.receipt, w.who.fingerprint, now, "accepted", JoinFields(accepted), ""));
+    PORTAL_RETURN_IF_ERROR(w.queue->Decide(o.receipt, w.who.fingerprint, now, ItemState::kAccepted,
+                                           JoinFields(accepted), ""));
     PORTAL_RETURN_IF_ERROR(
         Audit(&w, "accept", o.receipt,
               "fields: " + JoinFields(accepted) +
@@ -372,7 +373,7 @@ Status RunRejectCommand(const WorkOptions& o) {
   PORTAL_RETURN_IF_ERROR(RequireProfileChange(item));
   const int64_t now = Now();
   PORTAL_RETURN_IF_ERROR(
-      w.queue->Decide(o.receipt, w.who.fingerprint, now, "rejected", "", o.reason));
+      w.queue->Decide(o.receipt, w.who.fingerprint, now, ItemState::kRejected, "", o.reason));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "reject", o.receipt, "reason: " + o.reason));
   PORTAL_RETURN_IF_ERROR(w.queue->Complete(o.receipt, now));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "complete", o.receipt));
@@ -391,9 +392,9 @@ Status RunInboxCommand(const WorkOptions& o) {
   if (!known) return Status::Usage("not a participating provider of the config: " + o.provider);
   if (o.receipt.empty()) {
     std::vector<QueuedItem> items;
-    PORTAL_RETURN_IF_ERROR(w.queue->List("received", &items));
+    PORTAL_RETURN_IF_ERROR(w.queue->List(ItemState::kReceived, &items));
     std::erase_if(items, [&](const QueuedItem& i) {
-      return i.kind != "message" || i.provider != o.provider;
+      return i.kind != ItemKind::kMessage || i.provider != o.provider;
     });
     if (o.json) {
       ojson out = ojson::array();
@@ -414,13 +415,13 @@ Status RunInboxCommand(const WorkOptions& o) {
   QueuedItem item;
   json doc;
   PORTAL_RETURN_IF_ERROR(LoadItem(&w, o.receipt, &item, &doc));
-  if (item.kind != "message" || item.provider != o.provider) {
+  if (item.kind != ItemKind::kMessage || item.provider != o.provider) {
     return Status::InvalidInput("no message " + o.receipt + " in " + o.provider + "'s inbox");
   }
   PatientSignature patient;
   PORTAL_RETURN_IF_ERROR(CheckPatientSignature(&w, doc, &patient));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "inbox-read", o.receipt, "provider: " + o.provider));
-  if (item.state == "received") {
+  if (item.state == ItemState::kReceived) {
     PORTAL_RETURN_IF_ERROR(w.queue->Complete(o.receipt, Now()));
     PORTAL_RETURN_IF_ERROR(Audit(&w, "complete", o.receipt));
   }
@@ -449,7 +450,7 @@ Status RunReplyCommand(const WorkOptions& o) {
   QueuedItem item;
   json doc;
   PORTAL_RETURN_IF_ERROR(LoadItem(&w, o.receipt, &item, &doc));
-  if (item.kind != "message") return Status::InvalidInput("only messages are replied to");
+  if (item.kind != ItemKind::kMessage) return Status::InvalidInput("only messages are replied to");
   std::string text;
   if (!ReadFile(o.reply_file, &text).ok()) {
     return Status::IoError("cannot read the reply file given with --file");

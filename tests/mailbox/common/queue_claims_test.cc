@@ -26,7 +26,7 @@ struct Fixture {
   void Add(const std::string& receipt, const std::string& kind, const std::string& nonce) {
     Submission s;
     s.receipt = receipt;
-    s.kind = kind;
+    BOOST_REQUIRE(ParseItemKind(kind, &s.kind));
     s.owner = std::string(32, 'f');
     s.provider = kind == "message" ? "conncare" : "";
     s.idempotency_key = nonce;
@@ -75,20 +75,20 @@ BOOST_FIXTURE_TEST_CASE(a_claim_keeps_others_out_until_its_lease_ends, Fixture) 
 }
 
 BOOST_FIXTURE_TEST_CASE(only_the_claimant_releases_or_decides, Fixture) {
-  BOOST_TEST(!q->Decide(kR1, kAnn, 2000, "accepted", "email", "").ok());  // Not claimed.
+  BOOST_TEST(!q->Decide(kR1, kAnn, 2000, ItemState::kAccepted, "email", "").ok());  // Not claimed.
   BOOST_REQUIRE((TakeClaim(kAnn, 2000) == Claim::kClaimed));
   BOOST_TEST(!q->ReleaseClaim(kR1, kBen, 2001).ok());
-  BOOST_TEST(!q->Decide(kR1, kBen, 2001, "accepted", "email", "").ok());
-  BOOST_TEST(!q->Decide(kR1, kAnn, 2601, "accepted", "email", "").ok());  // Lease over.
+  BOOST_TEST(!q->Decide(kR1, kBen, 2001, ItemState::kAccepted, "email", "").ok());
+  BOOST_TEST(!q->Decide(kR1, kAnn, 2601, ItemState::kAccepted, "email", "").ok());  // Lease over.
   BOOST_REQUIRE((TakeClaim(kAnn, 2700) == Claim::kClaimed));
-  BOOST_TEST(!q->Decide(kR1, kAnn, 2701, "maybe", "", "").ok());
-  BOOST_REQUIRE(q->Decide(kR1, kAnn, 2701, "accepted", "email,address", "").ok());
+  BOOST_TEST(!q->Decide(kR1, kAnn, 2701, ItemState::kCompleted, "", "").ok());
+  BOOST_REQUIRE(q->Decide(kR1, kAnn, 2701, ItemState::kAccepted, "email,address", "").ok());
   const QueuedItem i = Item(kR1);
-  BOOST_TEST(i.state == "accepted");
+  BOOST_TEST(ToString(i.state) == "accepted");
   BOOST_TEST(i.accepted_fields == "email,address");
   BOOST_TEST(i.decided_at == 2701);
   // Decided once only.
-  BOOST_TEST(!q->Decide(kR1, kAnn, 2702, "rejected", "", "duplicate").ok());
+  BOOST_TEST(!q->Decide(kR1, kAnn, 2702, ItemState::kRejected, "", "duplicate").ok());
   BOOST_REQUIRE(q->ReleaseClaim(kR1, kAnn, 2703).ok());
   BOOST_TEST(Item(kR1).claimed_by.empty());
 }
@@ -96,11 +96,11 @@ BOOST_FIXTURE_TEST_CASE(only_the_claimant_releases_or_decides, Fixture) {
 BOOST_FIXTURE_TEST_CASE(completion_closes_the_item_and_purging_removes_it_whole, Fixture) {
   BOOST_TEST(!q->Complete(kR1, 2000).ok());  // Undecided profile change.
   BOOST_REQUIRE((TakeClaim(kAnn, 2000) == Claim::kClaimed));
-  BOOST_REQUIRE(q->Decide(kR1, kAnn, 2001, "rejected", "", "unverifiable").ok());
+  BOOST_REQUIRE(q->Decide(kR1, kAnn, 2001, ItemState::kRejected, "", "unverifiable").ok());
   BOOST_REQUIRE(q->Complete(kR1, 2002).ok());
   BOOST_REQUIRE(q->Complete(kR2, 5000).ok());  // A message, read by its provider.
   QueuedItem i = Item(kR1);
-  BOOST_TEST(i.state == "completed");
+  BOOST_TEST(ToString(i.state) == "completed");
   BOOST_TEST(i.reason == "unverifiable");
   BOOST_TEST(i.claimed_by.empty());
   QueuedItem scratch;
@@ -151,7 +151,7 @@ PRAGMA user_version = 1;)sql")
   BOOST_REQUIRE(q->Get(kR1, &i, nullptr, &found).ok());
   BOOST_TEST(found);
   BOOST_TEST(i.claimed_by.empty());
-  BOOST_TEST(i.state == "received");
+  BOOST_TEST(ToString(i.state) == "received");
 }
 
 }  // namespace

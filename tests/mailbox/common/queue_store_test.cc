@@ -21,7 +21,7 @@ std::string NewReceipt() {
 Submission Message(const std::string& key, const std::string& nonce, int64_t at = 100) {
   Submission s;
   s.receipt = NewReceipt();
-  s.kind = "message";
+  s.kind = ItemKind::kMessage;
   s.owner = "0123456789abcdef0123456789abcdef";
   s.provider = "conncare";
   s.idempotency_key = key;
@@ -46,11 +46,11 @@ BOOST_AUTO_TEST_CASE(a_retry_returns_the_same_receipt_and_adds_nothing) {
   BOOST_TEST((o == Outcome::kDuplicate));
   BOOST_TEST(again == first);
   std::vector<QueuedItem> items;
-  BOOST_REQUIRE(q->List("", &items).ok());
+  BOOST_REQUIRE(q->List(std::nullopt, &items).ok());
   BOOST_REQUIRE_EQUAL(items.size(), 1u);
   BOOST_TEST(items[0].receipt == first);
-  BOOST_TEST(items[0].kind == "message");
-  BOOST_TEST(items[0].state == "received");
+  BOOST_TEST(ToString(items[0].kind) == "message");
+  BOOST_TEST(ToString(items[0].state) == "received");
   BOOST_TEST(items[0].provider == "conncare");
   BOOST_TEST(items[0].bytes == 22);  // Binary bytes kept whole (embedded NULs).
 }
@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(a_key_reused_for_another_request_is_refused_and_adds_nothin
   BOOST_TEST((o == Outcome::kKeyReused));
   BOOST_TEST(r.empty());
   std::vector<QueuedItem> items;
-  BOOST_REQUIRE(q->List("", &items).ok());
+  BOOST_REQUIRE(q->List(std::nullopt, &items).ok());
   BOOST_TEST(items.size() == 1u);
 }
 
@@ -88,9 +88,9 @@ BOOST_AUTO_TEST_CASE(a_replayed_nonce_is_refused_and_adds_nothing) {
   BOOST_REQUIRE(q->Submit(other, &r, &o).ok());
   BOOST_TEST((o == Outcome::kQueued));
   std::vector<QueuedItem> items;
-  BOOST_REQUIRE(q->List("received", &items).ok());
+  BOOST_REQUIRE(q->List(ItemState::kReceived, &items).ok());
   BOOST_TEST(items.size() == 2u);
-  BOOST_REQUIRE(q->List("completed", &items).ok());
+  BOOST_REQUIRE(q->List(ItemState::kCompleted, &items).ok());
   BOOST_TEST(items.empty());
 }
 
@@ -105,11 +105,11 @@ BOOST_AUTO_TEST_CASE(receipts_are_visible_to_their_owner_only_and_survive_reopen
   }
   std::unique_ptr<QueueStore> q;
   BOOST_REQUIRE(QueueStore::Open(QueueStore::PathIn(dir.path()), &q).ok());
-  std::string state;
+  ItemState state = ItemState::kCompleted;
   bool found = false;
   BOOST_REQUIRE(q->StateOf(receipt, Message("", "").owner, &state, &found).ok());
   BOOST_TEST(found);
-  BOOST_TEST(state == "received");
+  BOOST_TEST(ToString(state) == "received");
   BOOST_REQUIRE(q->StateOf(receipt, "fedcba9876543210fedcba9876543210", &state, &found).ok());
   BOOST_TEST(!found);
   BOOST_REQUIRE(q->StateOf("nope", Message("", "").owner, &state, &found).ok());
