@@ -1,7 +1,6 @@
 #include "generator/nightly/nightly.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <mutex>
 
 #include "core/enrollment_registry.h"
@@ -14,8 +13,8 @@
 #include "core/state_layout.h"
 #include "core/templates/template_set.h"
 #include "core/version.h"
+#include "generator/nightly/nightly_sink.h"
 #include "generator/nightly/nightly_state.h"
-#include "generator/nightly/progress.h"
 #include "generator/nightly/summary_publisher.h"
 #include "generator/records/extract_reader.h"
 #include "generator/records/ingest.h"
@@ -31,7 +30,7 @@ namespace {
 
 // Ingests the extract folder's .ndjson/.json files that no earlier run read as they are now.
 Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout, const Clock& clock,
-                         NightlyReport* report) {
+                         NightlySink* sink, NightlyReport* report) {
   std::error_code ec;
   if (!fs::is_directory(config.paths.extracts_dir, ec)) {
     return Status::InvalidInput(config.paths.extracts_dir.string() +
@@ -65,7 +64,7 @@ Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout, 
     IngestReport ingest;
     PORTAL_RETURN_IF_ERROR(Ingest(config, {file}, clock, &ingest));
     for (size_t i = 0; i < ingest.errors.size() && printed < 200; ++i, ++printed) {
-      std::fprintf(stderr, "portal-gen: %s\n", ingest.errors[i].c_str());
+      sink->Problem(ingest.errors[i]);
     }
     report->records_read += ingest.read;
     report->records_failed += ingest.failed;
@@ -117,12 +116,14 @@ int64_t EarliestOf(int64_t a, int64_t b) {
 class SummaryRun {
  public:
   SummaryRun(const PortalConfig& config, const NightlyOptions& options, const StateLayout& layout,
-             NightlyState* state, SummaryPublisher* publisher, NightlyReport* report)
+             NightlyState* state, SummaryPublisher* publisher, NightlySink* sink,
+             NightlyReport* report)
       : config_(config),
         options_(options),
         layout_(layout),
         state_(state),
         publisher_(publisher),
+        sink_(sink),
         report_(report) {}
 
   Status Prepare(const std::string& signing_fpr, bool full) {
@@ -147,6 +148,7 @@ class SummaryRun {
       if (!IsTokenName(e.token)) {  // Never a path from the registry that is not a token.
         ++report_->failed;
         report_->failures.push_back("an enrolment has an invalid token; left alone");
+        sink_->Failure(report_->failures.back());
         continue;
       }
       auto id = ids.find(e.mrn);
@@ -196,12 +198,13 @@ class SummaryRun {
     std::vector<std::unique_ptr<GpgWorkerClient>> gpg(workers);
     std::vector<std::unique_ptr<RecordStore>> stores(workers);
     for (int w = 0; w < workers && !jobs_.empty(); ++w) {
-      PORTAL_RETURN_IF_ERROR(
-          GpgWorkerClient::Start(GpgWorkerProgram(), layout_.signing_home, signing_fpr_, &gpg[w]));
+      PORTAL_RETURN_IF_ERROR(GpgWorkerClient::Start(
+          options_.gpg_worker.empty() ? GpgWorkerProgram() : options_.gpg_worker,
+          layout_.signing_home, signing_fpr_, &gpg[w]));
       // One patient at a time needs a small page cache; the OS caches the file.
       PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &stores[w], /*cache_mib=*/1));
     }
-    Progress progress("summaries", jobs_.size(), options_.progress_bar);
+    sink_->ProgressStart("summaries", jobs_.size());
     ParallelFor(jobs_.size(), workers, [&](size_t i, int w) {
       Outcome outcome;
       const Status st = One(jobs_[i], gpg[w].get(), stores[w].get(), &outcome);
@@ -210,9 +213,9 @@ class SummaryRun {
         outcome.failure = st.message();
       }
       Record(jobs_[i], std::move(outcome));
-      progress.Add();
+      sink_->ProgressAdd(1);
     });
-    progress.Finish();
+    sink_->ProgressFinish();
     std::lock_guard<std::mutex> flushing(flush_mu_);
     std::lock_guard<std::mutex> lock(mu_);
     PORTAL_RETURN_IF_ERROR(flush_status_);
@@ -291,6 +294,7 @@ class SummaryRun {
       ++report_->failed;
       report_->failures.push_back("patient " + job.enrollment->token.substr(0, 8) + ": " +
                                   outcome.failure);
+      sink_->Failure(report_->failures.back());
       forget_.push_back(job.enrollment->token);  // Looked at again next run.
     } else {
       if (outcome.rendered) ++report_->rendered;
@@ -324,6 +328,7 @@ class SummaryRun {
   const StateLayout& layout_;
   NightlyState* state_;
   SummaryPublisher* publisher_;
+  NightlySink* sink_;
   NightlyReport* report_;
   std::string signing_fpr_;
   std::string build_hash_;
@@ -341,7 +346,7 @@ class SummaryRun {
 }  // namespace
 
 Status RunNightly(const PortalConfig& config, const NightlyOptions& options, const Clock& clock,
-                  NightlyReport* report) {
+                  NightlySink* sink, NightlyReport* report) {
   const StateLayout layout(config.paths.state_dir);
   std::string signing_fpr;
   PORTAL_RETURN_IF_ERROR(CheckStateDir(layout, &signing_fpr));
@@ -352,20 +357,20 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
                        layout.nightly_lock.string() + "); this run did nothing"));
   InstallMstchEscape();
 
-  PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, clock, report));
+  PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config, layout, clock, sink, report));
   report->clock.Mark("ingest");
-  std::fprintf(stderr,
-               "portal-gen: ingest: %zu new or changed extract files (%zu already read), %zu "
-               "records, %zu failed\n",
-               report->extract_files_read, report->extract_files_known, report->records_read,
-               report->records_failed);
+  sink->Phase("ingest", std::to_string(report->extract_files_read) +
+                            " new or changed extract files (" +
+                            std::to_string(report->extract_files_known) + " already read), " +
+                            std::to_string(report->records_read) + " records, " +
+                            std::to_string(report->records_failed) + " failed");
 
   if (options.shard == 0) {
     SiteReport site;
     PORTAL_RETURN_IF_ERROR(BuildSite(config, options.site_dir, options.jobs, &site));
     report->site_files = site.files;
-    std::fprintf(stderr, "portal-gen: site: %zu questions, %zu files\n", site.questions,
-                 site.files);
+    sink->Phase("site", std::to_string(site.questions) + " questions, " +
+                            std::to_string(site.files) + " files");
   }
   report->clock.Mark("site");
 
@@ -424,20 +429,21 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
   const bool moved = output_id != last_output && !previous.empty();
   const bool full = options.full || options.as_of < last_as_of || moved || last_run < seen_run;
   if (full && !options.full) {
-    std::fprintf(stderr, "portal-gen: plan: looking at every patient (%s)\n",
-                 options.as_of < last_as_of ? "--as-of earlier than the last run's"
-                 : moved                    ? "a summaries folder the last run did not publish to"
-                                            : "the record store was rebuilt");
+    sink->Phase("plan", std::string("looking at every patient (") +
+                            (options.as_of < last_as_of ? "--as-of earlier than the last run's"
+                             : moved ? "a summaries folder the last run did not publish to"
+                                     : "the record store was rebuilt") +
+                            ")");
   }
-  SummaryRun run(config, options, layout, state.get(), &publisher, report);
+  SummaryRun run(config, options, layout, state.get(), &publisher, sink, report);
   PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, full));
   PORTAL_RETURN_IF_ERROR(run.Plan(enrollments, ids, ambiguous, touched, previous));
   report->clock.Mark("plan");
   report->examined = run.pending();
-  std::fprintf(stderr,
-               "portal-gen: plan: %zu enrolled in this shard, %zu to look at, %zu unchanged, "
-               "%zu removed as no longer enrolled\n",
-               report->enrolled, run.pending(), report->unchanged, report->removed);
+  sink->Phase("plan", std::to_string(report->enrolled) + " enrolled in this shard, " +
+                          std::to_string(run.pending()) + " to look at, " +
+                          std::to_string(report->unchanged) + " unchanged, " +
+                          std::to_string(report->removed) + " removed as no longer enrolled");
   PORTAL_RETURN_IF_ERROR(run.Run());
   // Staff's replies (sealed by portal-staff reply) go beside each enrolled patient's summary.
   int replies = 0;
@@ -455,7 +461,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
   }
   if (replies > 0) {
     PORTAL_RETURN_IF_ERROR(publisher.Sync());
-    std::fprintf(stderr, "portal-gen: replies: %d published\n", replies);
+    sink->Phase("replies", std::to_string(replies) + " published");
   }
   if (options.shard == 0) {
     std::string public_key;

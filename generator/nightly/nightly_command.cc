@@ -41,6 +41,30 @@ Status ParseShard(const std::string& text, int* shard, int* count) {
   return Status::Ok();
 }
 
+// Prints what the run tells on stderr, one "portal-gen: " line each; the summaries' progress as
+// a bar redrawn in place on a terminal.
+class StderrSink : public NightlySink {
+ public:
+  void Phase(const std::string& phase, const std::string& line) override {
+    std::fprintf(stderr, "portal-gen: %s: %s\n", phase.c_str(), line.c_str());
+  }
+  void Problem(const std::string& problem) override {
+    std::fprintf(stderr, "portal-gen: %s\n", problem.c_str());
+  }
+  void Failure(const std::string&) override {}  // Listed in the run report, not on stderr.
+  void ProgressStart(const std::string& label, size_t total) override {
+    progress_ = std::make_unique<Progress>(label, total, Progress::StderrIsTerminal());
+  }
+  void ProgressAdd(size_t n) override { progress_->Add(n); }
+  void ProgressFinish() override {
+    progress_->Finish();
+    progress_.reset();
+  }
+
+ private:
+  std::unique_ptr<Progress> progress_;
+};
+
 }  // namespace
 
 Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& clock) {
@@ -56,7 +80,6 @@ Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& cloc
     PORTAL_RETURN_IF_ERROR(ParseShard(options.shard, &o.shard, &o.shard_count));
   o.full = options.full;
   o.jobs = options.jobs > 0 ? options.jobs : DefaultJobs();
-  o.progress_bar = Progress::StderrIsTerminal();
   if (options.output_dir.empty()) {
     o.site_dir = config.paths.site_output_dir;
     o.summaries_dir = config.paths.summaries_output_dir;
@@ -65,6 +88,7 @@ Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& cloc
     o.summaries_dir = std::filesystem::path(options.output_dir) / "patients";
   }
 
+  StderrSink sink;
   NightlyReport report;
   report.started = FormatInstant(now);
   report.as_of = FormatInstant(o.as_of);
@@ -72,7 +96,7 @@ Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& cloc
   report.shard_count = o.shard_count;
   report.jobs = o.jobs;
   report.full = o.full;
-  const Status status = RunNightly(config, o, clock, &report);
+  const Status status = RunNightly(config, o, clock, &sink, &report);
   struct rusage usage {};
   if (::getrusage(RUSAGE_SELF, &usage) == 0) report.peak_rss_mib = usage.ru_maxrss / 1024;
   if (status.code() == Status::Code::kBusy) return status;  // Nothing ran: no report.
