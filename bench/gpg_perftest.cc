@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   std::vector<fs::path> key_files;
   for (int i = 0; i < keys; ++i) {
     const fs::path home = dir / ("patient" + std::to_string(i));
-    portal::PrepareGnupgHome(home);
+    if (!portal::PrepareGnupgHome(home).ok()) return 1;
     const std::string uid = "p" + std::to_string(i) + "@bench.invalid";
     Run({"/usr/bin/gpg", "--homedir", home, "--batch", "--pinentry-mode", "loopback",
          "--passphrase", "", "--quick-gen-key", uid, "default", "default", "never"});
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     Run({"/usr/bin/gpgconf", "--homedir", home, "--kill", "gpg-agent"});
   }
   const std::string plaintext(20000, 'x');  // About one summary page.
-  portal::WriteFile(dir / "plain.html", plaintext);
+  if (!portal::WriteFile(dir / "plain.html", plaintext).ok()) return 1;
 
   std::printf("| threads | ops | GPGME ms/op | GPGME ops/s | gpg CLI ms/op | gpg CLI ops/s |\n");
   std::printf("|---|---|---|---|---|---|\n");
@@ -99,7 +99,10 @@ int main(int argc, char** argv) {
         if (!portal::GpgContext::Open(portal, true, &ctx).ok() || !ctx->SetSigner(fpr).ok()) return;
         std::string out;
         for (int i = t; i < ops; i += threads) {
-          ctx->SignAndEncryptToKeyFiles(plaintext, {key_files[i % keys]}, &out);
+          if (!ctx->SignAndEncryptToKeyFiles(plaintext, {key_files[i % keys]}, &out).ok()) {
+            std::fprintf(stderr, "gpg_perftest: a GPGME operation failed\n");
+            std::exit(1);
+          }
         }
       });
     }

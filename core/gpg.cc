@@ -1,5 +1,6 @@
 #include "core/gpg.h"
 
+#include <gpgme.h>
 #include <sys/stat.h>
 
 #include <cstdlib>

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <gpgme.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -11,6 +9,11 @@
 #include <vector>
 
 #include "core/status.h"
+
+// GPGME stays out of the header (core links it PRIVATE): its context handle, as gpgme.h declares
+// it.
+struct gpgme_context;
+typedef struct gpgme_context* gpgme_ctx_t;
 
 namespace portal {
 

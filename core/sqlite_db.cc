@@ -1,5 +1,7 @@
 #include "core/sqlite_db.h"
 
+#include <sqlite3.h>
+
 #include <mutex>
 
 namespace portal {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,6 +8,10 @@
 #include <string_view>
 
 #include "core/status.h"
+
+// SQLite stays out of the header (core links it PRIVATE): its handles, as sqlite3.h declares them.
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace portal {
 
