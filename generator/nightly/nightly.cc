@@ -13,6 +13,7 @@
 #include "core/state_layout.h"
 #include "core/templates/template_set.h"
 #include "core/version.h"
+#include "generator/nightly/nightly_plan.h"
 #include "generator/nightly/nightly_sink.h"
 #include "generator/nightly/nightly_state.h"
 #include "generator/nightly/summary_publisher.h"
@@ -92,26 +93,9 @@ Status BuildHash(const PortalConfig& config, const std::string& signing_fpr, std
   return Status::Ok();
 }
 
-// One enrolled patient of this shard, as the plan sees them.
-struct Job {
-  const Enrollment* enrollment = nullptr;
-  std::string patient_id;           // "" when the MRN is not (or ambiguously) in the store.
-  std::string skip_reason;          // Set when no summary can be made before reading records.
-  std::vector<fs::path> key_files;  // Usable keys only.
-  std::string keyset_hash;
-  int64_t keys_valid_until = 0;  // First expiry of a usable key; 0 = none.
-  const SummaryState* previous = nullptr;
-};
-
 // Finished patients are saved in batches, each after one syncfs: small enough that a killed
 // run redoes little, large enough that the sync costs little per file.
 constexpr size_t kSaveBatch = 32;
-
-int64_t EarliestOf(int64_t a, int64_t b) {
-  if (a == 0) return b;
-  if (b == 0) return a;
-  return std::min(a, b);
-}
 
 class SummaryRun {
  public:
@@ -126,69 +110,16 @@ class SummaryRun {
         sink_(sink),
         report_(report) {}
 
-  Status Prepare(const std::string& signing_fpr, bool full) {
+  Status Prepare(const std::string& signing_fpr, const std::string& build_hash) {
     signing_fpr_ = signing_fpr;
-    full_ = full;
-    PORTAL_RETURN_IF_ERROR(BuildHash(config_, signing_fpr, &build_hash_));
+    build_hash_ = build_hash;
     return TemplateSet::Load(config_.paths.templates_dir, {"summary"}, &templates_);
   }
 
-  // Decides which enrolled patients need work; the rest are unchanged.
-  Status Plan(const std::vector<Enrollment>& enrollments,
-              const std::map<std::string, std::string>& ids, const std::set<std::string>& ambiguous,
-              const std::set<std::string>& touched,
-              const std::map<std::string, SummaryState>& previous) {
-    for (const auto& e : enrollments) {
-      if (ShardOfToken(e.token, options_.shard_count) != options_.shard) continue;
-      ++report_->enrolled;
-      Job job;
-      job.enrollment = &e;
-      auto prev = previous.find(e.token);
-      if (prev != previous.end()) job.previous = &prev->second;
-      if (!IsTokenName(e.token)) {  // Never a path from the registry that is not a token.
-        ++report_->failed;
-        report_->failures.push_back("an enrolment has an invalid token; left alone");
-        sink_->Failure(report_->failures.back());
-        continue;
-      }
-      auto id = ids.find(e.mrn);
-      if (ambiguous.count(e.mrn)) {
-        job.skip_reason = "MRN held by more than one patient";
-      } else if (id == ids.end()) {
-        job.skip_reason = "not in the record store";
-      } else if (!e.patient_id.empty() && id->second != e.patient_id) {
-        job.skip_reason = "MRN now names another patient";  // Staff must enrol again.
-      } else {
-        job.patient_id = id->second;
-      }
-      std::vector<std::string> fprs;
-      for (const auto& k : e.keys) {
-        if (k.expires != 0 && k.expires <= options_.as_of) continue;
-        fprs.push_back(k.fingerprint);
-        job.key_files.push_back(layout_.keys_dir / (k.fingerprint + ".asc"));
-        job.keys_valid_until = EarliestOf(job.keys_valid_until, k.expires);
-      }
-      std::sort(fprs.begin(), fprs.end());
-      std::string joined;
-      for (const auto& f : fprs) joined += f + ",";
-      job.keyset_hash = Sha256Hex(joined);
-      if (job.skip_reason.empty() && fprs.empty()) job.skip_reason = "no usable key (expired)";
-
-      const SummaryState* p = job.previous;
-      const bool stale = full_ || p == nullptr || p->patient_id != job.patient_id ||
-                         touched.count(job.patient_id) > 0 || p->keyset_hash != job.keyset_hash ||
-                         p->build_hash != build_hash_ ||
-                         (p->valid_until != 0 && p->valid_until <= options_.as_of) ||
-                         p->published != publisher_->Exists(e.token) || !job.skip_reason.empty();
-      if (stale) {
-        jobs_.push_back(std::move(job));
-      } else if (p->published) {
-        ++report_->unchanged;
-      } else {
-        ++report_->skipped[p->skip_reason];
-      }
-    }
-    return Status::Ok();
+  // The plan's patients are looked at; `full`: make every summary again.
+  void Take(NightlyPlan plan) {
+    full_ = plan.full();
+    jobs_ = std::move(plan.examine);
   }
 
   size_t pending() const { return jobs_.size(); }
@@ -234,7 +165,7 @@ class SummaryRun {
   };
 
   // Everything one patient needs; runs on a worker thread with that worker's contexts.
-  Status One(const Job& job, GpgWorkerClient* gpg, RecordStore* store, Outcome* out) {
+  Status One(const PlannedPatient& job, GpgWorkerClient* gpg, RecordStore* store, Outcome* out) {
     const std::string& token = job.enrollment->token;
     out->state.token = token;
     out->state.patient_id = job.patient_id;
@@ -274,7 +205,8 @@ class SummaryRun {
     return Status::Ok();
   }
 
-  Status Withdraw(const Job& job, const std::string& reason, int64_t valid_until, Outcome* out) {
+  Status Withdraw(const PlannedPatient& job, const std::string& reason, int64_t valid_until,
+                  Outcome* out) {
     out->skip_reason = reason;
     out->state.skip_reason = reason;
     out->state.published = false;
@@ -288,7 +220,7 @@ class SummaryRun {
     return Status::Ok();
   }
 
-  void Record(const Job& job, Outcome outcome) {
+  void Record(const PlannedPatient& job, Outcome outcome) {
     std::unique_lock<std::mutex> lock(mu_);
     if (!outcome.failure.empty()) {
       ++report_->failed;
@@ -334,7 +266,7 @@ class SummaryRun {
   std::string build_hash_;
   bool full_ = false;
   TemplateSet templates_;
-  std::vector<Job> jobs_;
+  std::vector<PlannedPatient> jobs_;
 
   std::mutex flush_mu_;  // Held while a batch is saved; taken before mu_.
   std::mutex mu_;
@@ -376,36 +308,37 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
 
   std::unique_ptr<NightlyState> state;
   PORTAL_RETURN_IF_ERROR(NightlyState::Open(layout.nightly_db, &state));
+  NightlyPlanInputs in;
+  in.as_of = options.as_of;
+  in.full = options.full;
+  in.shard = options.shard;
+  in.shard_count = options.shard_count;
+  in.keys_dir = layout.keys_dir;
   std::unique_ptr<EnrollmentRegistry> registry;
   PORTAL_RETURN_IF_ERROR(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry));
-  std::vector<Enrollment> enrollments;
-  PORTAL_RETURN_IF_ERROR(registry->All(&enrollments));
-  std::map<std::string, std::string> ids;
-  std::set<std::string> ambiguous, touched;
-  int64_t seen_run = 0, last_run = 0, last_as_of = 0, last_output = 0;
+  PORTAL_RETURN_IF_ERROR(registry->All(&in.enrollments));
   const std::string shard_name =
       std::to_string(options.shard) + "/" + std::to_string(options.shard_count);
-  PORTAL_RETURN_IF_ERROR(state->GetSeenRun(shard_name, &seen_run));
-  PORTAL_RETURN_IF_ERROR(state->GetLastAsOf(&last_as_of));
-  PORTAL_RETURN_IF_ERROR(state->GetOutputId(shard_name, &last_output));
-  const int64_t output_id = static_cast<int64_t>(std::stoull(
+  PORTAL_RETURN_IF_ERROR(state->GetSeenRun(shard_name, &in.seen_run));
+  PORTAL_RETURN_IF_ERROR(state->GetLastAsOf(&in.last_as_of));
+  PORTAL_RETURN_IF_ERROR(state->GetOutputId(shard_name, &in.last_output));
+  in.output_id = static_cast<int64_t>(std::stoull(
       Sha256Hex(fs::absolute(options.summaries_dir).lexically_normal().string()).substr(0, 15),
       nullptr, 16));
   {
     std::unique_ptr<RecordStore> store;
     PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
-    PORTAL_RETURN_IF_ERROR(store->PatientsByMrn(&ids, &ambiguous));
-    PORTAL_RETURN_IF_ERROR(store->LastRun(&last_run));
-    PORTAL_RETURN_IF_ERROR(store->PatientsTouchedAfter(seen_run, &touched));
+    PORTAL_RETURN_IF_ERROR(store->PatientsByMrn(&in.patient_by_mrn, &in.ambiguous_mrns));
+    PORTAL_RETURN_IF_ERROR(store->LastRun(&in.last_run));
+    PORTAL_RETURN_IF_ERROR(store->PatientsTouchedAfter(in.seen_run, &in.touched));
   }
-  std::map<std::string, SummaryState> previous;
-  PORTAL_RETURN_IF_ERROR(state->Load(&previous));
+  PORTAL_RETURN_IF_ERROR(state->Load(&in.previous));
 
   SummaryPublisher publisher(options.summaries_dir, options.shard, options.shard_count);
   PORTAL_RETURN_IF_ERROR(publisher.Open());
   // Folders of tokens no longer enrolled (unenrolled, re-enrolled under a new token) go first.
   std::set<std::string> enrolled_tokens, published;
-  for (const auto& e : enrollments) enrolled_tokens.insert(e.token);
+  for (const auto& e : in.enrollments) enrolled_tokens.insert(e.token);
   PORTAL_RETURN_IF_ERROR(publisher.ListTokens(&published));
   std::vector<std::string> gone;
   for (const auto& token : published) {
@@ -413,7 +346,7 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
     PORTAL_RETURN_IF_ERROR(publisher.Remove(token));
     ++report->removed;
   }
-  for (const auto& [token, row] : previous) {
+  for (const auto& [token, row] : in.previous) {
     if (!enrolled_tokens.count(token) &&
         ShardOfToken(token, options.shard_count) == options.shard) {
       gone.push_back(token);
@@ -422,22 +355,29 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
   PORTAL_RETURN_IF_ERROR(state->Save({}, gone));
   report->clock.Mark("stale");
 
-  // The render state describes what the last run published, where, from which records. Look
-  // at everyone again when that no longer holds: an --as-of earlier than the last run's (what
-  // it released could stay published), another summaries folder (--output), or a record store
-  // rebuilt since (its run numbers start again).
-  const bool moved = output_id != last_output && !previous.empty();
-  const bool full = options.full || options.as_of < last_as_of || moved || last_run < seen_run;
-  if (full && !options.full) {
-    sink->Phase("plan", std::string("looking at every patient (") +
-                            (options.as_of < last_as_of ? "--as-of earlier than the last run's"
-                             : moved ? "a summaries folder the last run did not publish to"
-                                     : "the record store was rebuilt") +
-                            ")");
+  const Everyone everyone = WhyEveryone(in);
+  if (everyone != Everyone::kNo && everyone != Everyone::kFullFlag) {
+    sink->Phase("plan", std::string("looking at every patient (") + EveryoneReason(everyone) + ")");
   }
   SummaryRun run(config, options, layout, state.get(), &publisher, sink, report);
-  PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, full));
-  PORTAL_RETURN_IF_ERROR(run.Plan(enrollments, ids, ambiguous, touched, previous));
+  PORTAL_RETURN_IF_ERROR(BuildHash(config, signing_fpr, &in.build_hash));
+  PORTAL_RETURN_IF_ERROR(run.Prepare(signing_fpr, in.build_hash));
+  for (const auto& token : enrolled_tokens) {
+    if (ShardOfToken(token, options.shard_count) == options.shard && IsTokenName(token) &&
+        publisher.Exists(token)) {
+      in.published.insert(token);
+    }
+  }
+  NightlyPlan plan = PlanNightly(in);
+  report->enrolled += plan.enrolled;
+  report->unchanged += plan.unchanged;
+  for (const auto& [reason, n] : plan.skipped) report->skipped[reason] += n;
+  for (const auto& failure : plan.failures) {
+    ++report->failed;
+    report->failures.push_back(failure);
+    sink->Failure(failure);
+  }
+  run.Take(std::move(plan));
   report->clock.Mark("plan");
   report->examined = run.pending();
   sink->Phase("plan", std::to_string(report->enrolled) + " enrolled in this shard, " +
@@ -468,9 +408,9 @@ Status RunNightly(const PortalConfig& config, const NightlyOptions& options, con
     PORTAL_RETURN_IF_ERROR(ReadFile(layout.signing_public_key, &public_key));
     PORTAL_RETURN_IF_ERROR(publisher.PublishShared("portal-signing-key.asc", public_key));
   }
-  PORTAL_RETURN_IF_ERROR(state->SetSeenRun(shard_name, last_run));
+  PORTAL_RETURN_IF_ERROR(state->SetSeenRun(shard_name, in.last_run));
   PORTAL_RETURN_IF_ERROR(state->SetLastAsOf(options.as_of));
-  PORTAL_RETURN_IF_ERROR(state->SetOutputId(shard_name, output_id));
+  PORTAL_RETURN_IF_ERROR(state->SetOutputId(shard_name, in.output_id));
   report->clock.Mark("summaries");
 
   if (report->records_failed > 0 || report->failed > 0) {
