@@ -1,7 +1,7 @@
 #pragma once
 
 // The code systems and identifier systems the mailbox's FHIR documents use, named once: the
-// documents are written by fhir_document and read back by profile_view and the staff's tools.
+// documents are written by fhir_document and read back by fhir_document_reader.
 namespace portal::fhir_systems {
 
 inline constexpr char kReceipt[] = "urn:portal:receipt";

@@ -3,9 +3,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 
+#include "mailbox/common/fhir_document_reader.h"
 #include "tests/test_util.h"
 
 namespace portal {
@@ -274,6 +277,240 @@ BOOST_AUTO_TEST_CASE(the_configured_mrn_system_and_provider_name_are_used) {
     "display": "OB/Gyn Services"}])"));
   const json task = Parse(BuildChangeTask(config, Context("{}"), EveryChange()));
   BOOST_TEST(task["for"]["identifier"]["system"] == "urn:oid:2.16.840.1.113883.3.999.1");
+}
+
+// --- The reader ------------------------------------------------------------------------------
+
+const char kMrIdentifier[] = R"({
+  "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+  "value": "M123456"})";
+
+ParsedDocument Read(ItemKind kind, const std::string& document) {
+  ParsedDocument doc;
+  const Status s = ReadDocument(kind, document, &doc);
+  BOOST_TEST_REQUIRE(s.ok(), s.message());
+  return doc;
+}
+
+void CheckPatient(const DocumentPatient& p) {
+  BOOST_TEST(p.reference == "Patient/pat-1");
+  BOOST_TEST(p.PatientId() == "pat-1");
+  BOOST_TEST(p.mrn == "M123456");
+  BOOST_TEST(p.identifier == json::parse(kMrIdentifier));
+}
+
+BOOST_AUTO_TEST_CASE(a_written_communication_reads_back_part_by_part) {
+  const std::string written = BuildCommunication(Config(), Context(kSignedMessage), Message());
+  const ParsedDocument doc = Read(ItemKind::kMessage, written);
+  BOOST_TEST((doc.kind == ItemKind::kMessage));
+  BOOST_TEST(doc.resource == Parse(written));
+  CheckPatient(doc.patient);
+  BOOST_TEST(doc.subject == "Refill question");
+  BOOST_TEST(doc.body == "Can my prescription be renewed?");
+  BOOST_TEST(doc.sent == "2026-11-26T13:30:00Z");
+  BOOST_TEST(doc.signed_request == kSignedMessage);
+  BOOST_TEST(doc.request_signature == kSignature);
+  BOOST_TEST(doc.focus.reference.empty());
+  BOOST_TEST(doc.proposed.empty());
+}
+
+struct Expected {
+  size_t input;
+  std::string code, field, part, value_type, value;
+};
+
+BOOST_AUTO_TEST_CASE(a_written_change_task_reads_back_with_every_proposed_value) {
+  const std::string signed_request = R"({"version":1,"mrn":"M123456"})";
+  const std::string written = BuildChangeTask(Config(), Context(signed_request), EveryChange());
+  const ParsedDocument doc = Read(ItemKind::kProfileChange, written);
+  BOOST_TEST((doc.kind == ItemKind::kProfileChange));
+  CheckPatient(doc.patient);
+  CheckPatient(doc.focus);
+  BOOST_TEST(doc.signed_request == signed_request);
+  BOOST_TEST(doc.request_signature == kSignature);
+  BOOST_TEST(doc.subject.empty());
+  BOOST_TEST(doc.body.empty());
+  const std::vector<Expected> expected = {
+      {0, "marital_status", "marital_status", "", "valueCodeableConcept",
+       R"({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
+                       "code": "M"}]})"},
+      {1, "race", "race", "", "valueCodeableConcept", R"({"text": "Two or more races"})"},
+      {2, "religion", "religion", "", "valueCodeableConcept", R"({"text": "Quaker"})"},
+      {3, "address", "address", "", "valueAddress",
+       R"({"use": "home", "line": ["12 Elm Street", "Apt 3"], "city": "Norwich", "state": "CT",
+           "postalCode": "06360"})"},
+      {4, "phone_numbers", "phone_numbers", "", "valueContactPoint",
+       R"({"system": "phone", "value": "860 555-0100", "use": "home"})"},
+      {5, "phone_numbers", "phone_numbers", "", "valueContactPoint",
+       R"({"system": "phone", "value": "(860) 555-0199"})"},
+      {6, "email", "email", "", "valueContactPoint",
+       R"({"system": "email", "value": "z@example.org"})"},
+      {7, "next_of_kin.name", "next_of_kin", "name", "valueHumanName",
+       R"({"text": "Ada Zenwick"})"},
+      {8, "next_of_kin.address", "next_of_kin", "address", "valueAddress",
+       R"({"use": "home", "line": ["4 Oak Lane"], "city": "Mystic", "state": "CT",
+           "postalCode": "06355", "country": "USA"})"},
+      {9, "next_of_kin.phone", "next_of_kin", "phone", "valueContactPoint",
+       R"({"system": "phone", "value": "+1 860 555 0111", "use": "mobile"})"},
+      {10, "person_to_notify.name", "person_to_notify", "name", "valueHumanName",
+       R"({"text": "Bo Zenwick"})"},
+      {11, "person_to_notify.phone", "person_to_notify", "phone", "valueContactPoint",
+       R"({"system": "phone", "value": "860.555.0122", "use": "work"})"}};
+  BOOST_TEST_REQUIRE(doc.proposed.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    BOOST_TEST_CONTEXT("proposed " << i) {
+      BOOST_TEST(doc.proposed[i].input == expected[i].input);
+      BOOST_TEST(doc.proposed[i].code == expected[i].code);
+      BOOST_TEST(doc.proposed[i].field == expected[i].field);
+      BOOST_TEST(doc.proposed[i].part == expected[i].part);
+      BOOST_TEST(doc.proposed[i].value_type == expected[i].value_type);
+      BOOST_TEST(doc.proposed[i].value == json::parse(expected[i].value));
+    }
+  }
+  const JsonView inputs = JsonView(doc.resource)["input"];
+  for (size_t i = 0; i < inputs.size(); ++i) BOOST_TEST(IsTransportInput(inputs[i]) == (i >= 12));
+}
+
+BOOST_AUTO_TEST_CASE(parts_are_found_by_their_type_not_their_place) {
+  json message = Parse(BuildCommunication(Config(), Context(kSignedMessage), Message()));
+  std::reverse(message["payload"].begin(), message["payload"].end());
+  const ParsedDocument m = Read(ItemKind::kMessage, message.dump());
+  BOOST_TEST(m.body == "Can my prescription be renewed?");
+  BOOST_TEST(m.signed_request == kSignedMessage);
+  BOOST_TEST(m.request_signature == kSignature);
+
+  json task = Parse(BuildChangeTask(Config(), Context("{}"), EveryChange()));
+  std::reverse(task["input"].begin(), task["input"].end());
+  task["input"][0]["type"]["coding"].insert(task["input"][0]["type"]["coding"].begin(),
+                                            json{{"system", "urn:other"}, {"code", "x"}});
+  const ParsedDocument t = Read(ItemKind::kProfileChange, task.dump());
+  BOOST_TEST(t.signed_request == "{}");
+  BOOST_TEST(t.request_signature == kSignature);
+  BOOST_TEST_REQUIRE(t.proposed.size() == 12u);
+  BOOST_TEST(t.proposed[0].code == "person_to_notify.phone");
+  BOOST_TEST(t.proposed[0].input == 2u);
+  BOOST_TEST(t.proposed[11].code == "marital_status");
+}
+
+// Each case: a change to a document as written, and the error it gives.
+struct Hostile {
+  std::function<void(json*)> change;
+  std::string message;
+};
+
+void CheckHostile(ItemKind kind, const std::string& written, const std::vector<Hostile>& cases) {
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.message) {
+      json doc = Parse(written);
+      c.change(&doc);
+      ParsedDocument out;
+      const Status s = ReadDocument(kind, doc.dump(), &out);
+      BOOST_TEST((s.code() == Status::Code::kInvalidInput));
+      BOOST_TEST(s.message() == c.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_communication_is_an_error_naming_the_part) {
+  CheckHostile(
+      ItemKind::kMessage, BuildCommunication(Config(), Context(kSignedMessage), Message()),
+      {{[](json* d) { *d = json::array(); }, "message: not a FHIR Communication resource"},
+       {[](json* d) { (*d)["resourceType"] = "Task"; },
+        "message: not a FHIR Communication resource"},
+       {[](json* d) { d->erase("subject"); }, "message: subject names no Patient"},
+       {[](json* d) { (*d)["subject"] = "Patient/pat-1"; }, "message: subject names no Patient"},
+       {[](json* d) { (*d)["subject"] = json::object(); }, "message: subject names no Patient"},
+       {[](json* d) { (*d)["subject"]["reference"] = "Group/1"; },
+        "message: subject is not a Patient reference"},
+       {[](json* d) { (*d)["subject"]["reference"] = 7; },
+        "message: subject is not a Patient reference"},
+       {[](json* d) { (*d)["subject"]["identifier"] = "M123456"; },
+        "message: subject.identifier is not an object"},
+       {[](json* d) { (*d)["subject"]["identifier"]["value"] = 123456; },
+        "message: subject.identifier.value is not a string"},
+       {[](json* d) { (*d)["topic"] = "Refill question"; }, "message: topic is not an object"},
+       {[](json* d) { (*d)["topic"]["text"] = json::array(); },
+        "message: topic.text is not a string"},
+       {[](json* d) { (*d)["sent"] = 1795699800; }, "message: sent is not a string"},
+       {[](json* d) { d->erase("payload"); }, "message: payload is not a list"},
+       {[](json* d) { (*d)["payload"] = json::object(); }, "message: payload is not a list"},
+       {[](json* d) { (*d)["payload"].erase(0); }, "message: no text in the payload"},
+       {[](json* d) { (*d)["payload"][0]["contentString"] = nullptr; },
+        "message payload 0: contentString is not a string"},
+       {[](json* d) {
+          (*d)["payload"].push_back({{"contentString", "more"}});
+        },
+        "message: two texts in the payload"},
+       {[](json* d) { (*d)["payload"][1]["contentAttachment"]["data"] = "not base64!"; },
+        "message payload 1: signed request is not base64 data"},
+       {[](json* d) { (*d)["payload"][2]["contentAttachment"].erase("data"); },
+        "message payload 2: request signature is not base64 data"},
+       {[](json* d) { (*d)["payload"].push_back((*d)["payload"][2]); },
+        "message payload 3: two request signatures"}});
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_change_task_is_an_error_naming_the_part) {
+  CheckHostile(
+      ItemKind::kProfileChange, BuildChangeTask(Config(), Context("{}"), EveryChange()),
+      {{[](json* d) { *d = "Task"; }, "change Task: not a FHIR Task resource"},
+       {[](json* d) { (*d)["resourceType"] = "Communication"; },
+        "change Task: not a FHIR Task resource"},
+       {[](json* d) { d->erase("code"); }, "change Task: code is not \"change\""},
+       {[](json* d) { (*d)["code"]["coding"][0]["system"] = "urn:other"; },
+        "change Task: code is not \"change\""},
+       {[](json* d) { (*d)["input"] = "12 Elm Street"; }, "change Task: input is not a list"},
+       {[](json* d) { (*d)["input"][3]["type"]["coding"][0]["code"] = "shoe_size"; },
+        "change Task input 3: unknown profile field \"shoe_size\""},
+       {[](json* d) { (*d)["input"][3].erase("valueAddress"); },
+        "change Task input 3 (address): no valueAddress"},
+       {[](json* d) { (*d)["input"][7]["valueHumanName"] = "Ada Zenwick"; },
+        "change Task input 7 (next_of_kin.name): no valueHumanName"},
+       {[](json* d) { (*d)["input"][12]["valueAttachment"]["data"] = 5; },
+        "change Task input 12: signed request is not base64 data"},
+       {[](json* d) { (*d)["input"].push_back((*d)["input"][12]); },
+        "change Task input 14: two signed requests"},
+       {[](json* d) { d->erase("focus"); }, "change Task: focus names no Patient"},
+       {[](json* d) {
+          (*d)["focus"] = {{"reference", "Group/1"}};
+        },
+        "change Task: focus is not a Patient reference"},
+       {[](json* d) {
+          (*d)["focus"] = {{"reference", "Patient/"}};
+        },
+        "change Task: focus is not a Patient reference"},
+       {[](json* d) { (*d)["for"] = json::array(); }, "change Task: for names no Patient"}});
+}
+
+BOOST_AUTO_TEST_CASE(odd_json_never_crashes_the_reader) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& text : std::vector<std::string>{
+           "", "{", "null", deep,
+           R"({"resourceType": "Communication", "subject": {"reference": "Patient/1"},
+            "payload": [null, 1, [], {"contentAttachment": 5}, {"contentString": "hi"}]})",
+           R"({"resourceType": "Task", "code": {"coding": [null, {"code": "change"}]},
+            "focus": {"identifier": {}}, "input": [null, 1, "x", {}, {"type": 5},
+            {"type": {"coding": [null, {"system": "urn:portal:task-input"}]}}]})"}) {
+    for (ItemKind kind : {ItemKind::kMessage, ItemKind::kProfileChange}) {
+      ParsedDocument out;
+      (void)ReadDocument(kind, text, &out);  // Any answer but a crash or an exception.
+    }
+  }
+  ParsedDocument out;
+  BOOST_TEST(ReadDocument(ItemKind::kMessage,
+                          R"({"resourceType": "Communication", "subject": {"reference":
+                              "Patient/1"}, "payload": [null, 1, [], {"contentString": "hi"}]})",
+                          &out)
+                 .ok());
+  BOOST_TEST(out.body == "hi");
+  BOOST_TEST(out.patient.PatientId() == "1");
+  BOOST_TEST(out.patient.mrn.empty());
+  BOOST_TEST(ReadDocument(ItemKind::kProfileChange,
+                          R"({"resourceType": "Task", "code": {"coding": [{"code": "change"}]},
+                              "focus": {"identifier": {}}, "input": [null, 1, "x", {}]})",
+                          &out)
+                 .ok());
+  BOOST_TEST(out.proposed.empty());
+  BOOST_TEST(out.focus.identifier == json::object());
 }
 
 }  // namespace

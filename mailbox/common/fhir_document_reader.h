@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json_view.h"
+#include "core/status.h"
+#include "mailbox/common/queue_vocabulary.h"
+
+namespace portal {
+
+// The reader of the documents fhir_document.h writes: each part is found by its code or type
+// the way the writer lays it out, never by its position, and nothing here throws.
+
+// A reference to the patient (Communication.subject, Task.for and Task.focus).
+struct DocumentPatient {
+  std::string reference;      // "Patient/<id>" as written; "" when there is none.
+  std::string mrn;            // The identifier's value; "" when there is none.
+  nlohmann::json identifier;  // The identifier as written; null when there is none.
+
+  // The <id> of "Patient/<id>"; "" without a reference.
+  std::string PatientId() const;
+};
+
+// One proposed value of a change Task: an input coded in fhir_systems::kProfileField.
+struct ProposedValue {
+  size_t input = 0;        // Its index among the Task's inputs.
+  std::string code;        // As coded: "address", "next_of_kin.phone".
+  std::string field;       // The profile field id: "address", "next_of_kin".
+  std::string part;        // "" for a whole field; "name", "address" or "phone" of a contact.
+  std::string value_type;  // "valueAddress", "valueContactPoint", ...
+  nlohmann::json value;    // The input's value[x]: a non-empty object.
+};
+
+struct ParsedDocument {
+  ItemKind kind = ItemKind::kMessage;
+  nlohmann::json resource;  // The whole document.
+  DocumentPatient patient;  // Communication.subject, Task.for (empty when a Task has none).
+  // The patient's request exactly as signed, and the detached signature over it; "" when the
+  // document does not carry them.
+  std::string signed_request;
+  std::string request_signature;
+
+  // A message (Communication).
+  std::string subject;  // topic.text.
+  std::string body;     // The payload's text.
+  std::string sent;     // The FHIR instant the patient sent it, as written.
+
+  // A profile change (Task, code "change").
+  DocumentPatient focus;
+  std::vector<ProposedValue> proposed;  // In the Task's order.
+};
+
+// Reads a document of `kind` (kMessage: a Communication; kProfileChange: a change Task).
+// InvalidInput naming the part ("change Task input 3 (address): no valueAddress") for anything
+// malformed: not JSON, another resource, a required part missing, a part of the wrong type.
+// A message requires its subject and its text; a change Task its code and a focus that names
+// the patient; the request and its signature may be absent, but not malformed.
+Status ReadDocument(ItemKind kind, std::string_view json_text, ParsedDocument* out);
+
+// True for a change Task's input that carries the signed request or its signature.
+bool IsTransportInput(JsonView input);
+
+}  // namespace portal
