@@ -65,29 +65,56 @@ class StderrSink : public NightlySink {
   std::unique_ptr<Progress> progress_;
 };
 
+// The run's options from the command line's; `now` is the default --as-of.
+Status RunOptions(const NightlyCommandOptions& options, const PortalConfig& config, int64_t now,
+                  NightlyOptions* o) {
+  o->as_of = now;
+  if (!options.as_of.empty() && !ParseFhirInstant(options.as_of, &o->as_of)) {
+    return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
+  }
+  if (!options.shard.empty())
+    PORTAL_RETURN_IF_ERROR(ParseShard(options.shard, &o->shard, &o->shard_count));
+  o->full = options.full;
+  o->jobs = options.jobs > 0 ? options.jobs : DefaultJobs();
+  if (options.output_dir.empty()) {
+    o->site_dir = config.paths.site_output_dir;
+    o->summaries_dir = config.paths.summaries_output_dir;
+  } else {
+    o->site_dir = std::filesystem::path(options.output_dir) / "site";
+    o->summaries_dir = std::filesystem::path(options.output_dir) / "patients";
+  }
+  return Status::Ok();
+}
+
+// Writes the run report under the state directory's reports/ and the human summary on stderr;
+// returns the run's status, or the write's failure if the run succeeded.
+Status WriteReport(const PortalConfig& config, const NightlyOptions& o, int64_t started,
+                   const NightlyReport& report, const Status& status) {
+  const std::filesystem::path file =
+      config.paths.state_dir / "reports" /
+      ("nightly-" + FileStamp(started) +
+       (o.shard_count > 1
+            ? "-shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shard_count)
+            : "") +
+       ".json");
+  std::error_code ec;
+  if (std::filesystem::is_directory(config.paths.state_dir, ec)) {
+    const Status written = WriteFileAtomically(file, report.ToJson(), 0700);
+    std::fputs(report.HumanSummary().c_str(), stderr);
+    if (written.ok()) std::fprintf(stderr, "nightly: report: %s\n", file.c_str());
+    if (status.ok() && !written.ok()) return written;
+  }
+  return status;
+}
+
 }  // namespace
 
 Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& clock) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
-  NightlyOptions o;
   const int64_t now = clock.Now();
-  o.as_of = now;
-  if (!options.as_of.empty() && !ParseFhirInstant(options.as_of, &o.as_of)) {
-    return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
-  }
-  if (!options.shard.empty())
-    PORTAL_RETURN_IF_ERROR(ParseShard(options.shard, &o.shard, &o.shard_count));
-  o.full = options.full;
-  o.jobs = options.jobs > 0 ? options.jobs : DefaultJobs();
-  if (options.output_dir.empty()) {
-    o.site_dir = config.paths.site_output_dir;
-    o.summaries_dir = config.paths.summaries_output_dir;
-  } else {
-    o.site_dir = std::filesystem::path(options.output_dir) / "site";
-    o.summaries_dir = std::filesystem::path(options.output_dir) / "patients";
-  }
-
+  NightlyOptions o;
+  PORTAL_RETURN_IF_ERROR(RunOptions(options, config, now, &o));
   StderrSink sink;
   NightlyReport report;
   report.started = FormatInstant(now);
@@ -101,21 +128,7 @@ Status RunNightlyCommand(const NightlyCommandOptions& options, const Clock& cloc
   if (::getrusage(RUSAGE_SELF, &usage) == 0) report.peak_rss_mib = usage.ru_maxrss / 1024;
   if (status.code() == Status::Code::kBusy) return status;  // Nothing ran: no report.
   // The report is written even when the run stopped early, so operators see how far it got.
-  const std::filesystem::path file =
-      config.paths.state_dir / "reports" /
-      ("nightly-" + FileStamp(now) +
-       (o.shard_count > 1
-            ? "-shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shard_count)
-            : "") +
-       ".json");
-  std::error_code ec;
-  if (std::filesystem::is_directory(config.paths.state_dir, ec)) {
-    const Status written = WriteFileAtomically(file, report.ToJson(), 0700);
-    std::fputs(report.HumanSummary().c_str(), stderr);
-    if (written.ok()) std::fprintf(stderr, "nightly: report: %s\n", file.c_str());
-    if (status.ok() && !written.ok()) return written;
-  }
-  return status;
+  return WriteReport(config, o, now, report, status);
 }
 
 void RegisterNightlyCommand(CommandTable* table, const Clock& clock) {

@@ -206,76 +206,117 @@ Status WriteListPages(const SiteRenderer& renderer, const SiteContent& content,
                             {"Page not found", "404.html", false});
 }
 
+// What the site is made from, all loaded and checked before anything renders.
+struct SiteInputs {
+  TemplateSet templates;
+  SiteContent content;
+  std::vector<Asset> assets;
+  std::map<std::string, std::string> asset_urls;  // Asset name -> its fingerprinted path.
+  std::string index_path;                         // The search index's path.
+};
+
+Status LoadSiteInputs(const PortalConfig& config, int jobs, SiteInputs* in) {
+  PORTAL_RETURN_IF_ERROR(TemplateSet::Load(config.paths.templates_dir, kTemplates, &in->templates));
+  PORTAL_RETURN_IF_ERROR(LoadSiteContent(config, jobs, &in->content));
+  PORTAL_RETURN_IF_ERROR(
+      LoadAssets(config.paths.templates_dir / "assets", &in->assets, &in->asset_urls));
+  for (const char* required : {"site.css", "search.js"}) {
+    if (in->asset_urls.count(required) == 0) {
+      return Status::InvalidInput((config.paths.templates_dir / "assets" / required).string() +
+                                  ": missing asset");
+    }
+  }
+  in->index_path = "assets/search-index." + ContentFingerprint(config, in->content) + ".json";
+  return Status::Ok();
+}
+
+// The values every page sees: the facts, the language, where the site and its assets are.
+mstch::map BaseContext(const PortalConfig& config, SiteInputs* in) {
+  const std::string& base = config.site.base_path;
+  mstch::map ctx = FactsContext(config, FactsFor::kHtml);
+  ctx["lang"] = config.site.language;
+  ctx["base_path"] = base;
+  ctx["assets"] = mstch::map{{"css", base + in->asset_urls["site.css"]},
+                             {"js", base + in->asset_urls["search.js"]},
+                             {"search_index", base + in->index_path}};
+  return ctx;
+}
+
+// Every question's page, in parallel; each answer's Markdown is dropped once rendered.
+std::vector<QuestionResult> RenderQuestions(const SiteRenderer& renderer, SiteContent* content,
+                                            const std::vector<mstch::map>& facts, int jobs) {
+  std::vector<QuestionResult> questions(content->faq.size());
+  ParallelFor(content->faq.size(), jobs, [&](size_t i, int worker) {
+    questions[i] = renderer.Question(content->faq[i], facts[worker]);
+    std::string().swap(content->faq[i].body);  // Not needed again; keeps memory flat.
+  });
+  return questions;
+}
+
+// The search index's documents and the sitemap's paths, in content order; the first question
+// that failed stops the build.
+Status IndexEntries(const PortalConfig& config, const SiteRenderer& renderer,
+                    const SiteContent& content, std::vector<QuestionResult>* questions,
+                    std::vector<SearchDocument>* docs, std::vector<std::string>* sitemap) {
+  *sitemap = {"", "faq/"};
+  for (size_t i = 0; i < questions->size(); ++i) {
+    PORTAL_RETURN_IF_ERROR((*questions)[i].status);
+    const FaqEntry& q = content.faq[i];
+    docs->push_back({q.title, renderer.TopicTitle(q.topic),
+                     config.site.base_path + "faq/" + q.anchor + ".html",
+                     std::move((*questions)[i].text)});
+    sitemap->push_back("faq/" + q.anchor + ".html");
+  }
+  return Status::Ok();
+}
+
+// The list pages and the machine-readable files are independent: made side by side.
+Status WriteListsAndIndexes(const PortalConfig& config, const SiteRenderer& renderer,
+                            const SiteInputs& in, const std::vector<QuestionResult>& questions,
+                            const std::vector<SearchDocument>& docs,
+                            const std::vector<std::string>& sitemap, const mstch::map& facts,
+                            int jobs, StagedDirectory* staged) {
+  Status lists, indexes;
+  ParallelFor(2, jobs, [&](size_t task, int) {
+    if (task == 0) {
+      lists = WriteListPages(renderer, in.content, questions, facts);
+    } else {
+      indexes = WriteAll(staged,
+                         {{"sitemap.xml", SitemapXml(config.site.base_url, sitemap)},
+                          {"robots.txt", RobotsTxt(config.site.base_url)},
+                          {in.index_path, SearchIndexJson(docs)}},
+                         nullptr);
+    }
+  });
+  PORTAL_RETURN_IF_ERROR(lists);
+  return indexes;
+}
+
 }  // namespace
 
 Status BuildSite(const PortalConfig& config, const fs::path& output_dir, int jobs,
                  SiteReport* report) {
   SiteReport result;
   RegisterMarkdownExtensions();
-  TemplateSet templates;
-  PORTAL_RETURN_IF_ERROR(TemplateSet::Load(config.paths.templates_dir, kTemplates, &templates));
-  SiteContent content;
   jobs = std::max(1, jobs);
-  PORTAL_RETURN_IF_ERROR(LoadSiteContent(config, jobs, &content));
-  std::vector<Asset> assets;
-  std::map<std::string, std::string> asset_urls;
-  PORTAL_RETURN_IF_ERROR(LoadAssets(config.paths.templates_dir / "assets", &assets, &asset_urls));
-  for (const char* required : {"site.css", "search.js"}) {
-    if (asset_urls.count(required) == 0) {
-      return Status::InvalidInput((config.paths.templates_dir / "assets" / required).string() +
-                                  ": missing asset");
-    }
-  }
-  const std::string index_path =
-      "assets/search-index." + ContentFingerprint(config, content) + ".json";
-  const std::string& base = config.site.base_path;
-
-  mstch::map base_ctx = FactsContext(config, FactsFor::kHtml);
-  base_ctx["lang"] = config.site.language;
-  base_ctx["base_path"] = base;
-  base_ctx["assets"] = mstch::map{{"css", base + asset_urls["site.css"]},
-                                  {"js", base + asset_urls["search.js"]},
-                                  {"search_index", base + index_path}};
+  SiteInputs in;
+  PORTAL_RETURN_IF_ERROR(LoadSiteInputs(config, jobs, &in));
   StagedDirectory staged(output_dir);
   PORTAL_RETURN_IF_ERROR(staged.Open());
-  SiteRenderer renderer(config, templates, content, base_ctx, &staged);
-  PORTAL_RETURN_IF_ERROR(WriteAll(&staged, assets, &result));
+  SiteRenderer renderer(config, in.templates, in.content, BaseContext(config, &in), &staged);
+  PORTAL_RETURN_IF_ERROR(WriteAll(&staged, in.assets, &result));
   result.clock.Mark("load");
 
   std::vector<mstch::map> facts(jobs);  // One per worker: mstch data is not shared.
   for (auto& f : facts) f = FactsContext(config, FactsFor::kMarkdown);
-  std::vector<QuestionResult> questions(content.faq.size());
-  ParallelFor(content.faq.size(), jobs, [&](size_t i, int worker) {
-    questions[i] = renderer.Question(content.faq[i], facts[worker]);
-    std::string().swap(content.faq[i].body);  // Not needed again; keeps memory flat.
-  });
+  std::vector<QuestionResult> questions = RenderQuestions(renderer, &in.content, facts, jobs);
   result.clock.Mark("pages");
   std::vector<SearchDocument> docs;
-  std::vector<std::string> sitemap = {"", "faq/"};
-  for (size_t i = 0; i < questions.size(); ++i) {
-    PORTAL_RETURN_IF_ERROR(questions[i].status);
-    const FaqEntry& q = content.faq[i];
-    docs.push_back({q.title, renderer.TopicTitle(q.topic), base + "faq/" + q.anchor + ".html",
-                    std::move(questions[i].text)});
-    sitemap.push_back("faq/" + q.anchor + ".html");
-  }
+  std::vector<std::string> sitemap;
+  PORTAL_RETURN_IF_ERROR(IndexEntries(config, renderer, in.content, &questions, &docs, &sitemap));
   result.questions = questions.size();
-
-  // The list pages and the machine-readable files are independent: make them side by side.
-  Status lists, indexes;
-  ParallelFor(2, jobs, [&](size_t task, int) {
-    if (task == 0) {
-      lists = WriteListPages(renderer, content, questions, facts[0]);
-    } else {
-      indexes = WriteAll(&staged,
-                         {{"sitemap.xml", SitemapXml(config.site.base_url, sitemap)},
-                          {"robots.txt", RobotsTxt(config.site.base_url)},
-                          {index_path, SearchIndexJson(docs)}},
-                         nullptr);
-    }
-  });
-  PORTAL_RETURN_IF_ERROR(lists);
-  PORTAL_RETURN_IF_ERROR(indexes);
+  PORTAL_RETURN_IF_ERROR(WriteListsAndIndexes(config, renderer, in, questions, docs, sitemap,
+                                              facts[0], jobs, &staged));
   result.files += 6;
   result.files += result.questions;
   result.clock.Mark("lists");
