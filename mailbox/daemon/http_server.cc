@@ -3,13 +3,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
 
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 
 #include "core/sha256.h"
+#include "mailbox/daemon/problems.h"
 
 namespace portal {
 
@@ -17,18 +17,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-HttpResponse Problem(int status, const std::string& title, const std::string& detail,
-                     const std::string& field) {
-  nlohmann::ordered_json j = {
-      {"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
-  if (!field.empty()) j["field"] = field;
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/problem+json";
-  r.body = j.dump();
-  return r;
-}
 
 struct HttpServer::Impl {
   HttpServerOptions options;

@@ -4,32 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/status.h"
+#include "mailbox/daemon/http_message.h"
 
 namespace portal {
-
-// One HTTP request as the daemon's handlers see it (the body is read whole, within the limit).
-struct HttpRequest {
-  std::string method;
-  std::string target;                          // Path and query as sent.
-  std::map<std::string, std::string> headers;  // Lower-case names.
-  std::string body;
-  std::string remote;      // Client address.
-  std::string request_id;  // Generated per request; logged and returned as X-Request-Id.
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::map<std::string, std::string> headers;
-};
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
@@ -72,10 +55,5 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
   uint16_t port_ = 0;
 };
-
-// An RFC 9457 problem response: application/problem+json with type, title, status, detail and
-// the failing field (if any). Never carries a value from the request.
-HttpResponse Problem(int status, const std::string& title, const std::string& detail,
-                     const std::string& field = "");
 
 }  // namespace portal

@@ -371,7 +371,7 @@ BOOST_AUTO_TEST_CASE(the_log_has_request_ids_and_outcomes_but_nothing_submitted)
   BOOST_TEST(Has(log, "request=" + ok.headers.at("x-request-id") + " POST /v1/messages 202 queued"),
              log);
   BOOST_TEST(Has(log, " 422 invalid field=changes.email"), log);
-  for (const std::string secret :
+  for (const std::string& secret :
        {kSubject, std::string("Zanzibarian"), kText, std::string("Quixotically"),
         std::string(f.kMrnA), std::string(f.kMrnB), std::string("Annika"), std::string("Lindqvist"),
         std::string("Percival"), std::string("Zoroastrian"), std::string("Wilhelmina"),

@@ -1,0 +1,92 @@
+#include "mailbox/daemon/mailbox_context.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "mailbox/common/patient_requests.h"  // kClockSkewSeconds.
+
+namespace portal {
+
+MailboxContext::MailboxContext(const PortalConfig& config, std::string service_fingerprint)
+    : config_(config),
+      layout_(config.paths.state_dir),
+      verifier_(layout_.verify_dir),
+      sealer_(layout_.mailbox_home, std::move(service_fingerprint)),
+      per_key_(static_cast<double>(config.mailbox.per_key_per_minute),
+               static_cast<double>(config.mailbox.per_key_burst)),
+      log_([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }) {}
+
+Status MailboxContext::Open(const PortalConfig& config, std::unique_ptr<MailboxContext>* out) {
+  const StateLayout layout(config.paths.state_dir);
+  std::string fingerprint;
+  PORTAL_RETURN_IF_ERROR(CheckMailboxState(layout, &fingerprint));
+  std::unique_ptr<MailboxContext> c(new MailboxContext(config, fingerprint));
+  PORTAL_RETURN_IF_ERROR(
+      EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &c->registry_));
+  PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &c->queue_));
+  std::vector<Enrollment> enrolled;
+  PORTAL_RETURN_IF_ERROR(c->registry_->All(&enrolled));
+  c->verifier_.RemoveLeftovers(enrolled);
+  *out = std::move(c);
+  return Status::Ok();
+}
+
+int64_t MailboxContext::Now() const { return static_cast<int64_t>(std::time(nullptr)); }
+
+RateLimiter::Clock::time_point MailboxContext::BucketNow() const {
+  return RateLimiter::Clock::now();
+}
+
+Status MailboxContext::FindEnrollment(const std::string& mrn, Enrollment* enrollment, bool* found) {
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  return registry_->Find(mrn, enrollment, found);
+}
+
+Status MailboxContext::StaffKeys(std::vector<StaffKey>* keys) {
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  return registry_->StaffKeys(keys);
+}
+
+Status MailboxContext::StaffKeyFiles(int64_t now, std::vector<std::filesystem::path>* files) {
+  std::vector<StaffKey> staff;
+  PORTAL_RETURN_IF_ERROR(StaffKeys(&staff));
+  files->clear();
+  for (const auto& k : staff) {
+    if (k.expires == 0 || k.expires > now) files->push_back(registry_->KeyFile(k.fingerprint));
+  }
+  return Status::Ok();
+}
+
+Status MailboxContext::Verify(const Enrollment& enrollment, std::string_view data,
+                              std::string_view signature, bool* good, std::string* fingerprint) {
+  return verifier_.Verify(*registry_, enrollment, data, signature, good, fingerprint);
+}
+
+bool MailboxContext::AllowKey(const std::string& fingerprint, int* retry_after_seconds) {
+  return per_key_.Allow(fingerprint, BucketNow(), retry_after_seconds);
+}
+
+Status MailboxContext::Queue(const Submission& s, std::string* receipt,
+                             QueueStore::Outcome* outcome) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  PruneNonces(s.received_at);
+  return queue_->Submit(s, receipt, outcome);
+}
+
+Status MailboxContext::QueryState(const std::string& owner, const std::string& nonce, int64_t now,
+                                  const std::string& receipt, bool* fresh, ItemState* state,
+                                  bool* found) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  PORTAL_RETURN_IF_ERROR(queue_->UseNonce(owner, nonce, now, fresh));
+  if (!*fresh) return Status::Ok();
+  return queue_->StateOf(receipt, owner, state, found);
+}
+
+void MailboxContext::PruneNonces(int64_t now) {
+  if (now - nonces_pruned_at_ < 60) return;
+  // A request older than the clock-skew window is refused by its timestamp anyway. A failed
+  // prune is tried again with the next submission.
+  if (queue_->PruneNonces(now - 2 * kClockSkewSeconds - 60).ok()) nonces_pruned_at_ = now;
+}
+
+}  // namespace portal

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/enrollment_registry.h"
+#include "core/state_layout.h"
+#include "core/status.h"
+#include "mailbox/common/queue_store.h"
+#include "mailbox/common/request_verifier.h"
+#include "mailbox/daemon/document_sealer.h"
+#include "mailbox/daemon/rate_limiter.h"
+
+namespace portal {
+
+// What the endpoint handlers share: the config, the registry and the queue (each behind its own
+// mutex), signature checks, the sealer, the per-key bucket and the log. Thread-safe.
+class MailboxContext {
+ public:
+  // Opens the state directory's registry and queue; InvalidInput naming `portal-staff init` if
+  // it was not prepared.
+  static Status Open(const PortalConfig& config, std::unique_ptr<MailboxContext>* out);
+
+  const PortalConfig& config() const { return config_; }
+  // Seconds since the epoch.
+  int64_t Now() const;
+  // The token buckets' time (monotonic).
+  RateLimiter::Clock::time_point BucketNow() const;
+  void Log(const std::string& line) const { log_(line); }
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+
+  // The enrolment of `mrn`; *found false if nobody enrolled it.
+  Status FindEnrollment(const std::string& mrn, Enrollment* enrollment, bool* found);
+  // The pinned records-staff keys.
+  Status StaffKeys(std::vector<StaffKey>* keys);
+  // The key files of the staff keys not expired at `now`.
+  Status StaffKeyFiles(int64_t now, std::vector<std::filesystem::path>* files);
+  // RequestVerifier::Verify against this state's registry.
+  Status Verify(const Enrollment& enrollment, std::string_view data, std::string_view signature,
+                bool* good, std::string* fingerprint);
+  DocumentSealer& sealer() { return sealer_; }
+  // The per-key bucket (RateLimiter::Allow).
+  bool AllowKey(const std::string& fingerprint, int* retry_after_seconds);
+
+  // QueueStore::Submit, after forgetting nonces too old to matter (at most once a minute).
+  Status Queue(const Submission& s, std::string* receipt, QueueStore::Outcome* outcome);
+  // Records `nonce` for `owner` (QueueStore::UseNonce) and, when it is fresh, reads the state of
+  // `receipt` for that owner (QueueStore::StateOf), in one hold of the queue.
+  Status QueryState(const std::string& owner, const std::string& nonce, int64_t now,
+                    const std::string& receipt, bool* fresh, ItemState* state, bool* found);
+
+ private:
+  MailboxContext(const PortalConfig& config, std::string service_fingerprint);
+  void PruneNonces(int64_t now);
+
+  const PortalConfig config_;
+  const StateLayout layout_;
+  std::mutex registry_mu_;
+  std::unique_ptr<EnrollmentRegistry> registry_;
+  std::mutex queue_mu_;
+  std::unique_ptr<QueueStore> queue_;
+  int64_t nonces_pruned_at_ = 0;
+  RequestVerifier verifier_;
+  DocumentSealer sealer_;
+  RateLimiter per_key_;
+  std::function<void(const std::string&)> log_;
+};
+
+}  // namespace portal
