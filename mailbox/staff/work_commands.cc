@@ -20,7 +20,8 @@
 #include "mailbox/common/queue_store.h"
 #include "mailbox/common/request_verifier.h"
 #include "mailbox/staff/audit_log.h"
-#include "mailbox/staff/profile_view.h"
+#include "mailbox/staff/change_export.h"
+#include "mailbox/staff/profile_compare.h"
 #include "mailbox/staff/staff_identity.h"
 
 namespace portal {
