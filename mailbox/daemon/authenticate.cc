@@ -15,9 +15,10 @@ constexpr char kNotVerified[] =
 
 }  // namespace
 
-HttpResponse Authenticate(MailboxContext* context, const std::string& mrn, const std::string& data,
-                          const std::string& signature_b64, Enrollment* enrollment,
-                          std::string* fingerprint, RequestOutcome* outcome) {
+std::optional<HttpResponse> Authenticate(MailboxContext* context, const std::string& mrn,
+                                         const std::string& data, const std::string& signature_b64,
+                                         Enrollment* enrollment, std::string* fingerprint,
+                                         RequestOutcome* outcome) {
   std::string signature;
   if (signature_b64.empty() || !Base64Decode(signature_b64, &signature)) {
     outcome->what = "unsigned";
@@ -42,7 +43,7 @@ HttpResponse Authenticate(MailboxContext* context, const std::string& mrn, const
     outcome->what = "not-verified";
     return Unauthorized(kNotVerified);
   }
-  return HttpResponse{0, "", "", {}};  // status 0: authenticated.
+  return std::nullopt;
 }
 
 }  // namespace portal

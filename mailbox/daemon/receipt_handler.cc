@@ -57,9 +57,10 @@ HttpResponse HandleReceiptQuery(MailboxContext* context, const HttpRequest& requ
   std::string fingerprint;
   const std::string text =
       ReceiptQueryText(receipt, mrn, HeaderOf(request, "portal-timestamp"), nonce);
-  HttpResponse auth = Authenticate(context, mrn, text, HeaderOf(request, kSignatureHeader),
-                                   &enrollment, &fingerprint, outcome);
-  if (auth.status != 0) return auth;
+  if (auto refused = Authenticate(context, mrn, text, HeaderOf(request, kSignatureHeader),
+                                  &enrollment, &fingerprint, outcome)) {
+    return *refused;
+  }
   bool fresh = false, found = false;
   ItemState state = ItemState::kReceived;
   if (!context->QueryState(enrollment.token, nonce, now, receipt, &fresh, &state, &found).ok()) {

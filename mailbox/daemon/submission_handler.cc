@@ -82,10 +82,11 @@ Answer Parse(MailboxContext* c, const HttpRequest& request, Pending* p, RequestO
 
 // The signature, then the signing key's bucket.
 Answer Verify(MailboxContext* c, const HttpRequest& request, Pending* p, RequestOutcome* outcome) {
-  HttpResponse auth =
-      Authenticate(c, p->request.mrn, request.body, HeaderOf(request, kSignatureHeader),
-                   &p->enrollment, &p->fingerprint, outcome);
-  if (auth.status != 0) return auth;
+  if (Answer refused =
+          Authenticate(c, p->request.mrn, request.body, HeaderOf(request, kSignatureHeader),
+                       &p->enrollment, &p->fingerprint, outcome)) {
+    return refused;
+  }
   int retry = 0;
   if (c->AllowKey(p->fingerprint, &retry)) return std::nullopt;
   outcome->what = "rate-limited-key";
