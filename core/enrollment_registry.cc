@@ -1,6 +1,5 @@
 #include "core/enrollment_registry.h"
 
-#include <ctime>
 #include <regex>
 
 #include "core/file_util.h"
@@ -83,7 +82,7 @@ fs::path EnrollmentRegistry::KeyFile(const std::string& fingerprint) const {
 }
 
 Status EnrollmentRegistry::InsertKey(const std::string& mrn, const EnrolledKey& key,
-                                     std::string_view key_data) {
+                                     std::string_view key_data, int64_t now) {
   if (!ValidFingerprint(key.fingerprint)) {
     return Status::InvalidInput("not an OpenPGP fingerprint: " + key.fingerprint);
   }
@@ -98,13 +97,13 @@ Status EnrollmentRegistry::InsertKey(const std::string& mrn, const EnrolledKey& 
       .Bind(2, key.fingerprint)
       .Bind(3, RoleName(key.role))
       .Bind(4, key.expires)
-      .Bind(5, static_cast<int64_t>(std::time(nullptr)));
+      .Bind(5, now);
   return q->Run();
 }
 
 Status EnrollmentRegistry::Enroll(const std::string& mrn, const std::string& patient_id,
                                   const EnrolledKey& key, std::string_view key_data,
-                                  bool replace_key, std::string* token) {
+                                  bool replace_key, int64_t now, std::string* token) {
   SqliteTransaction txn(db_.get());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   Enrollment existing;
@@ -141,22 +140,19 @@ Status EnrollmentRegistry::Enroll(const std::string& mrn, const std::string& pat
         db_->Prepare("INSERT INTO enrollments(mrn, token, enrolled_at, patient_id) "
                      "VALUES(?1, ?2, ?3, ?4)",
                      &q));
-    q->Bind(1, mrn)
-        .Bind(2, *token)
-        .Bind(3, static_cast<int64_t>(std::time(nullptr)))
-        .Bind(4, patient_id);
+    q->Bind(1, mrn).Bind(2, *token).Bind(3, now).Bind(4, patient_id);
     PORTAL_RETURN_IF_ERROR(q->Run());
   }
   EnrolledKey patient = key;
   patient.role = EnrolledKey::Role::kPatient;
-  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, patient, key_data));
+  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, patient, key_data, now));
   PORTAL_RETURN_IF_ERROR(txn.Commit());
   if (!old_fpr.empty()) PORTAL_RETURN_IF_ERROR(RemoveUnusedKeyFile(old_fpr));
   return Status::Ok();
 }
 
 Status EnrollmentRegistry::GrantProxy(const std::string& mrn, const EnrolledKey& key,
-                                      std::string_view key_data) {
+                                      std::string_view key_data, int64_t now) {
   SqliteTransaction txn(db_.get());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   Enrollment existing;
@@ -170,7 +166,7 @@ Status EnrollmentRegistry::GrantProxy(const std::string& mrn, const EnrolledKey&
   }
   EnrolledKey proxy = key;
   proxy.role = EnrolledKey::Role::kProxy;
-  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, proxy, key_data));
+  PORTAL_RETURN_IF_ERROR(InsertKey(mrn, proxy, key_data, now));
   return txn.Commit();
 }
 
@@ -200,7 +196,8 @@ Status EnrollmentRegistry::Unenroll(const std::string& mrn) {
   return Status::Ok();
 }
 
-Status EnrollmentRegistry::AddStaffKey(const StaffKey& key, std::string_view key_data) {
+Status EnrollmentRegistry::AddStaffKey(const StaffKey& key, std::string_view key_data,
+                                       int64_t now) {
   if (!ValidFingerprint(key.fingerprint)) {
     return Status::InvalidInput("not an OpenPGP fingerprint: " + key.fingerprint);
   }
@@ -215,10 +212,7 @@ Status EnrollmentRegistry::AddStaffKey(const StaffKey& key, std::string_view key
   PORTAL_RETURN_IF_ERROR(WriteFileAtomically(KeyFile(key.fingerprint), key_data, 0700));
   PORTAL_RETURN_IF_ERROR(db_->Prepare(
       "INSERT INTO staff_keys(fingerprint, user, expires, added_at) VALUES(?1, ?2, ?3, ?4)", &q));
-  q->Bind(1, key.fingerprint)
-      .Bind(2, key.user)
-      .Bind(3, key.expires)
-      .Bind(4, static_cast<int64_t>(std::time(nullptr)));
+  q->Bind(1, key.fingerprint).Bind(2, key.user).Bind(3, key.expires).Bind(4, now);
   PORTAL_RETURN_IF_ERROR(q->Run());
   return txn.Commit();
 }
@@ -319,7 +313,7 @@ Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {
     PORTAL_RETURN_IF_ERROR(q->Step(&row));
     if (!row) break;
     if (out->empty() || out->back().token != q->Text(1)) {
-      out->push_back({q->Text(0), q->Text(1), q->Int(2), q->Text(7), {}});
+      out->push_back({q->Text(0), q->Text(1), q->Int(2), q->Text(7), /*email=*/"", {}});
     }
     EnrolledKey k;
     k.fingerprint = q->Text(3);

@@ -51,12 +51,23 @@ class EnrollmentRegistry {
                      std::unique_ptr<EnrollmentRegistry>* out);
 
   // Enrols `mrn` (whose Patient resource is `patient_id`) with the patient's key (`key_data` as
-  // given). InvalidInput if already enrolled, unless `replace_key`, which swaps the patient's
-  // key, pins `patient_id` again and keeps the token.
+  // given), stamped `now` (enrolled_at, the key's added_at). InvalidInput if already enrolled,
+  // unless `replace_key`, which swaps the patient's key, pins `patient_id` again and keeps the
+  // token (and enrolled_at).
   Status Enroll(const std::string& mrn, const std::string& patient_id, const EnrolledKey& key,
-                std::string_view key_data, bool replace_key, std::string* token);
-  // Pins an adult proxy's key for an enrolled patient.
-  Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
+                std::string_view key_data, bool replace_key, int64_t now, std::string* token);
+  // Pins an adult proxy's key for an enrolled patient, added at `now`.
+  Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data,
+                    int64_t now);
+  // Transitional, for callers not yet passing the time (they stamp 0): remove once
+  // tests/mailbox/common/request_verifier_test.cc passes `now`.
+  Status Enroll(const std::string& mrn, const std::string& patient_id, const EnrolledKey& key,
+                std::string_view key_data, bool replace_key, std::string* token) {
+    return Enroll(mrn, patient_id, key, key_data, replace_key, /*now=*/0, token);
+  }
+  Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data) {
+    return GrantProxy(mrn, key, key_data, /*now=*/0);
+  }
   // Unpins a proxy key; InvalidInput if it is not one of the patient's proxies.
   Status RevokeProxy(const std::string& mrn, const std::string& fingerprint);
   // Sets the address for the patient's notices ("" clears it); InvalidInput if not enrolled.
@@ -68,13 +79,15 @@ class EnrollmentRegistry {
   // Every enrolment, by token.
   Status All(std::vector<Enrollment>* out);
 
-  // Pins a records-staff key (its bytes in keys/ like a patient's); InvalidInput if pinned.
-  Status AddStaffKey(const StaffKey& key, std::string_view key_data);
+  // Pins a records-staff key (its bytes in keys/ like a patient's), added at `now`; InvalidInput
+  // if pinned.
+  Status AddStaffKey(const StaffKey& key, std::string_view key_data, int64_t now);
   // Unpins a staff key; InvalidInput if it is not pinned.
   Status RemoveStaffKey(const std::string& fingerprint);
   // Every staff key, by user then fingerprint.
   Status StaffKeys(std::vector<StaffKey>* out);
 
+  // The pinned key's file: KeyFileIn(keys_dir, fingerprint) (core/state_layout.h).
   std::filesystem::path KeyFile(const std::string& fingerprint) const;
 
   Status GetSetting(const std::string& name, std::string* value, bool* found);
@@ -83,7 +96,8 @@ class EnrollmentRegistry {
  private:
   EnrollmentRegistry(std::unique_ptr<SqliteDb> db, std::filesystem::path keys_dir)
       : db_(std::move(db)), keys_dir_(std::move(keys_dir)) {}
-  Status InsertKey(const std::string& mrn, const EnrolledKey& key, std::string_view key_data);
+  Status InsertKey(const std::string& mrn, const EnrolledKey& key, std::string_view key_data,
+                   int64_t now);
   Status RemoveUnusedKeyFile(const std::string& fingerprint);
   Status LoadKeys(Enrollment* e);
 

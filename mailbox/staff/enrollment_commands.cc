@@ -4,6 +4,7 @@
 #include <ctime>
 #include <regex>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/enrollment_registry.h"
 #include "core/fhir_time.h"
@@ -108,8 +109,8 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
   std::string token;
-  PORTAL_RETURN_IF_ERROR(
-      s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key, &token));
+  PORTAL_RETURN_IF_ERROR(s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key,
+                                            SystemClock().Now(), &token));
   if (!options.email.empty())
     PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
   std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
@@ -128,7 +129,7 @@ Status RunProxyGrantCommand(const EnrollmentOptions& options) {
   EnrolledKey key;
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
-  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data));
+  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data, SystemClock().Now()));
   std::printf("proxy access granted\n");
   PrintKey("proxy", key);
   std::printf("the next nightly run encrypts the patient's summary to this key too\n");

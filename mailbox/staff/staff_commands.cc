@@ -54,7 +54,7 @@ Status RunStaffAddCommand(const StaffOptions& options) {
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
   StaffKey staff{key.fingerprint, options.user, key.expires, 0};
-  PORTAL_RETURN_IF_ERROR(s.registry->AddStaffKey(staff, data));
+  PORTAL_RETURN_IF_ERROR(s.registry->AddStaffKey(staff, data, Now()));
   PORTAL_RETURN_IF_ERROR(AuditKeyChange(s, "staff-add", key.fingerprint, options.user));
   std::printf("staff key pinned: %s for %s (%s)\n", key.fingerprint.c_str(), options.user.c_str(),
               key.expires == 0 ? "does not expire"
