@@ -1,5 +1,7 @@
 #include "generator/nightly/nightly_replies.h"
 
+#include "core/reply_dropbox.h"
+
 namespace portal {
 
 namespace fs = std::filesystem;
@@ -9,7 +11,7 @@ Status PublishReplies(const fs::path& replies_dir, const std::set<std::string>& 
   int replies = 0;
   for (const auto& token : tokens) {
     if (ShardOfToken(token, shard_count) != shard) continue;
-    const fs::path source = replies_dir / token;
+    const fs::path source = ReplyFolder(replies_dir, token);
     std::error_code ec;
     if (!fs::is_directory(source, ec) &&
         !fs::is_directory(publisher->FileOf(token).parent_path() / "replies", ec)) {

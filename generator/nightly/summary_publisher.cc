@@ -1,13 +1,12 @@
 #include "generator/nightly/summary_publisher.h"
 
-#include <regex>
-
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "core/file_util.h"
+#include "core/reply_dropbox.h"
 #include "core/sha256.h"
 
 namespace portal {
@@ -82,13 +81,12 @@ Status SummaryPublisher::ListTokens(std::set<std::string>* tokens) const {
 Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& source,
                                      int* published) {
   *published = 0;
-  static const std::regex kReply("reply-[0-9A-Za-z-]{1,64}\\.html\\.pgp");
   const fs::path target = dir_ / token / "replies";
   std::set<std::string> wanted;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(source, ec)) {
     const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || !std::regex_match(name, kReply)) continue;
+    if (!e.is_regular_file() || !IsReplyFileName(name)) continue;
     wanted.insert(name);
     std::string data, current;
     PORTAL_RETURN_IF_ERROR(ReadFile(e.path(), &data));

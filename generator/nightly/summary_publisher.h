@@ -39,7 +39,7 @@ class SummaryPublisher {
   Status Remove(const std::string& token);
   // Tokens of this shard that have a folder.
   Status ListTokens(std::set<std::string>* tokens) const;
-  // Mirrors `source` (var/replies/<token>/: staff's sealed replies, `reply-*.html.pgp`) into
+  // Mirrors `source` (ReplyFolder: staff's sealed replies, the files IsReplyFileName takes) into
   // DIR/<token>/replies/: new or changed files published atomically, files gone from the source
   // removed. *published counts the files written. Durable after Sync().
   Status SyncReplies(const std::string& token, const std::filesystem::path& source, int* published);

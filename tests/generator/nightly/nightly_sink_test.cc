@@ -6,8 +6,10 @@
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/enrollment_registry.h"
 #include "core/fhir_time.h"
 #include "core/record_store.h"
+#include "core/reply_dropbox.h"
 #include "core/state_layout.h"
 #include "generator/nightly/nightly.h"
 #include "tests/portal_fixture.h"
@@ -127,6 +129,28 @@ BOOST_FIXTURE_TEST_CASE(an_earlier_as_of_makes_the_plan_say_why_it_looks_at_ever
   BOOST_TEST(second.phases[3].second.find("2 to look at") != std::string::npos);
   BOOST_TEST(second.problems.empty());
   BOOST_TEST(second.failures.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_sealed_reply_in_the_drop_box_is_published_beside_the_summary, Fixture) {
+  const StateLayout layout(var);
+  std::unique_ptr<EnrollmentRegistry> registry;
+  BOOST_REQUIRE(EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry).ok());
+  std::vector<Enrollment> enrollments;
+  BOOST_REQUIRE(registry->All(&enrollments).ok());
+  BOOST_REQUIRE(!enrollments.empty());
+  const std::string token = enrollments[0].token;
+  const std::string name = NewReplyFileName(clock.Now(), "0a1b2c");
+  testing::Spit(ReplyFolder(layout.replies_dir, token) / name, "sealed bytes");
+  testing::Spit(ReplyFolder(layout.replies_dir, token) / "notes.txt", "not a reply");
+
+  RecordingSink sink;
+  NightlyReport report;
+  BOOST_REQUIRE(RunNightly(config_values, options, clock, &sink, &report).ok());
+  BOOST_REQUIRE(!sink.phases.empty());
+  BOOST_TEST(sink.phases.back().first == "replies");
+  BOOST_TEST(sink.phases.back().second == "1 published");
+  BOOST_TEST(testing::Slurp(patients_out / token / "replies" / name) == "sealed bytes");
+  BOOST_TEST(!std::filesystem::exists(patients_out / token / "replies" / "notes.txt"));
 }
 
 }  // namespace
