@@ -3,6 +3,8 @@
 #include <ctime>
 #include <regex>
 
+#include "core/parse_number.h"
+
 namespace portal {
 
 bool ParseFhirInstant(std::string_view text, int64_t* out) {
@@ -14,7 +16,11 @@ bool ParseFhirInstant(std::string_view text, int64_t* out) {
       "14:00)))?)?)?");
   std::match_results<std::string_view::const_iterator> m;
   if (!std::regex_match(text.begin(), text.end(), m, kDateTime)) return false;
-  auto num = [&](int i, int fallback) { return m[i].matched ? std::stoi(m[i].str()) : fallback; };
+  // The groups are digits (the grammar says so), so they always parse.
+  auto num = [&](int i, int fallback) {
+    int value = fallback;
+    return m[i].matched && ParseInt(m[i].str(), &value) ? value : fallback;
+  };
   std::tm tm{};
   tm.tm_year = num(1, 1970) - 1900;
   tm.tm_mon = num(2, 1) - 1;
@@ -25,7 +31,12 @@ bool ParseFhirInstant(std::string_view text, int64_t* out) {
   int64_t t = static_cast<int64_t>(timegm(&tm));
   if (m[8].matched) {
     const std::string hhmm = m[9].str();
-    const int64_t offset = (std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2))) * 60;
+    int hours = 0, minutes = 0;
+    if (!ParseInt(std::string_view(hhmm).substr(0, 2), &hours) ||
+        !ParseInt(std::string_view(hhmm).substr(3, 2), &minutes)) {
+      return false;
+    }
+    const int64_t offset = (int64_t{hours} * 60 + minutes) * 60;
     t += m[8].str() == "+" ? -offset : offset;
   }
   *out = t;

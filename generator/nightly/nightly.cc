@@ -7,6 +7,7 @@
 #include "core/enrollment_registry.h"
 #include "core/file_lock.h"
 #include "core/file_util.h"
+#include "core/parse_number.h"
 #include "core/record_store.h"
 #include "core/sha256.h"
 #include "core/state_layout.h"
@@ -24,6 +25,19 @@ namespace portal {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Which summaries folder a run publishes to: 60 bits of the hash of its absolute path.
+Status OutputIdOf(const fs::path& dir, int64_t* id) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(dir, ec);
+  if (ec) return Status::IoError(dir.string() + ": cannot resolve: " + ec.message());
+  uint64_t bits = 0;
+  if (!ParseHex64(Sha256Hex(absolute.lexically_normal().string()).substr(0, 15), &bits)) {
+    return Status::IoError("the summaries folder's hash is not hex");  // Never: SHA-256 is hex.
+  }
+  *id = static_cast<int64_t>(bits);
+  return Status::Ok();
+}
 
 // One nightly run, phase by phase (RunNightly says what it does).
 class NightlyRun {
@@ -92,9 +106,7 @@ class NightlyRun {
     PORTAL_RETURN_IF_ERROR(state_->GetSeenRun(shard_name_, &in_.seen_run));
     PORTAL_RETURN_IF_ERROR(state_->GetLastAsOf(&in_.last_as_of));
     PORTAL_RETURN_IF_ERROR(state_->GetOutputId(shard_name_, &in_.last_output));
-    in_.output_id = static_cast<int64_t>(std::stoull(
-        Sha256Hex(fs::absolute(options_.summaries_dir).lexically_normal().string()).substr(0, 15),
-        nullptr, 16));
+    PORTAL_RETURN_IF_ERROR(OutputIdOf(options_.summaries_dir, &in_.output_id));
     {
       std::unique_ptr<RecordStore> store;
       PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout_.records_db, &store));

@@ -13,6 +13,7 @@
 #include "core/fhir_time.h"
 #include "core/file_util.h"
 #include "core/parallel.h"
+#include "core/parse_number.h"
 #include "generator/nightly/nightly.h"
 #include "generator/nightly/progress.h"
 
@@ -32,12 +33,13 @@ std::string FileStamp(int64_t t) {
 Status ParseShard(const std::string& text, int* shard, int* count) {
   std::smatch m;
   static const std::regex kShard("([0-9]{1,4})/([0-9]{1,4})");
-  if (!std::regex_match(text, m, kShard) || std::stoi(m[2]) < 1 ||
-      std::stoi(m[1]) >= std::stoi(m[2])) {
+  int k = 0, n = 0;
+  if (!std::regex_match(text, m, kShard) || !ParseInt(m[1].str(), &k) ||
+      !ParseInt(m[2].str(), &n) || n < 1 || k >= n) {
     return Status::Usage("--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4)");
   }
-  *shard = std::stoi(m[1]);
-  *count = std::stoi(m[2]);
+  *shard = k;
+  *count = n;
   return Status::Ok();
 }
 

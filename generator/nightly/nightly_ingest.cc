@@ -32,7 +32,9 @@ Status FreshExtracts(const PortalConfig& config, const StateLayout& layout,
   for (const auto& f : files) {
     RecordStore::ExtractFile now;
     PORTAL_RETURN_IF_ERROR(StatExtractFile(f, &now));
-    auto it = known.find(fs::absolute(f).lexically_normal().string());
+    const fs::path absolute = fs::absolute(f, ec);
+    if (ec) return Status::IoError(f.string() + ": cannot resolve: " + ec.message());
+    auto it = known.find(absolute.lexically_normal().string());
     if (it != known.end() && it->second.size == now.size && it->second.mtime_ns == now.mtime_ns) {
       ++report->extract_files_known;
     } else {

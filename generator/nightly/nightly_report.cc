@@ -32,7 +32,7 @@ std::string NightlyReport::ToJson() const {
   for (const auto& [name, seconds] : clock.phases()) phases[name] = seconds;
   j["phases_seconds"] = phases;
   j["peak_rss_mib"] = peak_rss_mib;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string NightlyReport::HumanSummary() const {

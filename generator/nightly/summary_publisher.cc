@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/file_util.h"
+#include "core/parse_number.h"
 #include "core/reply_dropbox.h"
 #include "core/sha256.h"
 
@@ -15,8 +16,9 @@ namespace fs = std::filesystem;
 
 int ShardOfToken(const std::string& token, int count) {
   if (count <= 1) return 0;
-  const std::string h = Sha256Hex(token).substr(0, 8);
-  return static_cast<int>(std::stoul(h, nullptr, 16) % static_cast<unsigned long>(count));
+  uint64_t h = 0;
+  if (!ParseHex64(Sha256Hex(token).substr(0, 8), &h)) return 0;  // Never: SHA-256 is hex.
+  return static_cast<int>(h % static_cast<uint64_t>(count));
 }
 
 bool IsTokenName(std::string_view name) {
@@ -70,8 +72,8 @@ Status SummaryPublisher::Remove(const std::string& token) {
 Status SummaryPublisher::ListTokens(std::set<std::string>* tokens) const {
   tokens->clear();
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir_, ec)) {
-    const std::string name = e.path().filename().string();
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
     if (IsTokenName(name) && ShardOfToken(name, shard_count_) == shard_) tokens->insert(name);
   }
   if (ec) return Status::IoError(dir_.string() + ": cannot list: " + ec.message());
@@ -83,20 +85,22 @@ Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& s
   *published = 0;
   const fs::path target = dir_ / token / "replies";
   std::set<std::string> wanted;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(source, ec)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || !IsReplyFileName(name)) continue;
+  std::error_code ec;  // A source or target that does not exist has nothing in it.
+  for (fs::directory_iterator it(source, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec) || !IsReplyFileName(name)) continue;
     wanted.insert(name);
     std::string data, current;
-    PORTAL_RETURN_IF_ERROR(ReadFile(e.path(), &data));
+    PORTAL_RETURN_IF_ERROR(ReadFile(it->path(), &data));
     if (ReadFile(target / name, &current).ok() && current == data) continue;
     PORTAL_RETURN_IF_ERROR(
         WriteFileAtomically(target / name, data, 0755, staging_, DirSync::kLater));
     ++*published;
   }
-  for (const auto& e : fs::directory_iterator(target, ec)) {
-    if (!wanted.count(e.path().filename().string())) fs::remove(e.path(), ec);
+  for (fs::directory_iterator it(target, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code remove_ec;  // Left for the next run if it cannot go now.
+    if (!wanted.count(it->path().filename().string())) fs::remove(it->path(), remove_ec);
   }
   return Status::Ok();
 }

@@ -158,7 +158,7 @@ std::string ReportJson(const IngestReport& r) {
                         {"patients_touched", r.patients_touched},
                         {"patients_kept", r.patients_kept},
                         {"mrn_unmatched", r.mrn_unmatched}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -184,7 +184,9 @@ Status StatFiles(const std::vector<std::filesystem::path>& paths,
     if (!std::filesystem::is_regular_file(path, ec)) continue;
     RecordStore::ExtractFile file;
     PORTAL_RETURN_IF_ERROR(StatExtractFile(path, &file));
-    files->emplace_back(std::filesystem::absolute(path).lexically_normal().string(), file);
+    const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+    if (ec) return Status::IoError(path.string() + ": cannot resolve: " + ec.message());
+    files->emplace_back(absolute.lexically_normal().string(), file);
   }
   return Status::Ok();
 }

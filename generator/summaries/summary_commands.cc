@@ -72,9 +72,11 @@ Status RunSummariesCommand(const SummaryCommandOptions& options, const Clock& cl
   // Summaries left by an earlier run (patients since unenrolled, minors, deleted) go first.
   std::error_code ec;
   static const std::regex kSummaryName("[0-9a-f]{16}\\.html");
-  for (const auto& e : std::filesystem::directory_iterator(options.plaintext_dir, ec)) {
-    if (std::regex_match(e.path().filename().string(), kSummaryName)) {
-      std::filesystem::remove(e.path(), ec);
+  for (std::filesystem::directory_iterator it(options.plaintext_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code remove_ec;  // As before: a file that cannot go is overwritten or left.
+    if (std::regex_match(it->path().filename().string(), kSummaryName)) {
+      std::filesystem::remove(it->path(), remove_ec);
     }
   }
   std::vector<std::string> patients;
