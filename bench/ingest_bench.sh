@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Record-extract benchmark: ingest throughput and peak memory at two sizes, and the summary
 # (release rules + HTML) time per patient.
-#   bench/ingest_bench.sh [RUNS=3] [SMALL=1000] [LARGE=10000]
+#   [PORTAL_BUILD=DIR] bench/ingest_bench.sh [RUNS=3] [SMALL=1000] [LARGE=10000]
 # Synthetic Bulk Data NDJSON from bench/synth_fhir.py (about 65 KB and 187 resources a patient).
 # Each ingest starts from an empty record store; medians of RUNS.
 set -euo pipefail
@@ -14,7 +14,9 @@ trap 'rm -rf "$WORK"' EXIT
 [ -x /usr/bin/time ] || {
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
 }
-[ -x build/bin/portal-gen ] || ./dev demo >/dev/null
+# PORTAL_BUILD: the build folder whose binaries are measured (default build/, made by ./dev).
+BUILD=${PORTAL_BUILD:-build}
+[ -x "$BUILD/bin/portal-gen" ] || [ -n "${PORTAL_BUILD:-}" ] || ./dev demo >/dev/null
 
 mkdir -p "$WORK/content"
 cp -r content/. "$WORK/content/"
@@ -34,7 +36,7 @@ for n in "$SMALL" "$LARGE"; do
   for ((i = 1; i <= RUNS; i++)); do
     rm -rf "$WORK/state"
     sync
-    /usr/bin/time -f "%e %M" -o "$WORK/t" ./build/bin/portal-gen ingest --config "$CONFIG" \
+    /usr/bin/time -f "%e %M" -o "$WORK/t" "$BUILD/bin/portal-gen" ingest --config "$CONFIG" \
       "$WORK/extract-$n" >/dev/null 2>&1
     cat "$WORK/t" >>"$WORK/times-$n"
     echo "$n patients, run $i: $(cat "$WORK/t") (wall s, peak KB)" >&2
@@ -47,11 +49,11 @@ done
 
 # Summaries: release rules and HTML for every patient of the small set, one thread, plaintext.
 rm -rf "$WORK/state"
-./build/bin/portal-gen ingest --config "$CONFIG" "$WORK/extract-$SMALL" >/dev/null 2>&1
+"$BUILD/bin/portal-gen" ingest --config "$CONFIG" "$WORK/extract-$SMALL" >/dev/null 2>&1
 : >"$WORK/sum"
 for ((i = 1; i <= RUNS; i++)); do
   rm -rf "$WORK/plain"
-  /usr/bin/time -f "%e %M" -o "$WORK/t" ./build/bin/portal-gen summaries --config "$CONFIG" \
+  /usr/bin/time -f "%e %M" -o "$WORK/t" "$BUILD/bin/portal-gen" summaries --config "$CONFIG" \
     --as-of 2025-06-01T00:00:00Z --plaintext-dir "$WORK/plain" >/dev/null 2>&1
   cat "$WORK/t" >>"$WORK/sum"
 done

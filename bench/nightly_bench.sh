@@ -8,7 +8,7 @@
 #   (d) an incremental run with no change
 # (a) and (b) alternate, RUNS times each; medians. Run it at two sizes for (e), the cost per
 # patient at 1,000 vs 10,000 enrolled keys:
-#   bench/nightly_bench.sh [N=10000] [RUNS=3]
+#   [PORTAL_BUILD=DIR] bench/nightly_bench.sh [N=10000] [RUNS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
@@ -20,9 +20,12 @@ KEY_CACHE=${KEY_CACHE:-${TMPDIR:-/tmp}/portal-bench-key-cache}
 [ -x /usr/bin/time ] || {
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
 }
-[ -x build/bin/portal-gen ] && [ -x build/bin/portal-staff ] || ./dev demo >/dev/null
-GEN=$PWD/build/bin/portal-gen
-STAFF=$PWD/build/bin/portal-staff
+# PORTAL_BUILD: the build folder whose binaries are measured (default build/, made by ./dev).
+BUILD=$(realpath "${PORTAL_BUILD:-build}")
+[ -x "$BUILD/bin/portal-gen" ] && [ -x "$BUILD/bin/portal-staff" ] || [ -n "${PORTAL_BUILD:-}" ] ||
+  ./dev demo >/dev/null
+GEN=$BUILD/bin/portal-gen
+STAFF=$BUILD/bin/portal-staff
 
 mkdir -p "$WORK/content"
 cp -r content/. "$WORK/content/"
