@@ -168,6 +168,8 @@ class SiteRenderer {
 // pages can link the index while they are rendered in parallel.
 std::string ContentFingerprint(const PortalConfig& config, const SiteContent& content) {
   std::string config_text;
+  // The config was read moments ago (LoadConfig); were it gone now, the fingerprint still
+  // changes with the content, which is all it is for.
   (void)ReadFile(config.config_path, &config_text);
   std::string all = std::string(kVersion) + '\0' + config_text;
   for (const auto& q : content.faq) {
