@@ -1,6 +1,5 @@
 #include "mailbox/common/notice_pump.h"
 
-#include <ctime>
 #include <map>
 
 #include "mailbox/common/mail_outbox.h"
@@ -8,8 +7,11 @@
 
 namespace portal {
 
-Status NoticeRound(const PortalConfig& config, const StateLayout& layout, int64_t now,
-                   DeliveryReport* report) {
+namespace {
+
+// One round at `now`, the mail dated by `mail_clock`.
+Status Round(const PortalConfig& config, const StateLayout& layout, int64_t now,
+             const Clock& mail_clock, DeliveryReport* report) {
   *report = DeliveryReport{};
   if (config.notifications.smtp_url.empty()) return Status::Ok();
   std::unique_ptr<MailOutbox> outbox;
@@ -32,7 +34,20 @@ Status NoticeRound(const PortalConfig& config, const StateLayout& layout, int64_
   if (!config.notifications.staff_digest_to.empty()) {
     PORTAL_RETURN_IF_ERROR(QueueStaffDigest(config, outbox.get(), counts, now, &queued));
   }
-  return DeliverDue(config, outbox.get(), now, report);
+  return DeliverDue(config, outbox.get(), now, mail_clock, report);
+}
+
+}  // namespace
+
+Status NoticeRound(const PortalConfig& config, const StateLayout& layout, int64_t now,
+                   DeliveryReport* report) {
+  const FixedClock mail_clock(now);
+  return Round(config, layout, now, mail_clock, report);
+}
+
+Status NoticeRound(const PortalConfig& config, const StateLayout& layout, const Clock& clock,
+                   DeliveryReport* report) {
+  return Round(config, layout, clock.Now(), clock, report);
 }
 
 void NoticePump::Start() {
@@ -55,8 +70,7 @@ void NoticePump::Loop() {
   while (!stopping_) {
     lock.unlock();
     DeliveryReport report;
-    const Status st =
-        NoticeRound(config_, layout, static_cast<int64_t>(std::time(nullptr)), &report);
+    const Status st = NoticeRound(config_, layout, clock_, &report);
     if (!st.ok()) {
       log_("notices: " + st.message() + " (" + std::to_string(report.pending) +
            " waiting; retried later)");

@@ -81,8 +81,8 @@ std::string NoticeBody(const PortalConfig& config, Notice kind) {
 
 // Sends `due` in order until one fails; returns that failure.
 Status SendAll(const PortalConfig::Notifications& n, const std::vector<OutgoingMail>& due,
-               MailOutbox* outbox, int64_t now, DeliveryReport* report) {
-  SmtpSender sender;
+               MailOutbox* outbox, int64_t now, const Clock& mail_clock, DeliveryReport* report) {
+  SmtpSender sender(mail_clock);
   for (const OutgoingMail& mail : due) {
     const Status sent = sender.Send(n, mail.to, mail.subject, mail.body);
     if (sent.ok()) {
@@ -102,12 +102,18 @@ Status SendAll(const PortalConfig::Notifications& n, const std::vector<OutgoingM
 
 Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
                   DeliveryReport* report) {
+  const FixedClock mail_clock(now);
+  return DeliverDue(config, outbox, now, mail_clock, report);
+}
+
+Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
+                  const Clock& mail_clock, DeliveryReport* report) {
   *report = DeliveryReport();
   const PortalConfig::Notifications& n = config.notifications;
   std::vector<OutgoingMail> due;
   if (!n.smtp_url.empty()) PORTAL_RETURN_IF_ERROR(outbox->Due(now, kBatch, &due));
   Status result;
-  if (!due.empty()) result = SendAll(n, due, outbox, now, report);
+  if (!due.empty()) result = SendAll(n, due, outbox, now, mail_clock, report);
   PORTAL_RETURN_IF_ERROR(outbox->Pending(&report->pending));
   return result;
 }

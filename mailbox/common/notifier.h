@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "mailbox/common/mail_outbox.h"
@@ -23,8 +24,12 @@ struct DeliveryReport {
 // Sends the outbox's mail due at `now` (at most 100), marking each sent, or failed with the
 // configured backoff. Stops at the first failure and returns its error (the server URL and
 // curl's message): the rest stay due for the next run.
+// Each mail's Date header is `now`.
 Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
                   DeliveryReport* report);
+// The same, each mail dated by `mail_clock` when it is sent (the pump's wall clock).
+Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
+                  const Clock& mail_clock, DeliveryReport* report);
 
 // Queues one digest per notifications.staff_digest_to address when `new_counts` (keyed
 // "kind" or "kind: provider-id", e.g. "message: conncare" -> 3) holds something and no digest

@@ -103,11 +103,12 @@ std::string WithCrlf(std::string_view text) {
   return out;
 }
 
-std::string Message(const PortalConfig::Notifications& config, const std::string& from_address,
-                    const std::string& to, const std::string& subject, const std::string& body) {
+std::string Message(const PortalConfig::Notifications& config, int64_t date,
+                    const std::string& from_address, const std::string& to,
+                    const std::string& subject, const std::string& body) {
   const std::string host = from_address.substr(from_address.find('@') + 1);
   std::string m;
-  m += "Date: " + DateHeader(std::time(nullptr)) + "\r\n";
+  m += "Date: " + DateHeader(static_cast<time_t>(date)) + "\r\n";
   m += "From: " + FromHeader(config.from) + "\r\n";
   m += "To: " + to + "\r\n";
   m += "Subject: " + EncodeHeaderText(subject) + "\r\n";
@@ -211,7 +212,7 @@ std::string MailAddressIn(const std::string& mailbox) {
 
 void SmtpSender::CurlDeleter::operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 
-SmtpSender::SmtpSender() {
+SmtpSender::SmtpSender(const Clock& clock) : clock_(clock) {
   static std::once_flag initialized;
   std::call_once(initialized, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   curl_.reset(curl_easy_init());
@@ -234,7 +235,7 @@ Status SmtpSender::Send(const PortalConfig::Notifications& config, const std::st
   }
   CurlList recipients;
   if (!recipients.Append("<" + to + ">")) return Status::IoError(url + ": out of memory");
-  const std::string message = Message(config, from, to, subject, body);
+  const std::string message = Message(config, clock_.Now(), from, to, subject, body);
   char error[CURL_ERROR_SIZE] = "";
   const CURLcode rc =
       Perform(curl_.get(), config, password, "<" + from + ">", recipients, message, error);

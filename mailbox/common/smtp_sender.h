@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/status.h"
 
@@ -15,10 +16,11 @@ namespace portal {
 std::string MailAddressIn(const std::string& mailbox);
 
 // Plain-text e-mail through libcurl's SMTP client. Holds one CURL handle, so consecutive sends
-// may reuse the connection; use one sender per thread.
+// may reuse the connection; use one sender per thread. Each mail's Date header is `clock`'s time
+// when it is sent; `clock` must outlive the sender.
 class SmtpSender {
  public:
-  SmtpSender();
+  explicit SmtpSender(const Clock& clock);
   ~SmtpSender();
   SmtpSender(const SmtpSender&) = delete;
   SmtpSender& operator=(const SmtpSender&) = delete;
@@ -35,6 +37,7 @@ class SmtpSender {
   struct CurlDeleter {
     void operator()(CURL* curl) const;
   };
+  const Clock& clock_;
   std::unique_ptr<CURL, CurlDeleter> curl_;
 };
 

@@ -1,26 +1,25 @@
 #include "mailbox/daemon/mailbox_context.h"
 
-#include <cstdio>
-#include <ctime>
-
 #include "mailbox/common/patient_requests.h"  // kClockSkewSeconds.
 
 namespace portal {
 
-MailboxContext::MailboxContext(const PortalConfig& config, std::string service_fingerprint)
+MailboxContext::MailboxContext(const PortalConfig& config, MailboxServiceOptions options,
+                               std::string service_fingerprint)
     : config_(config),
+      options_(std::move(options)),
       layout_(config.paths.state_dir),
       verifier_(layout_.verify_dir),
       sealer_(layout_.mailbox_home, std::move(service_fingerprint)),
       per_key_(static_cast<double>(config.mailbox.per_key_per_minute),
-               static_cast<double>(config.mailbox.per_key_burst)),
-      log_([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }) {}
+               static_cast<double>(config.mailbox.per_key_burst)) {}
 
-Status MailboxContext::Open(const PortalConfig& config, std::unique_ptr<MailboxContext>* out) {
+Status MailboxContext::Open(const PortalConfig& config, MailboxServiceOptions options,
+                            std::unique_ptr<MailboxContext>* out) {
   const StateLayout layout(config.paths.state_dir);
   std::string fingerprint;
   PORTAL_RETURN_IF_ERROR(CheckMailboxState(layout, &fingerprint));
-  std::unique_ptr<MailboxContext> c(new MailboxContext(config, fingerprint));
+  std::unique_ptr<MailboxContext> c(new MailboxContext(config, std::move(options), fingerprint));
   PORTAL_RETURN_IF_ERROR(
       EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &c->registry_));
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &c->queue_));
@@ -29,12 +28,6 @@ Status MailboxContext::Open(const PortalConfig& config, std::unique_ptr<MailboxC
   c->verifier_.RemoveLeftovers(enrolled);
   *out = std::move(c);
   return Status::Ok();
-}
-
-int64_t MailboxContext::Now() const { return static_cast<int64_t>(std::time(nullptr)); }
-
-RateLimiter::Clock::time_point MailboxContext::BucketNow() const {
-  return RateLimiter::Clock::now();
 }
 
 Status MailboxContext::FindEnrollment(const std::string& mrn, Enrollment* enrollment, bool* found) {

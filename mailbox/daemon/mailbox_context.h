@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/enrollment_registry.h"
 #include "core/state_layout.h"
@@ -20,21 +22,38 @@
 
 namespace portal {
 
+// How a MailboxService (and the handlers' shared state) is run.
+struct MailboxServiceOptions {
+  explicit MailboxServiceOptions(const Clock& wall_clock) : clock(wall_clock) {}
+  // The wall clock: request timestamps, received_at, staff-key expiry, nonce pruning, log lines.
+  // Must outlive the service.
+  const Clock& clock;
+  // The token buckets' time: monotonic, so a step of the wall clock neither fills nor drains
+  // them. Default: std::chrono::steady_clock.
+  std::function<RateLimiter::Clock::time_point()> bucket_clock = [] {
+    return RateLimiter::Clock::now();
+  };
+  // Where one line per request goes. Default: stderr.
+  std::function<void(const std::string&)> log = [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+};
+
 // What the endpoint handlers share: the config, the registry and the queue (each behind its own
 // mutex), signature checks, the sealer, the per-key bucket and the log. Thread-safe.
 class MailboxContext {
  public:
   // Opens the state directory's registry and queue; InvalidInput naming `portal-staff init` if
   // it was not prepared.
-  static Status Open(const PortalConfig& config, std::unique_ptr<MailboxContext>* out);
+  static Status Open(const PortalConfig& config, MailboxServiceOptions options,
+                     std::unique_ptr<MailboxContext>* out);
 
   const PortalConfig& config() const { return config_; }
-  // Seconds since the epoch.
-  int64_t Now() const;
+  // Seconds since the epoch, from the options' clock.
+  int64_t Now() const { return options_.clock.Now(); }
   // The token buckets' time (monotonic).
-  RateLimiter::Clock::time_point BucketNow() const;
-  void Log(const std::string& line) const { log_(line); }
-  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+  RateLimiter::Clock::time_point BucketNow() const { return options_.bucket_clock(); }
+  void Log(const std::string& line) const { options_.log(line); }
 
   // The enrolment of `mrn`; *found false if nobody enrolled it.
   Status FindEnrollment(const std::string& mrn, Enrollment* enrollment, bool* found);
@@ -57,10 +76,12 @@ class MailboxContext {
                     const std::string& receipt, bool* fresh, ItemState* state, bool* found);
 
  private:
-  MailboxContext(const PortalConfig& config, std::string service_fingerprint);
+  MailboxContext(const PortalConfig& config, MailboxServiceOptions options,
+                 std::string service_fingerprint);
   void PruneNonces(int64_t now);
 
   const PortalConfig config_;
+  const MailboxServiceOptions options_;
   const StateLayout layout_;
   std::mutex registry_mu_;
   std::unique_ptr<EnrollmentRegistry> registry_;
@@ -70,7 +91,6 @@ class MailboxContext {
   RequestVerifier verifier_;
   DocumentSealer sealer_;
   RateLimiter per_key_;
-  std::function<void(const std::string&)> log_;
 };
 
 }  // namespace portal

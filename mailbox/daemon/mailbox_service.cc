@@ -27,9 +27,10 @@ MailboxService::MailboxService(std::unique_ptr<MailboxContext> context)
       per_address_(static_cast<double>(context_->config().mailbox.per_address_per_minute),
                    static_cast<double>(context_->config().mailbox.per_address_burst)) {}
 
-Status MailboxService::Open(const PortalConfig& config, std::unique_ptr<MailboxService>* out) {
+Status MailboxService::Open(const PortalConfig& config, MailboxServiceOptions options,
+                            std::unique_ptr<MailboxService>* out) {
   std::unique_ptr<MailboxContext> context;
-  PORTAL_RETURN_IF_ERROR(MailboxContext::Open(config, &context));
+  PORTAL_RETURN_IF_ERROR(MailboxContext::Open(config, std::move(options), &context));
   out->reset(new MailboxService(std::move(context)));
   return Status::Ok();
 }

@@ -15,7 +15,8 @@
 namespace portal {
 
 // portal-mailboxd's request handling, apart from the network: routes each request to its
-// endpoint's handler, limits each client address, and logs one line per request.
+// endpoint's handler, limits each client address, and logs one line per request (time, request
+// id, method, route, status, outcome, failing field, milliseconds — never a value sent).
 //
 //   POST /v1/messages         signed message to a participating provider   -> 202 + receipt
 //   POST /v1/profile-changes  signed request to change FAQ profile fields  -> 202 + receipt
@@ -27,15 +28,12 @@ namespace portal {
 class MailboxService {
  public:
   // Opens the state directory's registry and queue; InvalidInput naming `portal-staff init`
-  // if it was not prepared.
-  static Status Open(const PortalConfig& config, std::unique_ptr<MailboxService>* out);
+  // if it was not prepared. The time comes from `options` (mailbox_context.h).
+  static Status Open(const PortalConfig& config, MailboxServiceOptions options,
+                     std::unique_ptr<MailboxService>* out);
 
   // Thread-safe; never throws.
   HttpResponse Handle(const HttpRequest& request);
-
-  // Where one line per request goes (request id, route, status, outcome, milliseconds — never a
-  // value from the request). Default: stderr.
-  void set_log(std::function<void(const std::string&)> log) { context_->set_log(std::move(log)); }
 
   // Logs what the HTTP server refused before any handler ran (HttpServerOptions::on_refusal).
   void LogRefusal(const std::string& event) const;

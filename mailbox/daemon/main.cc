@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <regex>
 
-#include <ctime>
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
 #include "mailbox/common/notice_pump.h"
@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
   if (address.front() == '[') address = address.substr(1, address.size() - 2);
 
   std::unique_ptr<portal::MailboxService> service;
-  if (portal::Status st = portal::MailboxService::Open(config, &service); !st.ok()) {
+  if (portal::Status st = portal::MailboxService::Open(
+          config, portal::MailboxServiceOptions(portal::SystemClock()), &service);
+      !st.ok()) {
     return portal::ReportFailure(kProgram, st);
   }
   portal::HttpServerOptions options;
@@ -87,9 +89,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   sd_notify(0, "READY=1");
   // Notices (staff digest, patients' pointers) go out from their own thread.
-  portal::NoticePump pump(config, [](const std::string& line) {
-    std::fprintf(stderr, "%s %s\n",
-                 portal::FormatInstant(static_cast<int64_t>(std::time(nullptr))).c_str(),
+  portal::NoticePump pump(config, portal::SystemClock(), [](const std::string& line) {
+    std::fprintf(stderr, "%s %s\n", portal::FormatInstant(portal::SystemClock().Now()).c_str(),
                  line.c_str());
   });
   pump.Start();
