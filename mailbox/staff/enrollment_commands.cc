@@ -1,10 +1,9 @@
-#include "mailbox/staff/enrollment_commands.h"
-
+// portal-staff init | enroll | proxy grant|revoke | email | unenroll: preparing the state
+// directory once, and enrolling patients (and their adult proxies) seen with photo ID.
 #include <cstdio>
-#include <ctime>
+#include <memory>
 #include <regex>
 
-#include "core/clock.h"
 #include "core/config.h"
 #include "core/enrollment_registry.h"
 #include "core/fhir_time.h"
@@ -13,11 +12,24 @@
 #include "core/patient_eligibility.h"
 #include "core/record_store.h"
 #include "core/state_layout.h"
+#include "mailbox/staff/commands.h"
 #include "mailbox/staff/staff_session.h"
 
 namespace portal {
 
 namespace {
+
+// What the records staff type for enrolment.
+struct EnrollmentOptions {
+  std::string config_path;  // Filled from the table when the command runs.
+  std::string mrn;
+  std::string key_file;     // The patient's or proxy's public key, armored or binary.
+  std::string fingerprint;  // proxy revoke.
+  bool replace_key = false;
+  std::string email;                 // enroll: where plain notices go ("" = none).
+  CLI::Option* email_set = nullptr;  // email: --set, if given.
+  bool email_clear = false;          // email: --clear.
+};
 
 Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
   if (!std::regex_match(mrn, std::regex(config.mrn.pattern))) {
@@ -36,7 +48,8 @@ Status CheckEmail(const std::string& email) {
 }
 
 // The patient must be in the record store and allowed a summary by the FAQ's rule, now.
-Status CheckPatient(const Session& s, const std::string& mrn, std::string* patient_id_out) {
+Status CheckPatient(const Session& s, const std::string& mrn, int64_t now,
+                    std::string* patient_id_out) {
   std::unique_ptr<RecordStore> store;
   std::error_code ec;
   if (!std::filesystem::exists(s.layout->records_db, ec)) {
@@ -59,8 +72,7 @@ Status CheckPatient(const Session& s, const std::string& mrn, std::string* patie
     facts.mrn = mrn;
     PORTAL_RETURN_IF_ERROR(
         ReadPatientFacts(r.json, s.config.release.emancipated_extension_url, &facts));
-    const Eligibility e = DecideEligibility(s.config.release, facts,
-                                            static_cast<int64_t>(std::time(nullptr)), nullptr);
+    const Eligibility e = DecideEligibility(s.config.release, facts, now, nullptr);
     if (e != Eligibility::kEligible) {
       return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
     }
@@ -78,9 +90,7 @@ void PrintKey(const char* what, const EnrolledKey& key) {
                   : (" (expires " + FormatInstant(key.expires).substr(0, 10) + ")").c_str());
 }
 
-}  // namespace
-
-Status RunInitCommand(const EnrollmentOptions& options) {
+Status RunInitCommand(const EnrollmentOptions& options, const Clock&) {
   PortalConfig config;
   PORTAL_RETURN_IF_ERROR(LoadConfig(options.config_path, &config));
   InitReport report;
@@ -98,19 +108,19 @@ Status RunInitCommand(const EnrollmentOptions& options) {
   return Status::Ok();
 }
 
-Status RunEnrollCommand(const EnrollmentOptions& options) {
+Status RunEnrollCommand(const EnrollmentOptions& options, const Clock& clock) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
   std::string patient_id;
-  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, &patient_id));
+  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, clock.Now(), &patient_id));
   EnrolledKey key;
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
   std::string token;
   PORTAL_RETURN_IF_ERROR(s.registry->Enroll(options.mrn, patient_id, key, data, options.replace_key,
-                                            SystemClock().Now(), &token));
+                                            clock.Now(), &token));
   if (!options.email.empty())
     PORTAL_RETURN_IF_ERROR(s.registry->SetEmail(options.mrn, options.email));
   std::printf("%s\n", options.replace_key ? "patient key replaced" : "patient enrolled");
@@ -122,21 +132,21 @@ Status RunEnrollCommand(const EnrollmentOptions& options) {
   return Status::Ok();
 }
 
-Status RunProxyGrantCommand(const EnrollmentOptions& options) {
+Status RunProxyGrantCommand(const EnrollmentOptions& options, const Clock& clock) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   EnrolledKey key;
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));
-  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data, SystemClock().Now()));
+  PORTAL_RETURN_IF_ERROR(s.registry->GrantProxy(options.mrn, key, data, clock.Now()));
   std::printf("proxy access granted\n");
   PrintKey("proxy", key);
   std::printf("the next nightly run encrypts the patient's summary to this key too\n");
   return Status::Ok();
 }
 
-Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
+Status RunProxyRevokeCommand(const EnrollmentOptions& options, const Clock&) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
@@ -148,7 +158,7 @@ Status RunProxyRevokeCommand(const EnrollmentOptions& options) {
   return Status::Ok();
 }
 
-Status RunUnenrollCommand(const EnrollmentOptions& options) {
+Status RunUnenrollCommand(const EnrollmentOptions& options, const Clock&) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
@@ -163,7 +173,10 @@ Status RunUnenrollCommand(const EnrollmentOptions& options) {
   return Status::Ok();
 }
 
-Status RunEmailCommand(const EnrollmentOptions& options) {
+Status RunEmailCommand(const EnrollmentOptions& options, const Clock&) {
+  if (options.email_set->count() == 0 && !options.email_clear) {
+    return Status::Usage("email: give --set ADDRESS or --clear");
+  }
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(options.config_path, &s));
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
@@ -172,6 +185,73 @@ Status RunEmailCommand(const EnrollmentOptions& options) {
   std::printf(options.email.empty() ? "no notices will be e-mailed to the patient\n"
                                     : "notices go to the new address\n");
   return Status::Ok();
+}
+
+constexpr char kMrnHelp[] = "The patient's medical record number";
+
+using Command = Status (*)(const EnrollmentOptions&, const Clock&);
+
+// The enrolment commands share one set of options (only one command runs).
+struct Registrar {
+  CommandTable* table;
+  const Clock& clock;
+  std::shared_ptr<EnrollmentOptions> o = std::make_shared<EnrollmentOptions>();
+
+  // Adds `name`, which runs `command` with the --config the table settled on.
+  CLI::App* Add(CLI::App* parent, const std::string& name, const std::string& help,
+                Command command) const {
+    return table->Add(parent, name, help, [table = table, o = o, &clock = clock, command] {
+      o->config_path = table->config_path();
+      return command(*o, clock);
+    });
+  }
+};
+
+void AddEnroll(const Registrar& r) {
+  CLI::App* enroll = r.Add(
+      nullptr, "enroll", "Enrol a patient seen with photo ID, pinning their key", RunEnrollCommand);
+  enroll->add_option("--mrn", r.o->mrn, kMrnHelp)->required();
+  enroll->add_option("--key", r.o->key_file, "The patient's OpenPGP public key file")->required();
+  enroll->add_option("--email", r.o->email,
+                     "Where plain notices go (processed request, reply waiting); optional");
+  enroll->add_flag("--replace-key", r.o->replace_key,
+                   "The patient is enrolled: pin this key instead of their old one");
+}
+
+void AddProxy(const Registrar& r) {
+  CLI::App* proxy = r.table->Group("proxy", "Grant or revoke an adult proxy's access");
+  CLI::App* grant =
+      r.Add(proxy, "grant", "Pin a proxy's key for an enrolled patient", RunProxyGrantCommand);
+  grant->add_option("--mrn", r.o->mrn, kMrnHelp)->required();
+  grant->add_option("--key", r.o->key_file, "The proxy's OpenPGP public key file")->required();
+  CLI::App* revoke = r.Add(proxy, "revoke", "Unpin a proxy's key", RunProxyRevokeCommand);
+  revoke->add_option("--mrn", r.o->mrn, kMrnHelp)->required();
+  revoke->add_option("--fingerprint", r.o->fingerprint, "The proxy key's fingerprint")->required();
+}
+
+void AddEmail(const Registrar& r) {
+  CLI::App* email = r.Add(nullptr, "email",
+                          "Set or clear where a patient's plain notices go (never any health data)",
+                          RunEmailCommand);
+  email->add_option("--mrn", r.o->mrn, kMrnHelp)->required();
+  r.o->email_set = email->add_option("--set", r.o->email, "The address");
+  r.o->email_set->excludes(email->add_flag("--clear", r.o->email_clear, "No notices by e-mail"));
+}
+
+}  // namespace
+
+void RegisterEnrollmentCommands(CommandTable* table, const Clock& clock) {
+  const Registrar r{table, clock};
+  r.Add(nullptr, "init", "Prepare the state directory once: databases, key homes, the signing key",
+        RunInitCommand);
+  AddEnroll(r);
+  AddProxy(r);
+  AddEmail(r);
+  r.Add(nullptr, "unenroll",
+        "Forget a patient's enrolment; the next nightly run removes their summary",
+        RunUnenrollCommand)
+      ->add_option("--mrn", r.o->mrn, kMrnHelp)
+      ->required();
 }
 
 }  // namespace portal

@@ -1,0 +1,107 @@
+#include "mailbox/staff/work_session.h"
+
+#include <regex>
+#include <vector>
+
+#include "core/fhir_time.h"
+#include "core/record_store.h"
+#include "mailbox/common/mail_outbox.h"
+#include "mailbox/common/request_verifier.h"
+
+namespace portal {
+
+void AddWorkOptions(CLI::App* cmd, bool receipt, WorkOptions* o) {
+  cmd->add_option("--gnupg-home", o->gnupg_home,
+                  "Your GnuPG home (default $GNUPGHOME, else ~/.gnupg)");
+  cmd->add_option("--as", o->as, "Your staff key's fingerprint, if the home holds several");
+  cmd->add_flag("--json", o->json, "JSON output");
+  if (receipt) cmd->add_option("receipt", o->receipt, "The item's receipt id")->required();
+}
+
+Status OpenWork(const std::string& config_path, const WorkOptions& o, bool need_identity,
+                const Clock& clock, Work* w) {
+  w->clock = &clock;
+  PORTAL_RETURN_IF_ERROR(OpenSession(config_path, &w->s));
+  w->who.user = OsUserName();
+  PORTAL_RETURN_IF_ERROR(QueueStore::Open(w->s.layout->mailbox_db, &w->queue));
+  PORTAL_RETURN_IF_ERROR(AuditLog::Open(w->s.layout->audit_db, &w->audit));
+  if (need_identity) PORTAL_RETURN_IF_ERROR(FindStaffIdentity(w->s, o.gnupg_home, o.as, &w->who));
+  return Status::Ok();
+}
+
+Status Audit(Work* w, const std::string& action, const std::string& receipt,
+             const std::string& detail) {
+  AuditEntry e;
+  e.at = w->clock->Now();
+  e.staff_fingerprint = w->who.fingerprint;
+  e.os_user = w->who.user;
+  e.action = action;
+  e.document = receipt;
+  e.detail = detail;
+  return w->audit->Append(e, nullptr);
+}
+
+Status CheckReceipt(const std::string& receipt) {
+  static const std::regex kReceipt("[0-9a-f]{32}");
+  if (!std::regex_match(receipt, kReceipt)) {
+    return Status::Usage("a receipt id is 32 hex digits (see portal-staff queue list)");
+  }
+  return Status::Ok();
+}
+
+Status LoadItem(Work* w, const std::string& receipt, QueuedItem* item, ParsedDocument* doc) {
+  PORTAL_RETURN_IF_ERROR(CheckReceipt(receipt));
+  std::string sealed;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(w->queue->Get(receipt, item, &sealed, &found));
+  if (!found) return Status::InvalidInput("no item " + receipt + " in the queue");
+  std::string plain;
+  PORTAL_RETURN_IF_ERROR(OpenSealedDocument(w->s, &w->who, sealed, &plain));
+  return ReadDocument(item->kind, plain, doc);
+}
+
+Status RequireProfileChange(const QueuedItem& item) {
+  if (item.kind == ItemKind::kProfileChange) return Status::Ok();
+  return Status::InvalidInput(
+      "messages are not accepted or rejected: they go to their provider's inbox (portal-staff "
+      "inbox)");
+}
+
+Status CheckPatientSignature(Work* w, const ParsedDocument& doc, PatientSignature* out) {
+  Enrollment e;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(w->s.registry->Find(doc.patient.mrn, &e, &found));
+  if (!found) return Status::Ok();
+  RequestVerifier verifier(w->s.layout->verify_dir);
+  return verifier.Verify(*w->s.registry, e, doc.signed_request, doc.request_signature, &out->good,
+                         &out->fingerprint);
+}
+
+std::string RecordedPatient(const Work& w, const ParsedDocument& doc) {
+  const std::string patient_id = doc.patient.PatientId();
+  if (patient_id.empty()) return "";
+  std::unique_ptr<RecordStore> store;
+  if (!RecordStore::Open(w.s.layout->records_db, &store).ok()) return "";
+  std::vector<RecordStore::StoredResource> resources;
+  if (!store->ResourcesOf(patient_id, &resources).ok()) return "";
+  for (const auto& r : resources) {
+    if (r.type == "Patient") return r.json;
+  }
+  return "";
+}
+
+void QueueNotice(Work* w, const ParsedDocument& doc, Notice kind) {
+  if (w->s.config.notifications.smtp_url.empty()) return;
+  Enrollment e;
+  bool found = false;
+  if (!w->s.registry->Find(doc.patient.mrn, &e, &found).ok() || !found || e.email.empty()) return;
+  std::unique_ptr<MailOutbox> outbox;
+  if (MailOutbox::Open(w->s.layout->outbox_db, &outbox).ok()) {
+    // Best effort (see the header): the item is already decided and audited.
+    (void)QueuePatientNotice(w->s.config, outbox.get(), e.email, kind, w->clock->Now());
+  }
+}
+
+std::string When(int64_t t) { return t == 0 ? "-" : FormatInstant(t); }
+
+}  // namespace portal
