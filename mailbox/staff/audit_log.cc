@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/file_util.h"
+#include "core/parse_number.h"
 #include "core/sha256.h"
 
 namespace portal {
@@ -120,7 +121,7 @@ bool ParseHead(const std::string& text, int64_t* seq, std::string* hash) {
   if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
-  *seq = std::stoll(std::string(digits));
+  if (!ParseInt64(digits, seq)) return false;
   *hash = text.substr(space + 1, 64);
   return IsHex(*hash, true);
 }

@@ -11,6 +11,7 @@
 #include "core/gpg.h"
 #include "core/patient_eligibility.h"
 #include "core/record_store.h"
+#include "core/reply_dropbox.h"
 #include "core/state_layout.h"
 #include "mailbox/staff/commands.h"
 #include "mailbox/staff/staff_session.h"
@@ -168,7 +169,7 @@ Status RunUnenrollCommand(const EnrollmentOptions& options, const Clock&) {
   PORTAL_RETURN_IF_ERROR(s.registry->Unenroll(options.mrn));
   // Replies sealed for the patient go too; the nightly run removes what was published.
   std::error_code ec;
-  if (found) std::filesystem::remove_all(s.layout->replies_dir / e.token, ec);
+  if (found) std::filesystem::remove_all(ReplyFolder(s.layout->replies_dir, e.token), ec);
   std::printf("patient unenrolled; the next nightly run removes their published summary\n");
   return Status::Ok();
 }

@@ -12,8 +12,6 @@ namespace portal {
 
 namespace fs = std::filesystem;
 
-namespace {}  // namespace
-
 std::string OsUserName() {
   if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') return sudo;
   if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) return pw->pw_name;
