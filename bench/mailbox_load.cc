@@ -33,8 +33,10 @@
 #include <vector>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/fhir_time.h"
 #include "core/gpg.h"
+#include "core/parse_number.h"
 #include "core/sha256.h"
 
 namespace {
@@ -75,6 +77,18 @@ std::string Flag(const std::map<std::string, std::string>& flags, const std::str
   return fallback;
 }
 
+// The flag `name` as a whole number from `min` to `max`; a usage error (exit 2) otherwise.
+int64_t NumberFlag(const std::map<std::string, std::string>& flags, const std::string& name,
+                   int64_t min, int64_t max, const std::string& fallback = "") {
+  int64_t value = 0;
+  if (!portal::ParseInt64(Flag(flags, name, fallback), &value) || value < min || value > max) {
+    std::fprintf(stderr, "mailbox_load: %s must be a number from %lld to %lld\n", name.c_str(),
+                 static_cast<long long>(min), static_cast<long long>(max));
+    std::exit(2);
+  }
+  return value;
+}
+
 std::vector<std::string> Split(const std::string& text, char sep) {
   std::vector<std::string> parts;
   std::stringstream in(text);
@@ -97,7 +111,7 @@ std::string MessageBody(const Patient& p, const std::string& to, size_t n,
        "visit, and whether the dose should stay the same. I have had no side effects since "
        "the last change. Thank you."},
       {"nonce", nonce},
-      {"timestamp", portal::FormatInstant(static_cast<int64_t>(std::time(nullptr)))}};
+      {"timestamp", portal::FormatInstant(portal::SystemClock().Now())}};
   return body.dump();
 }
 
@@ -132,8 +146,8 @@ bool SignShare(const std::string& home, const std::vector<Patient>& patients,
 
 int Sign(const std::map<std::string, std::string>& flags) {
   const std::string home = Flag(flags, "--gnupghome");
-  const size_t count = std::stoul(Flag(flags, "--count"));
-  const size_t threads = std::stoul(Flag(flags, "--threads", "2"));
+  const auto count = static_cast<size_t>(NumberFlag(flags, "--count", 0, 100'000'000));
+  const auto threads = static_cast<size_t>(NumberFlag(flags, "--threads", 1, 1024, "2"));
   const auto providers = Split(Flag(flags, "--to", "conncare"), ',');
   std::vector<Patient> patients;
   std::ifstream list(Flag(flags, "--patients"));
@@ -302,8 +316,8 @@ json Report(const std::vector<Result>& results, int connections, double wall_s, 
 }
 
 int Run(const std::map<std::string, std::string>& flags) {
-  const int connections = std::stoi(Flag(flags, "--connections"));
-  const auto port = static_cast<unsigned short>(std::stoi(Flag(flags, "--port")));
+  const auto connections = static_cast<int>(NumberFlag(flags, "--connections", 1, 100'000));
+  const auto port = static_cast<unsigned short>(NumberFlag(flags, "--port", 1, 65535));
   const std::vector<SignedRequest> requests = ReadRequests(Flag(flags, "--requests"));
   const tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
   std::vector<Result> results(requests.size());

@@ -9,6 +9,32 @@ namespace portal {
 
 namespace {
 
+// Per kind and provider ("message: conncare", "profile-change"): what arrived since `since`.
+Status CountsSince(const StateLayout& layout, int64_t since, std::map<std::string, int>* counts) {
+  std::unique_ptr<QueueStore> queue;
+  PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &queue));
+  std::vector<QueuedItem> items;
+  PORTAL_RETURN_IF_ERROR(queue->List(std::nullopt, &items));
+  for (const auto& i : items) {
+    if (i.received_at < since) continue;
+    const std::string kind(ToString(i.kind));
+    ++(*counts)[i.provider.empty() ? kind : kind + ": " + i.provider];
+  }
+  return Status::Ok();
+}
+
+// Queues the staff's digest of what arrived since the last one, if it is time.
+Status QueueDigest(const PortalConfig& config, const StateLayout& layout, MailOutbox* outbox,
+                   int64_t now) {
+  int64_t since = 0;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(LastDigestAt(outbox, &since, &found));
+  std::map<std::string, int> counts;
+  PORTAL_RETURN_IF_ERROR(CountsSince(layout, found ? since : 0, &counts));
+  bool queued = false;
+  return QueueStaffDigest(config, outbox, counts, now, &queued);
+}
+
 // One round at `now`, the mail dated by `mail_clock`.
 Status Round(const PortalConfig& config, const StateLayout& layout, int64_t now,
              const Clock& mail_clock, DeliveryReport* report) {
@@ -16,23 +42,8 @@ Status Round(const PortalConfig& config, const StateLayout& layout, int64_t now,
   if (config.notifications.smtp_url.empty()) return Status::Ok();
   std::unique_ptr<MailOutbox> outbox;
   PORTAL_RETURN_IF_ERROR(MailOutbox::Open(layout.outbox_db, &outbox));
-  std::string last;
-  bool found = false;
-  PORTAL_RETURN_IF_ERROR(outbox->Get("last_digest_at", &last, &found));
-  const int64_t since = found ? std::stoll(last) : 0;
-  std::unique_ptr<QueueStore> queue;
-  PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &queue));
-  std::vector<QueuedItem> items;
-  PORTAL_RETURN_IF_ERROR(queue->List(std::nullopt, &items));
-  std::map<std::string, int> counts;  // "message: conncare", "profile-change".
-  for (const auto& i : items) {
-    if (i.received_at < since) continue;
-    const std::string kind(ToString(i.kind));
-    ++counts[i.provider.empty() ? kind : kind + ": " + i.provider];
-  }
-  bool queued = false;
   if (!config.notifications.staff_digest_to.empty()) {
-    PORTAL_RETURN_IF_ERROR(QueueStaffDigest(config, outbox.get(), counts, now, &queued));
+    PORTAL_RETURN_IF_ERROR(QueueDigest(config, layout, outbox.get(), now));
   }
   return DeliverDue(config, outbox.get(), now, mail_clock, report);
 }

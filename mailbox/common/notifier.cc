@@ -1,9 +1,9 @@
 #include "mailbox/common/notifier.h"
 
-#include <charconv>
 #include <regex>
 #include <vector>
 
+#include "core/parse_number.h"
 #include "mailbox/common/smtp_sender.h"
 
 namespace portal {
@@ -44,18 +44,6 @@ std::string DigestBody(const PortalConfig& config, const std::map<std::string, i
   body += "\nTotal: " + std::to_string(total) + "\n\n";
   body += "Work them with portal-staff. This notice carries counts only.\n";
   return body;
-}
-
-// The time the last digest was queued; *found false before the first.
-Status LastDigestAt(MailOutbox* outbox, int64_t* at, bool* found) {
-  std::string text;
-  PORTAL_RETURN_IF_ERROR(outbox->Get(kLastDigestKey, &text, found));
-  if (!*found) return Status::Ok();
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *at);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return Status::IoError("outbox: " + std::string(kLastDigestKey) + " is not a number");
-  }
-  return Status::Ok();
 }
 
 std::string NoticeSubject(const PortalConfig& config, Notice kind) {
@@ -99,6 +87,15 @@ Status SendAll(const PortalConfig::Notifications& n, const std::vector<OutgoingM
 }
 
 }  // namespace
+
+Status LastDigestAt(MailOutbox* outbox, int64_t* at, bool* found) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(outbox->Get(kLastDigestKey, &text, found));
+  if (*found && !ParseInt64(text, at)) {
+    return Status::IoError("outbox: " + std::string(kLastDigestKey) + " is not a number");
+  }
+  return Status::Ok();
+}
 
 Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
                   DeliveryReport* report) {

@@ -38,6 +38,10 @@ Status DeliverDue(const PortalConfig& config, MailOutbox* outbox, int64_t now,
 Status QueueStaffDigest(const PortalConfig& config, MailOutbox* outbox,
                         const std::map<std::string, int>& new_counts, int64_t now, bool* queued);
 
+// When the last digest was queued; *found false before the first. IoError if the outbox holds
+// something else than a number there.
+Status LastDigestAt(MailOutbox* outbox, int64_t* at, bool* found);
+
 enum class Notice {
   kProcessed,     // The patient's request was processed.
   kReplyWaiting,  // A reply to the patient's message waits in the portal.

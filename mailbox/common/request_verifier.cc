@@ -26,6 +26,17 @@ std::string PrimaryOf(const fs::path& home, const std::string& signing) {
   return map.substr(start, map.find('\n', start) - start);
 }
 
+// The entries directly in `dir`, without exceptions: a range-for over directory_iterator throws
+// when a step fails; this stops there instead.
+std::vector<fs::path> EntriesIn(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    out.push_back(it->path());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
@@ -39,11 +50,9 @@ void RequestVerifier::RemoveLeftovers(const std::vector<Enrollment>& enrolled) {
   std::set<std::string> current;
   for (const auto& e : enrolled) current.insert(HomeName(e));
   std::error_code ec;
-  std::vector<fs::path> gone;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (!current.count(entry.path().filename().string())) gone.push_back(entry.path());
+  for (const fs::path& path : EntriesIn(dir_)) {
+    if (!current.count(path.filename().string())) fs::remove_all(path, ec);
   }
-  for (const auto& path : gone) fs::remove_all(path, ec);
 }
 
 Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollment& enrollment,
@@ -82,9 +91,8 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
   if (!st.ok()) return st;
   // Homes of the enrolment's earlier key sets go (a check running in one fails and is retried).
   const std::string prefix = enrollment.token + "-";
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with(prefix) && entry.path() != home) fs::remove_all(entry.path(), ec);
+  for (const fs::path& path : EntriesIn(dir_)) {
+    if (path.filename().string().starts_with(prefix) && path != home) fs::remove_all(path, ec);
   }
   return Status::Ok();
 }

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/fhir_time.h"
+#include "core/parse_number.h"
 #include "mailbox/common/notice_pump.h"
 #include "mailbox/daemon/http_server.h"
 #include "mailbox/daemon/mailbox_service.h"
@@ -21,6 +22,21 @@ constexpr char kProgram[] = "portal-mailboxd";
 constexpr char kExitCodes[] =
     "Exit codes: 0 stopped by SIGTERM/SIGINT after draining, 1 invalid config or state, "
     "2 usage error, 3 I/O or system failure (e.g. the address is taken).";
+
+// "IPv4:PORT" or "[IPv6]:PORT" into the address (without brackets) and the port.
+portal::Status ParseListen(const std::string& listen, std::string* address, uint16_t* port) {
+  static const std::regex kListen(R"((\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d{1,5}))");
+  std::smatch m;
+  int number = 0;
+  if (!std::regex_match(listen, m, kListen) || !portal::ParseInt(m[2].str(), &number) ||
+      number > 65535) {
+    return portal::Status::Usage("--listen: must be IP:PORT, e.g. 127.0.0.1:8787");
+  }
+  *address = m[1].str();
+  if (address->front() == '[') *address = address->substr(1, address->size() - 2);
+  *port = static_cast<uint16_t>(number);
+  return portal::Status::Ok();
+}
 
 }  // namespace
 
@@ -42,14 +58,10 @@ int main(int argc, char** argv) {
   if (portal::Status st = portal::LoadConfig(config_path, &config); !st.ok())
     return portal::ReportFailure(kProgram, st);
   if (listen.empty()) listen = config.mailbox.listen;
-  static const std::regex kListen(R"((\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d{1,5}))");
-  std::smatch m;
-  if (!std::regex_match(listen, m, kListen) || std::stoi(m[2].str()) > 65535) {
-    return portal::ReportFailure(
-        kProgram, portal::Status::Usage("--listen: must be IP:PORT, e.g. 127.0.0.1:8787"));
+  portal::HttpServerOptions options;
+  if (portal::Status st = ParseListen(listen, &options.address, &options.port); !st.ok()) {
+    return portal::ReportFailure(kProgram, st);
   }
-  std::string address = m[1].str();
-  if (address.front() == '[') address = address.substr(1, address.size() - 2);
 
   std::unique_ptr<portal::MailboxService> service;
   if (portal::Status st = portal::MailboxService::Open(
@@ -57,9 +69,6 @@ int main(int argc, char** argv) {
       !st.ok()) {
     return portal::ReportFailure(kProgram, st);
   }
-  portal::HttpServerOptions options;
-  options.address = address;
-  options.port = static_cast<uint16_t>(std::stoi(m[2].str()));
   options.threads = 2;  // I/O only; the handlers run on mailbox.threads workers.
   options.workers = static_cast<int>(config.mailbox.threads);
   options.max_connections = static_cast<int>(config.mailbox.max_connections);

@@ -140,5 +140,34 @@ BOOST_FIXTURE_TEST_CASE(while_the_server_is_down_each_round_backs_off_on_the_clo
   BOOST_TEST(mails[0].headers.at("Date") == "Tue, 14 Nov 2023 22:16:20 +0000");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_bad_stored_digest_time_is_an_error_of_the_round_not_a_crash, PumpState) {
+  StartServer();
+  config.notifications.staff_digest_to = {"records@backushospital.org"};
+  QueueNotice("p@example.org");
+  for (const char* bad : {"soon", "12abc", "", "99999999999999999999"}) {
+    BOOST_REQUIRE(outbox->Set("last_digest_at", bad).ok());
+    DeliveryReport report;
+    const Status st = NoticeRound(config, layout, clock, &report);
+    BOOST_TEST(!st.ok(), bad);
+    BOOST_TEST(st.message() == "outbox: last_digest_at is not a number", bad);
+  }
+  // The pump's thread logs it and carries on (a throwing parse used to end the daemon).
+  LogLines log;
+  {
+    NoticePump pump(config, clock, [&log](const std::string& line) { log.Add(line); });
+    pump.Start();
+    BOOST_TEST(log.First().starts_with("notices: outbox: last_digest_at is not a number"));
+  }
+  // Without digest addresses the value is not needed: patients' notices still go out.
+  config.notifications.staff_digest_to.clear();
+  DeliveryReport report;
+  BOOST_TEST(NoticeRound(config, layout, clock, &report).ok());
+  BOOST_TEST(report.sent == 1);
+  // Repaired, the round works again.
+  config.notifications.staff_digest_to = {"records@backushospital.org"};
+  BOOST_REQUIRE(outbox->Set("last_digest_at", std::to_string(kNow - 7200)).ok());
+  BOOST_TEST(NoticeRound(config, layout, clock, &report).ok());
+}
+
 }  // namespace
 }  // namespace portal

@@ -448,6 +448,11 @@ BOOST_AUTO_TEST_CASE(startup_errors_are_clear) {
   r = testing::RunCommand({(testing::BinaryDir() / "bin" / "portal-mailboxd").string(), "--config",
                            f.config.string(), "--listen", "localhost"});
   BOOST_TEST(r.exit_code == 2, r.out);
+  // A port past 65535 is a usage error naming the option, not an exception.
+  r = testing::RunCommand({(testing::BinaryDir() / "bin" / "portal-mailboxd").string(), "--config",
+                           f.config.string(), "--listen", "127.0.0.1:99999"});
+  BOOST_TEST(r.exit_code == 2, r.out);
+  BOOST_TEST(Has(r.out, "--listen: must be IP:PORT"), r.out);
 }
 
 }  // namespace
