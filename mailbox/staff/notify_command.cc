@@ -20,7 +20,7 @@ Status RunNotifySend(const std::string& config_path, const WorkOptions& o, const
     return Status::Ok();
   }
   DeliveryReport report;
-  const Status st = NoticeRound(s.config, *s.layout, clock.Now(), &report);
+  const Status st = NoticeRound(s.config, *s.layout, clock, &report);
   // What was sent before a failure is reported too; then the failure is the command's.
   PrintResult(o.json,
               {{"sent", report.sent}, {"failed", report.failed}, {"pending", report.pending}},
