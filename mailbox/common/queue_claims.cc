@@ -1,32 +1,11 @@
-// QueueStore, the staff's side: claims with leases, decisions, completion, retention.
-#include "mailbox/common/queue_store.h"
+#include "mailbox/common/queue_claims.h"
 
 namespace portal {
 
-QueuedItem ReadQueuedItem(const SqliteStatement& q) {
-  QueuedItem i;
-  i.receipt = q.Text(0);
-  // The table's CHECKs admit only these words.
-  (void)ParseItemKind(q.Text(1), &i.kind);
-  (void)ParseItemState(q.Text(2), &i.state);
-  i.provider = q.Text(3);
-  i.received_at = q.Int(4);
-  i.bytes = q.Int(5);
-  i.owner = q.Text(6);
-  i.claimed_by = q.Text(7);
-  i.claimed_user = q.Text(8);
-  i.lease_until = q.Int(9);
-  i.accepted_fields = q.Text(10);
-  i.reason = q.Text(11);
-  i.decided_at = q.Int(12);
-  i.completed_at = q.Int(13);
-  return i;
-}
-
-Status QueueStore::Get(const std::string& receipt, QueuedItem* item, std::string* document,
-                       bool* found) {
+Status QueueClaims::Get(const std::string& receipt, QueuedItem* item, std::string* document,
+                        bool* found) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+  PORTAL_RETURN_IF_ERROR(db()->Prepare(
       "SELECT " QUEUED_ITEM_COLUMNS ", document FROM documents WHERE receipt = ?1", &q));
   q->Bind(1, receipt);
   PORTAL_RETURN_IF_ERROR(q->Step(found));
@@ -36,10 +15,10 @@ Status QueueStore::Get(const std::string& receipt, QueuedItem* item, std::string
   return Status::Ok();
 }
 
-Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fingerprint,
-                             const std::string& user, int64_t now, int64_t lease_seconds,
-                             Claim* outcome, QueuedItem* item) {
-  SqliteTransaction txn(db_.get());
+Status QueueClaims::TakeClaim(const std::string& receipt, const std::string& fingerprint,
+                              const std::string& user, int64_t now, int64_t lease_seconds,
+                              Claim* outcome, QueuedItem* item) {
+  SqliteTransaction txn(db());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   bool found = false;
   PORTAL_RETURN_IF_ERROR(Get(receipt, item, nullptr, &found));
@@ -57,9 +36,9 @@ Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fing
   }
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("UPDATE documents SET claimed_by = ?2, claimed_user = ?3, lease_until = ?4 "
-                   "WHERE receipt = ?1",
-                   &q));
+      db()->Prepare("UPDATE documents SET claimed_by = ?2, claimed_user = ?3, lease_until = ?4 "
+                    "WHERE receipt = ?1",
+                    &q));
   q->Bind(1, receipt).Bind(2, fingerprint).Bind(3, user).Bind(4, now + lease_seconds);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(txn.Commit());
@@ -70,26 +49,26 @@ Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fing
   return Status::Ok();
 }
 
-Status QueueStore::ReleaseClaim(const std::string& receipt, const std::string& fingerprint,
-                                int64_t now) {
+Status QueueClaims::ReleaseClaim(const std::string& receipt, const std::string& fingerprint,
+                                 int64_t now) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("UPDATE documents SET claimed_by = '', claimed_user = '', lease_until = 0 "
-                   "WHERE receipt = ?1 AND claimed_by = ?2 AND lease_until > ?3",
-                   &q));
+      db()->Prepare("UPDATE documents SET claimed_by = '', claimed_user = '', lease_until = 0 "
+                    "WHERE receipt = ?1 AND claimed_by = ?2 AND lease_until > ?3",
+                    &q));
   q->Bind(1, receipt).Bind(2, fingerprint).Bind(3, now);
   PORTAL_RETURN_IF_ERROR(q->Run());
-  if (db_->Changes() == 0) return Status::InvalidInput("you do not hold a claim on this item");
+  if (db()->Changes() == 0) return Status::InvalidInput("you do not hold a claim on this item");
   return Status::Ok();
 }
 
-Status QueueStore::Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
-                          ItemState decision, const std::string& accepted_fields,
-                          const std::string& reason) {
+Status QueueClaims::Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
+                           ItemState decision, const std::string& accepted_fields,
+                           const std::string& reason) {
   if (decision != ItemState::kAccepted && decision != ItemState::kRejected) {
     return Status::InvalidInput("a decision is accepted or rejected");
   }
-  SqliteTransaction txn(db_.get());
+  SqliteTransaction txn(db());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   QueuedItem item;
   bool found = false;
@@ -103,7 +82,7 @@ Status QueueStore::Decide(const std::string& receipt, const std::string& fingerp
     return Status::InvalidInput("claim the item first (portal-staff claim); claims expire");
   }
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+  PORTAL_RETURN_IF_ERROR(db()->Prepare(
       "UPDATE documents SET state = ?2, accepted_fields = ?3, reason = ?4, decided_at = ?5 "
       "WHERE receipt = ?1",
       &q));
@@ -116,30 +95,35 @@ Status QueueStore::Decide(const std::string& receipt, const std::string& fingerp
   return txn.Commit();
 }
 
-Status QueueStore::Complete(const std::string& receipt, int64_t now) {
+Status QueueClaims::Complete(const std::string& receipt, int64_t now) {
   std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
-      "UPDATE documents SET state = 'completed', completed_at = ?2, claimed_by = '', "
-      "claimed_user = '', lease_until = 0 WHERE receipt = ?1 AND (state IN ('accepted', "
-      "'rejected') OR (state = 'received' AND kind = 'message'))",
+  PORTAL_RETURN_IF_ERROR(db()->Prepare(
+      "UPDATE documents SET state = ?3, completed_at = ?2, claimed_by = '', claimed_user = '', "
+      "lease_until = 0 WHERE receipt = ?1 AND (state IN (?4, ?5) OR (state = ?6 AND kind = ?7))",
       &q));
-  q->Bind(1, receipt).Bind(2, now);
+  q->Bind(1, receipt)
+      .Bind(2, now)
+      .Bind(3, ToString(ItemState::kCompleted))
+      .Bind(4, ToString(ItemState::kAccepted))
+      .Bind(5, ToString(ItemState::kRejected))
+      .Bind(6, ToString(ItemState::kReceived))
+      .Bind(7, ToString(ItemKind::kMessage));
   PORTAL_RETURN_IF_ERROR(q->Run());
-  if (db_->Changes() == 0) return Status::InvalidInput("the item cannot be completed now");
+  if (db()->Changes() == 0) return Status::InvalidInput("the item cannot be completed now");
   return Status::Ok();
 }
 
-Status QueueStore::PurgeCompleted(int64_t before, std::vector<std::string>* receipts) {
+Status QueueClaims::PurgeCompleted(int64_t before, std::vector<std::string>* receipts) {
   receipts->clear();
   {
-    SqliteTransaction txn(db_.get());
+    SqliteTransaction txn(db());
     PORTAL_RETURN_IF_ERROR(txn.Begin());
     std::unique_ptr<SqliteStatement> q;
-    PORTAL_RETURN_IF_ERROR(db_->Prepare(
-        "SELECT receipt FROM documents WHERE state = 'completed' AND completed_at < ?1 "
-        "ORDER BY completed_at, receipt",
-        &q));
-    q->Bind(1, before);
+    PORTAL_RETURN_IF_ERROR(
+        db()->Prepare("SELECT receipt FROM documents WHERE state = ?2 AND completed_at < ?1 "
+                      "ORDER BY completed_at, receipt",
+                      &q));
+    q->Bind(1, before).Bind(2, ToString(ItemState::kCompleted));
     for (bool row = false;;) {
       PORTAL_RETURN_IF_ERROR(q->Step(&row));
       if (!row) break;
@@ -148,7 +132,7 @@ Status QueueStore::PurgeCompleted(int64_t before, std::vector<std::string>* rece
     for (const auto& r : *receipts) {
       for (const char* sql : {"DELETE FROM idempotency WHERE receipt = ?1",
                               "DELETE FROM documents WHERE receipt = ?1"}) {
-        PORTAL_RETURN_IF_ERROR(db_->Prepare(sql, &q));
+        PORTAL_RETURN_IF_ERROR(db()->Prepare(sql, &q));
         q->Bind(1, r);
         PORTAL_RETURN_IF_ERROR(q->Run());
       }
@@ -157,8 +141,40 @@ Status QueueStore::PurgeCompleted(int64_t before, std::vector<std::string>* rece
   }
   if (receipts->empty()) return Status::Ok();
   // The ciphertext leaves the file too, not only the index: rewrite it, then the WAL.
-  PORTAL_RETURN_IF_ERROR(db_->Exec("VACUUM"));
-  return db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  PORTAL_RETURN_IF_ERROR(db()->Exec("VACUUM"));
+  return db()->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+// QueueStore's staff side: forwards.
+
+Status QueueStore::Get(const std::string& receipt, QueuedItem* item, std::string* document,
+                       bool* found) {
+  return QueueClaims(this).Get(receipt, item, document, found);
+}
+
+Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fingerprint,
+                             const std::string& user, int64_t now, int64_t lease_seconds,
+                             Claim* outcome, QueuedItem* item) {
+  return QueueClaims(this).TakeClaim(receipt, fingerprint, user, now, lease_seconds, outcome, item);
+}
+
+Status QueueStore::ReleaseClaim(const std::string& receipt, const std::string& fingerprint,
+                                int64_t now) {
+  return QueueClaims(this).ReleaseClaim(receipt, fingerprint, now);
+}
+
+Status QueueStore::Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
+                          ItemState decision, const std::string& accepted_fields,
+                          const std::string& reason) {
+  return QueueClaims(this).Decide(receipt, fingerprint, now, decision, accepted_fields, reason);
+}
+
+Status QueueStore::Complete(const std::string& receipt, int64_t now) {
+  return QueueClaims(this).Complete(receipt, now);
+}
+
+Status QueueStore::PurgeCompleted(int64_t before, std::vector<std::string>* receipts) {
+  return QueueClaims(this).PurgeCompleted(before, receipts);
 }
 
 }  // namespace portal

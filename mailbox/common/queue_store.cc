@@ -56,6 +56,26 @@ std::string Schema() {
 
 }  // namespace
 
+QueuedItem ReadQueuedItem(const SqliteStatement& q) {
+  QueuedItem i;
+  i.receipt = q.Text(0);
+  // The table's CHECKs admit only these words.
+  (void)ParseItemKind(q.Text(1), &i.kind);
+  (void)ParseItemState(q.Text(2), &i.state);
+  i.provider = q.Text(3);
+  i.received_at = q.Int(4);
+  i.bytes = q.Int(5);
+  i.owner = q.Text(6);
+  i.claimed_by = q.Text(7);
+  i.claimed_user = q.Text(8);
+  i.lease_until = q.Int(9);
+  i.accepted_fields = q.Text(10);
+  i.reason = q.Text(11);
+  i.decided_at = q.Int(12);
+  i.completed_at = q.Int(13);
+  return i;
+}
+
 std::filesystem::path QueueStore::PathIn(const std::filesystem::path& state_dir) {
   return state_dir / "mailbox.sqlite";
 }
@@ -115,10 +135,11 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
   if (id.size() != 32) return Status::InvalidInput("a receipt id is 32 hex digits");
   PORTAL_RETURN_IF_ERROR(db_->Prepare(
       "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
-      "VALUES(?1, ?2, 'received', ?3, ?4, ?5, ?6)",
+      "VALUES(?1, ?2, ?7, ?3, ?4, ?5, ?6)",
       &q));
   q->Bind(1, id)
       .Bind(2, ToString(s.kind))
+      .Bind(7, ToString(ItemState::kReceived))
       .Bind(3, s.owner)
       .Bind(4, s.provider)
       .Bind(5, s.received_at);

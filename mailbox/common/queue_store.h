@@ -81,29 +81,21 @@ class QueueStore {
   // Metadata of queued items, oldest first; `state` nullopt for every state.
   Status List(std::optional<ItemState> state, std::vector<QueuedItem>* out);
 
-  // The staff's side (queue_claims.cc). Every change names the staff key making it.
-  // One item with its sealed document; *found false if there is none.
+  // The staff's side, here too so that a caller holding a QueueStore needs nothing else: each
+  // forwards to QueueClaims (queue_claims.h), which says what it does.
   Status Get(const std::string& receipt, QueuedItem* item, std::string* document, bool* found);
   enum class Claim { kClaimed, kHeldByOther, kClosed, kNotFound };
-  // Takes (or renews) the claim on an open item until now + lease_seconds. kHeldByOther: another
-  // key's lease runs; *item tells whose and until when. kClosed: completed already.
   Status TakeClaim(const std::string& receipt, const std::string& fingerprint,
                    const std::string& user, int64_t now, int64_t lease_seconds, Claim* outcome,
                    QueuedItem* item);
-  // Gives the claim up; InvalidInput unless `fingerprint` holds it.
   Status ReleaseClaim(const std::string& receipt, const std::string& fingerprint, int64_t now);
-  // received -> accepted | rejected, by the key holding an unexpired claim (InvalidInput
-  // otherwise, saying why).
   Status Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
                 ItemState decision, const std::string& accepted_fields, const std::string& reason);
-  // -> completed (from accepted or rejected; a message from received when its provider read
-  // it); the claim ends.
   Status Complete(const std::string& receipt, int64_t now);
-  // Deletes completed items finished before `before` (rows, ciphertext, their idempotency
-  // rows) and vacuums; *receipts the ones purged.
   Status PurgeCompleted(int64_t before, std::vector<std::string>* receipts);
 
  private:
+  friend class QueueClaims;
   explicit QueueStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   std::unique_ptr<SqliteDb> db_;
 };

@@ -34,9 +34,7 @@ const std::vector<std::string_view>& ItemStateNames() {
   return kNames;
 }
 
-std::string_view ToString(ItemState state) {
-  return ItemStateNames()[static_cast<size_t>(state)];
-}
+std::string_view ToString(ItemState state) { return ItemStateNames()[static_cast<size_t>(state)]; }
 
 bool ParseItemState(std::string_view text, ItemState* out) {
   return ParseName(ItemStateNames(), text, out);

@@ -1,15 +1,16 @@
-#define BOOST_TEST_MODULE queue_work_test
+#define BOOST_TEST_MODULE queue_claims_test
 // The staff's side of the queue: claims with leases, decisions, completion, retention.
+#include "mailbox/common/queue_claims.h"
+
 #include <boost/test/unit_test.hpp>
 
 #include "core/sqlite_db.h"
-#include "mailbox/common/queue_store.h"
 #include "tests/test_util.h"
 
 namespace portal {
 namespace {
 
-using Claim = QueueStore::Claim;
+using Claim = QueueClaims::Claim;
 const std::string kAnn(40, 'A');  // Staff keys.
 const std::string kBen(40, 'B');
 const std::string kR1(32, '1');  // Receipts.
@@ -17,9 +18,11 @@ const std::string kR2(32, '2');
 
 struct Fixture {
   testing::TempDir dir;
-  std::unique_ptr<QueueStore> q;
+  std::unique_ptr<QueueStore> store;
+  std::unique_ptr<QueueClaims> q;
   Fixture() {
-    BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+    BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &store).ok());
+    q = std::make_unique<QueueClaims>(store.get());
     Add(kR1, "profile-change", "nonce-1");
     Add(kR2, "message", "nonce-2");
   }
@@ -36,7 +39,7 @@ struct Fixture {
     s.document = "sealed-" + receipt;
     std::string r;
     QueueStore::Outcome o;
-    BOOST_REQUIRE(q->Submit(s, &r, &o).ok());
+    BOOST_REQUIRE(store->Submit(s, &r, &o).ok());
   }
   QueuedItem Item(const std::string& receipt) {
     QueuedItem i;
@@ -120,14 +123,34 @@ BOOST_FIXTURE_TEST_CASE(completion_closes_the_item_and_purging_removes_it_whole,
   BOOST_TEST(found);
   // Gone from the file's bytes too (secure_delete, vacuum, WAL truncated).
   q.reset();
+  store.reset();
   for (const char* file : {"mailbox.sqlite", "mailbox.sqlite-wal"}) {
     const auto path = dir.path() / file;
     if (!std::filesystem::exists(path)) continue;
     BOOST_TEST(testing::Slurp(path).find("sealed-" + kR1) == std::string::npos, file);
   }
   // Its idempotency row went too: the same key may be used again by the patient.
-  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
+  BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &store).ok());
+  q = std::make_unique<QueueClaims>(store.get());
   Add(std::string(32, '3'), "profile-change", "nonce-1b");
+}
+
+BOOST_FIXTURE_TEST_CASE(the_queue_stores_staff_methods_are_the_claims, Fixture) {
+  QueueStore::Claim c;
+  QueuedItem i;
+  BOOST_REQUIRE(store->TakeClaim(kR1, kAnn, "ann", 2000, 600, &c, &i).ok());
+  BOOST_TEST((c == QueueStore::Claim::kClaimed));
+  BOOST_TEST(Item(kR1).claimed_by == kAnn);  // Read through QueueClaims.
+  BOOST_TEST((TakeClaim(kBen, 2001) == Claim::kHeldByOther));
+  BOOST_REQUIRE(store->Decide(kR1, kAnn, 2002, ItemState::kAccepted, "email", "").ok());
+  BOOST_REQUIRE(store->Complete(kR1, 2003).ok());
+  BOOST_TEST(ToString(Item(kR1).state) == "completed");
+  std::vector<std::string> purged;
+  BOOST_REQUIRE(store->PurgeCompleted(3000, &purged).ok());
+  BOOST_TEST(purged == std::vector<std::string>{kR1});
+  bool found = true;
+  BOOST_REQUIRE(store->Get(kR1, &i, nullptr, &found).ok());
+  BOOST_TEST(!found);
 }
 
 BOOST_AUTO_TEST_CASE(a_version_1_queue_is_upgraded_in_place) {
