@@ -14,9 +14,9 @@ BOOST_AUTO_TEST_CASE(the_writer_names_what_the_reader_accepts) {
 }
 
 BOOST_AUTO_TEST_CASE(the_reader_refuses_anything_else) {
-  for (const char* bad : {"reply-.html.pgp", "reply-a.html", "summary.html.pgp", "reply-../x.html.pgp",
-                          "reply-a b.html.pgp", "reply-a/b.html.pgp", ".reply-a.html.pgp",
-                          "reply-a.html.pgp.tmp"}) {
+  for (const char* bad :
+       {"reply-.html.pgp", "reply-a.html", "summary.html.pgp", "reply-../x.html.pgp",
+        "reply-a b.html.pgp", "reply-a/b.html.pgp", ".reply-a.html.pgp", "reply-a.html.pgp.tmp"}) {
     BOOST_TEST(!IsReplyFileName(bad), bad);
   }
   BOOST_TEST(IsReplyFileName("reply-" + std::string(64, 'a') + ".html.pgp"));
