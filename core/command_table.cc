@@ -21,7 +21,6 @@ CommandTable::CommandTable(const char* program, const std::string& description,
 CLI::App* CommandTable::Add(CLI::App* parent, const std::string& name, const std::string& help,
                             std::function<Status()> run) {
   CLI::App* cmd = (parent == nullptr ? &app_ : parent)->add_subcommand(name, help);
-  cmd->add_option("--config", command_config_, kConfigHelp);
   commands_.emplace_back(cmd, std::move(run));
   return cmd;
 }
@@ -33,6 +32,10 @@ CLI::App* CommandTable::Group(const std::string& name, const std::string& help) 
 }
 
 int CommandTable::Run(int argc, char** argv) {
+  // --config last, after each command's own options, as the help has always listed it.
+  for (const auto& command : commands_) {
+    command.first->add_option("--config", command_config_, kConfigHelp);
+  }
   if (auto exit_code = ParseCommandLine(&app_, program_, argc, argv)) return *exit_code;
   config_path_ = command_config_.empty() ? root_config_ : command_config_;
   for (const auto& [cmd, run] : commands_) {

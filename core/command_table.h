@@ -30,7 +30,7 @@ class CommandTable {
   // from the moment a run function is called.
   const std::string& config_path() const { return config_path_; }
 
-  // Parses argv, runs the parsed command and returns the process's exit code.
+  // Parses argv, runs the parsed command and returns the process's exit code. Call once.
   int Run(int argc, char** argv);
 
  private:
