@@ -54,6 +54,62 @@ std::string Schema() {
   return schema;
 }
 
+// The idempotency row of (owner, key_hash): *found, and the receipt and request hash it holds.
+Status FindKey(SqliteDb* db, const std::string& owner, const std::string& key_hash, bool* found,
+               std::string* receipt, std::string* request_hash) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db->Prepare(
+      "SELECT receipt, request_hash FROM idempotency WHERE owner = ?1 AND key_hash = ?2", &q));
+  q->Bind(1, owner).Bind(2, key_hash);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) {
+    *receipt = q->Text(0);
+    *request_hash = q->Text(1);
+  }
+  return Status::Ok();
+}
+
+Status NonceSeen(SqliteDb* db, const std::string& owner, const std::string& nonce_hash,
+                 bool* seen) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash);
+  return q->Step(seen);
+}
+
+Status InsertNonce(SqliteDb* db, const std::string& owner, const std::string& nonce_hash,
+                   int64_t seen_at) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
+  q->Bind(1, owner).Bind(2, nonce_hash).Bind(3, seen_at);
+  return q->Run();
+}
+
+// The document row, received, and its idempotency row.
+Status InsertDocument(SqliteDb* db, const Submission& s, const std::string& key_hash) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db->Prepare(
+      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      &q));
+  q->Bind(1, s.receipt)
+      .Bind(2, ToString(s.kind))
+      .Bind(3, ToString(ItemState::kReceived))
+      .Bind(4, s.owner)
+      .Bind(5, s.provider)
+      .Bind(6, s.received_at);
+  q->BindBlob(7, s.document);
+  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(
+      db->Prepare("INSERT INTO idempotency(owner, key_hash, request_hash, receipt) "
+                  "VALUES(?1, ?2, ?3, ?4)",
+                  &q));
+  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, s.request_hash).Bind(4, s.receipt);
+  return q->Run();
+}
+
 }  // namespace
 
 QueuedItem ReadQueuedItem(const SqliteStatement& q) {
@@ -108,55 +164,26 @@ Status QueueStore::Submit(const Submission& s, std::string* receipt, Outcome* ou
   const std::string nonce_hash = Sha256Hex(s.nonce);
   SqliteTransaction txn(db_.get());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT receipt, request_hash FROM idempotency WHERE owner = ?1 AND "
-                   "key_hash = ?2",
-                   &q));
-  q->Bind(1, s.owner).Bind(2, key_hash);
-  bool row = false;
-  PORTAL_RETURN_IF_ERROR(q->Step(&row));
-  if (row) {
-    const bool same = q->Text(1) == s.request_hash;
-    *receipt = same ? q->Text(0) : std::string();
+  bool used = false;
+  std::string first_receipt, first_hash;
+  PORTAL_RETURN_IF_ERROR(FindKey(db_.get(), s.owner, key_hash, &used, &first_receipt, &first_hash));
+  if (used) {
+    const bool same = first_hash == s.request_hash;
+    *receipt = same ? first_receipt : std::string();
     *outcome = same ? Outcome::kDuplicate : Outcome::kKeyReused;
     return Status::Ok();  // The transaction rolls back: nothing was written.
   }
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
-  q->Bind(1, s.owner).Bind(2, nonce_hash);
-  PORTAL_RETURN_IF_ERROR(q->Step(&row));
-  if (row) {
+  PORTAL_RETURN_IF_ERROR(NonceSeen(db_.get(), s.owner, nonce_hash, &used));
+  if (used) {
     receipt->clear();
     *outcome = Outcome::kReplayedNonce;
     return Status::Ok();
   }
-  const std::string& id = s.receipt;
-  if (id.size() != 32) return Status::InvalidInput("a receipt id is 32 hex digits");
-  PORTAL_RETURN_IF_ERROR(db_->Prepare(
-      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
-      "VALUES(?1, ?2, ?7, ?3, ?4, ?5, ?6)",
-      &q));
-  q->Bind(1, id)
-      .Bind(2, ToString(s.kind))
-      .Bind(7, ToString(ItemState::kReceived))
-      .Bind(3, s.owner)
-      .Bind(4, s.provider)
-      .Bind(5, s.received_at);
-  q->BindBlob(6, s.document);
-  PORTAL_RETURN_IF_ERROR(q->Run());
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO idempotency(owner, key_hash, request_hash, receipt) "
-                   "VALUES(?1, ?2, ?3, ?4)",
-                   &q));
-  q->Bind(1, s.owner).Bind(2, key_hash).Bind(3, s.request_hash).Bind(4, id);
-  PORTAL_RETURN_IF_ERROR(q->Run());
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
-  q->Bind(1, s.owner).Bind(2, nonce_hash).Bind(3, s.received_at);
-  PORTAL_RETURN_IF_ERROR(q->Run());
+  if (s.receipt.size() != 32) return Status::InvalidInput("a receipt id is 32 hex digits");
+  PORTAL_RETURN_IF_ERROR(InsertDocument(db_.get(), s, key_hash));
+  PORTAL_RETURN_IF_ERROR(InsertNonce(db_.get(), s.owner, nonce_hash, s.received_at));
   PORTAL_RETURN_IF_ERROR(txn.Commit());  // Durable (synchronous=FULL) when this returns.
-  *receipt = id;
+  *receipt = s.receipt;
   *outcome = Outcome::kQueued;
   return Status::Ok();
 }
@@ -166,18 +193,11 @@ Status QueueStore::UseNonce(const std::string& owner, const std::string& nonce, 
   const std::string nonce_hash = Sha256Hex(nonce);
   SqliteTransaction txn(db_.get());
   PORTAL_RETURN_IF_ERROR(txn.Begin());
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("SELECT 1 FROM nonces WHERE owner = ?1 AND nonce_hash = ?2", &q));
-  q->Bind(1, owner).Bind(2, nonce_hash);
   bool seen = false;
-  PORTAL_RETURN_IF_ERROR(q->Step(&seen));
+  PORTAL_RETURN_IF_ERROR(NonceSeen(db_.get(), owner, nonce_hash, &seen));
   *fresh = !seen;
   if (seen) return Status::Ok();
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO nonces(owner, nonce_hash, seen_at) VALUES(?1, ?2, ?3)", &q));
-  q->Bind(1, owner).Bind(2, nonce_hash).Bind(3, now);
-  PORTAL_RETURN_IF_ERROR(q->Run());
+  PORTAL_RETURN_IF_ERROR(InsertNonce(db_.get(), owner, nonce_hash, now));
   return txn.Commit();
 }
 

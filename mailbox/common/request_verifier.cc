@@ -37,6 +37,29 @@ std::vector<fs::path> EntriesIn(const fs::path& dir) {
   return out;
 }
 
+// Writes a verification home's config, imports the enrolment's pinned keys and writes the
+// (sub)key -> primary fingerprint map, into the prepared folder `home`.
+Status FillHome(const EnrollmentRegistry& registry, const Enrollment& enrollment,
+                const fs::path& home) {
+  // Trust is the registry's pin, not a web of trust: no trustdb to create or lock. Verifying
+  // public keys needs no gpg-agent: none is started for the home.
+  PORTAL_RETURN_IF_ERROR(
+      WriteFile(home / "gpg.conf", "no-random-seed-file\ntrust-model always\nno-autostart\n"));
+  std::unique_ptr<GpgContext> gpg;
+  PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
+  for (const auto& k : enrollment.keys) {
+    std::string data;
+    PORTAL_RETURN_IF_ERROR(ReadFile(registry.KeyFile(k.fingerprint), &data));
+    PORTAL_RETURN_IF_ERROR(gpg->ImportKeys(data));
+  }
+  // Which primary key each (sub)key belongs to, read once here, not per request.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  PORTAL_RETURN_IF_ERROR(gpg->KeyFingerprints(&pairs));
+  std::string map;
+  for (const auto& [sub, primary] : pairs) map += sub + " " + primary + "\n";
+  return WriteFile(home / kFingerprintMap, map);
+}
+
 }  // namespace
 
 std::string RequestVerifier::HomeName(const Enrollment& enrollment) {
@@ -61,25 +84,7 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
   if (suffix.empty()) return Status::IoError("no random bytes for a folder name");
   const fs::path building = dir_ / (".building-" + suffix);
   PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(building));
-  // Trust is the registry's pin, not a web of trust: no trustdb to create or lock. Verifying
-  // public keys needs no gpg-agent: none is started for the home.
-  Status st =
-      WriteFile(building / "gpg.conf", "no-random-seed-file\ntrust-model always\nno-autostart\n");
-  std::unique_ptr<GpgContext> gpg;
-  if (st.ok()) st = GpgContext::Open(building, /*armor=*/false, &gpg);
-  for (const auto& k : enrollment.keys) {
-    if (!st.ok()) break;
-    std::string data;
-    st = ReadFile(registry.KeyFile(k.fingerprint), &data);
-    if (st.ok()) st = gpg->ImportKeys(data);
-  }
-  // Which primary key each (sub)key belongs to, read once here, not per request.
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (st.ok()) st = gpg->KeyFingerprints(&pairs);
-  std::string map;
-  for (const auto& [sub, primary] : pairs) map += sub + " " + primary + "\n";
-  if (st.ok()) st = WriteFile(building / kFingerprintMap, map);
-  gpg.reset();
+  Status st = FillHome(registry, enrollment, building);
   std::error_code ec;
   if (st.ok() && std::rename(building.c_str(), home.c_str()) != 0) {
     // Another thread built it first (ENOTEMPTY/EEXIST): theirs is the same; ours goes.
