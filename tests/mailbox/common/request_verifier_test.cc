@@ -14,6 +14,8 @@ using testing::Slurp;
 using testing::TempDir;
 using testing::TestKeys;
 
+constexpr int64_t kEnrolledAt = 1'700'000'000;  // When the registry is told enrolments happen.
+
 // A registry with one patient (and later a proxy), keys made at run time.
 struct Fixture {
   TempDir dir;
@@ -34,7 +36,7 @@ struct Fixture {
     std::string token;
     BOOST_REQUIRE(reg->Enroll("M100", "p1", Key(patient_fpr),
                               Slurp(keys.Export(patient_home, patient_fpr, "patient.asc")), false,
-                              &token)
+                              kEnrolledAt, &token)
                       .ok());
   }
   static EnrolledKey Key(const std::string& fpr) {
@@ -85,9 +87,9 @@ BOOST_FIXTURE_TEST_CASE(a_new_key_set_gets_a_new_home_and_the_old_one_goes, Fixt
   std::string fpr;
   BOOST_TEST(!Check(v, body, by_proxy, &fpr));
   const std::string old_home = RequestVerifier::HomeName(Current());
-  BOOST_REQUIRE(
-      reg->GrantProxy("M100", Key(proxy_fpr), Slurp(keys.Export(proxy_home, proxy_fpr, "x.asc")))
-          .ok());
+  BOOST_REQUIRE(reg->GrantProxy("M100", Key(proxy_fpr),
+                                Slurp(keys.Export(proxy_home, proxy_fpr, "x.asc")), kEnrolledAt)
+                    .ok());
   BOOST_TEST(RequestVerifier::HomeName(Current()) != old_home);
   BOOST_TEST(Check(v, body, by_proxy, &fpr));
   BOOST_TEST(fpr == proxy_fpr);
@@ -124,7 +126,7 @@ BOOST_FIXTURE_TEST_CASE(a_revoked_key_no_longer_signs, Fixture) {
   BOOST_REQUIRE(reg->Unenroll("M100").ok());
   BOOST_REQUIRE(reg->Enroll("M100", "p1", Key(patient_fpr),
                             Slurp(keys.Export(patient_home, patient_fpr, "revoked.asc")), false,
-                            &token)
+                            kEnrolledAt, &token)
                     .ok());
   std::string fpr;
   BOOST_TEST(!Check(v, body, sig, &fpr));
