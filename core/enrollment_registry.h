@@ -59,15 +59,6 @@ class EnrollmentRegistry {
   // Pins an adult proxy's key for an enrolled patient, added at `now`.
   Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data,
                     int64_t now);
-  // Transitional, for callers not yet passing the time (they stamp 0): remove once
-  // tests/mailbox/common/request_verifier_test.cc passes `now`.
-  Status Enroll(const std::string& mrn, const std::string& patient_id, const EnrolledKey& key,
-                std::string_view key_data, bool replace_key, std::string* token) {
-    return Enroll(mrn, patient_id, key, key_data, replace_key, /*now=*/0, token);
-  }
-  Status GrantProxy(const std::string& mrn, const EnrolledKey& key, std::string_view key_data) {
-    return GrantProxy(mrn, key, key_data, /*now=*/0);
-  }
   // Unpins a proxy key; InvalidInput if it is not one of the patient's proxies.
   Status RevokeProxy(const std::string& mrn, const std::string& fingerprint);
   // Sets the address for the patient's notices ("" clears it); InvalidInput if not enrolled.
