@@ -1,5 +1,6 @@
 #include "mailbox/common/smtp_sender.h"
 
+#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <algorithm>

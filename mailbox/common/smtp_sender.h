@@ -1,13 +1,14 @@
 #pragma once
 
-#include <curl/curl.h>
-
 #include <memory>
 #include <string>
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/status.h"
+
+// libcurl stays out of the header (linked PRIVATE): its easy handle, as curl/curl.h declares it.
+typedef void CURL;
 
 namespace portal {
 
