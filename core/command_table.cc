@@ -25,6 +25,10 @@ CLI::App* CommandTable::Add(CLI::App* parent, const std::string& name, const std
   return cmd;
 }
 
+void CommandTable::AddConfigOption(CLI::App* cmd) {
+  cmd->add_option("--config", command_config_, kConfigHelp);
+}
+
 CLI::App* CommandTable::Group(const std::string& name, const std::string& help) {
   CLI::App* group = app_.add_subcommand(name, help);
   group->require_subcommand(1);
@@ -32,9 +36,9 @@ CLI::App* CommandTable::Group(const std::string& name, const std::string& help) 
 }
 
 int CommandTable::Run(int argc, char** argv) {
-  // --config last, after each command's own options, as the help has always listed it.
+  // --config last, after each command's own options, unless the command placed it itself.
   for (const auto& command : commands_) {
-    command.first->add_option("--config", command_config_, kConfigHelp);
+    if (command.first->get_option_no_throw("--config") == nullptr) AddConfigOption(command.first);
   }
   if (auto exit_code = ParseCommandLine(&app_, program_, argc, argv)) return *exit_code;
   config_path_ = command_config_.empty() ? root_config_ : command_config_;

@@ -23,6 +23,8 @@ class CommandTable {
   // Returns the CLI11 app to add its options to; every command takes --config.
   CLI::App* Add(CLI::App* parent, const std::string& name, const std::string& help,
                 std::function<Status()> run);
+  // Puts --config on `cmd` now, before the options added after it (by default it goes last).
+  void AddConfigOption(CLI::App* cmd);
   // A group of commands (`portal-staff queue list`): one of them must be named.
   CLI::App* Group(const std::string& name, const std::string& help);
 

@@ -133,7 +133,7 @@ void RegisterAcceptCommand(CommandTable* table, const Clock& clock) {
   CLI::App* cmd = table->Add(
       nullptr, "accept", "Accept a profile change (some fields, or all) and export it for the EHR",
       [table, o, &clock] { return RunAccept(table->config_path(), *o, clock); });
-  AddWorkOptions(cmd, true, &o->work);
+  AddWorkOptions(table, cmd, true, &o->work);
   cmd->add_option("--fields", o->fields,
                   "Comma-separated field ids to accept (default: every proposed field); "
                   "the others are rejected");

@@ -66,7 +66,8 @@ Status RunAuditList(const std::string& config_path, const WorkOptions& o, const 
 void RegisterAuditCommands(CommandTable* table, const Clock& clock) {
   CLI::App* audit = table->Group("audit", "The audit trail");
   auto verify = std::make_shared<WorkOptions>();
-  AddWorkOptions(table->Add(audit, "verify", "Check the hash chain",
+  AddWorkOptions(table,
+                 table->Add(audit, "verify", "Check the hash chain",
                             [table, verify, &clock] {
                               return RunAuditVerify(table->config_path(), *verify, clock);
                             }),
@@ -75,7 +76,7 @@ void RegisterAuditCommands(CommandTable* table, const Clock& clock) {
   CLI::App* cmd = table->Add(audit, "list", "Entries, oldest first", [table, list, &clock] {
     return RunAuditList(table->config_path(), *list, clock);
   });
-  AddWorkOptions(cmd, false, list.get());
+  AddWorkOptions(table, cmd, false, list.get());
   cmd->add_option("--document", list->receipt, "Only this receipt's entries");
 }
 

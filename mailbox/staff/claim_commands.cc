@@ -58,11 +58,13 @@ Status RunRelease(const std::string& config_path, const WorkOptions& o, const Cl
 void RegisterClaimCommands(CommandTable* table, const Clock& clock) {
   auto claim = std::make_shared<WorkOptions>();
   AddWorkOptions(
+      table,
       table->Add(nullptr, "claim", "Take an item for a while (others wait)",
                  [table, claim, &clock] { return RunClaim(table->config_path(), *claim, clock); }),
       true, claim.get());
   auto release = std::make_shared<WorkOptions>();
-  AddWorkOptions(table->Add(nullptr, "release", "Give your claim on an item up",
+  AddWorkOptions(table,
+                 table->Add(nullptr, "release", "Give your claim on an item up",
                             [table, release, &clock] {
                               return RunRelease(table->config_path(), *release, clock);
                             }),

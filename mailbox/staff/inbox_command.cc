@@ -86,7 +86,7 @@ void RegisterInboxCommand(CommandTable* table, const Clock& clock) {
   CLI::App* cmd = table->Add(
       nullptr, "inbox", "A provider's unread messages; --read RECEIPT shows one and marks it read",
       [table, o, &clock] { return RunInbox(table->config_path(), *o, clock); });
-  AddWorkOptions(cmd, false, &o->work);
+  AddWorkOptions(table, cmd, false, &o->work);
   cmd->add_option("provider", o->provider, "A provider id of the config")->required();
   cmd->add_option("--read", o->work.receipt, "The message to read");
 }

@@ -35,6 +35,7 @@ void RegisterNotifyCommand(CommandTable* table, const Clock& clock) {
   CLI::App* notify = table->Group("notify", "E-mail notices");
   auto o = std::make_shared<WorkOptions>();
   AddWorkOptions(
+      table,
       table->Add(notify, "send", "Send the notices that are due now",
                  [table, o, &clock] { return RunNotifySend(table->config_path(), *o, clock); }),
       false, o.get());

@@ -29,6 +29,7 @@ Status RunPurge(const std::string& config_path, const WorkOptions& o, const Cloc
 void RegisterPurgeCommand(CommandTable* table, const Clock& clock) {
   auto o = std::make_shared<WorkOptions>();
   AddWorkOptions(
+      table,
       table->Add(nullptr, "purge",
                  "Delete completed items older than staff.retention_days (audited)",
                  [table, o, &clock] { return RunPurge(table->config_path(), *o, clock); }),

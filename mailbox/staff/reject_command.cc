@@ -51,7 +51,7 @@ void RegisterRejectCommand(CommandTable* table, const Clock& clock) {
   CLI::App* cmd =
       table->Add(nullptr, "reject", "Reject a whole profile change",
                  [table, o, &clock] { return RunReject(table->config_path(), *o, clock); });
-  AddWorkOptions(cmd, true, &o->work);
+  AddWorkOptions(table, cmd, true, &o->work);
   cmd->add_option("--reason", o->reason, "One of: " + ListWords(RejectionReasonNames()))
       ->required();
 }

@@ -119,7 +119,7 @@ void RegisterReplyCommand(CommandTable* table, const Clock& clock) {
   CLI::App* cmd = table->Add(
       nullptr, "reply", "Answer a message; the next nightly run publishes it beside the summary",
       [table, o, &clock] { return RunReply(table->config_path(), *o, clock); });
-  AddWorkOptions(cmd, true, &o->work);
+  AddWorkOptions(table, cmd, true, &o->work);
   cmd->add_option("--file", o->reply_file, "The reply's text (UTF-8)")->required();
 }
 

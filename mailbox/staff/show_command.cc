@@ -107,6 +107,7 @@ Status RunShow(const std::string& config_path, const WorkOptions& o, const Clock
 void RegisterShowCommand(CommandTable* table, const Clock& clock) {
   auto o = std::make_shared<WorkOptions>();
   AddWorkOptions(
+      table,
       table->Add(nullptr, "show",
                  "Check and decrypt an item and print it (a profile change beside the record)",
                  [table, o, &clock] { return RunShow(table->config_path(), *o, clock); }),

@@ -10,7 +10,8 @@
 
 namespace portal {
 
-void AddWorkOptions(CLI::App* cmd, bool receipt, WorkOptions* o) {
+void AddWorkOptions(CommandTable* table, CLI::App* cmd, bool receipt, WorkOptions* o) {
+  table->AddConfigOption(cmd);  // First, as the work commands have always listed it.
   cmd->add_option("--gnupg-home", o->gnupg_home,
                   "Your GnuPG home (default $GNUPGHOME, else ~/.gnupg)");
   cmd->add_option("--as", o->as, "Your staff key's fingerprint, if the home holds several");

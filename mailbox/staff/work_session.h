@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/command_table.h"
 #include "core/status.h"
 #include "mailbox/common/fhir_document_reader.h"
 #include "mailbox/common/notifier.h"
@@ -28,7 +29,7 @@ struct WorkOptions {
 
 // Adds --gnupg-home, --as, --json and, with `receipt`, the required receipt positional to `cmd`;
 // `o` must outlive it.
-void AddWorkOptions(CLI::App* cmd, bool receipt, WorkOptions* o);
+void AddWorkOptions(CommandTable* table, CLI::App* cmd, bool receipt, WorkOptions* o);
 
 // Everything a work command needs: the session, the queue, the audit trail, who is working and
 // the clock they work by.
