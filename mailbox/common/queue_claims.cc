@@ -145,36 +145,4 @@ Status QueueClaims::PurgeCompleted(int64_t before, std::vector<std::string>* rec
   return db()->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-// QueueStore's staff side: forwards.
-
-Status QueueStore::Get(const std::string& receipt, QueuedItem* item, std::string* document,
-                       bool* found) {
-  return QueueClaims(this).Get(receipt, item, document, found);
-}
-
-Status QueueStore::TakeClaim(const std::string& receipt, const std::string& fingerprint,
-                             const std::string& user, int64_t now, int64_t lease_seconds,
-                             Claim* outcome, QueuedItem* item) {
-  return QueueClaims(this).TakeClaim(receipt, fingerprint, user, now, lease_seconds, outcome, item);
-}
-
-Status QueueStore::ReleaseClaim(const std::string& receipt, const std::string& fingerprint,
-                                int64_t now) {
-  return QueueClaims(this).ReleaseClaim(receipt, fingerprint, now);
-}
-
-Status QueueStore::Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
-                          ItemState decision, const std::string& accepted_fields,
-                          const std::string& reason) {
-  return QueueClaims(this).Decide(receipt, fingerprint, now, decision, accepted_fields, reason);
-}
-
-Status QueueStore::Complete(const std::string& receipt, int64_t now) {
-  return QueueClaims(this).Complete(receipt, now);
-}
-
-Status QueueStore::PurgeCompleted(int64_t before, std::vector<std::string>* receipts) {
-  return QueueClaims(this).PurgeCompleted(before, receipts);
-}
-
 }  // namespace portal

@@ -12,12 +12,12 @@ namespace portal {
 
 // The staff's side of the mailbox queue: claims with leases, decisions, completion, retention.
 // Every change names the staff key making it; times are passed in. Works on an open QueueStore,
-// which must outlive it (QueueStore's methods of the same names forward here).
+// which must outlive it.
 class QueueClaims {
  public:
   explicit QueueClaims(QueueStore* queue) : queue_(queue) {}
 
-  using Claim = QueueStore::Claim;
+  enum class Claim { kClaimed, kHeldByOther, kClosed, kNotFound };
 
   // One item with its sealed document (`document` may be null); *found false if there is none.
   Status Get(const std::string& receipt, QueuedItem* item, std::string* document, bool* found);

@@ -81,19 +81,6 @@ class QueueStore {
   // Metadata of queued items, oldest first; `state` nullopt for every state.
   Status List(std::optional<ItemState> state, std::vector<QueuedItem>* out);
 
-  // The staff's side, here too so that a caller holding a QueueStore needs nothing else: each
-  // forwards to QueueClaims (queue_claims.h), which says what it does.
-  Status Get(const std::string& receipt, QueuedItem* item, std::string* document, bool* found);
-  enum class Claim { kClaimed, kHeldByOther, kClosed, kNotFound };
-  Status TakeClaim(const std::string& receipt, const std::string& fingerprint,
-                   const std::string& user, int64_t now, int64_t lease_seconds, Claim* outcome,
-                   QueuedItem* item);
-  Status ReleaseClaim(const std::string& receipt, const std::string& fingerprint, int64_t now);
-  Status Decide(const std::string& receipt, const std::string& fingerprint, int64_t now,
-                ItemState decision, const std::string& accepted_fields, const std::string& reason);
-  Status Complete(const std::string& receipt, int64_t now);
-  Status PurgeCompleted(int64_t before, std::vector<std::string>* receipts);
-
  private:
   friend class QueueClaims;
   explicit QueueStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

@@ -109,8 +109,8 @@ Status RunAccept(const std::string& config_path, const AcceptOptions& o, const C
   PORTAL_RETURN_IF_ERROR(
       BuildChangeExport(w.s.config, doc, d.accepted, w.who.fingerprint, now, &ndjson));
   if (!d.resuming) {
-    PORTAL_RETURN_IF_ERROR(w.queue->Decide(receipt, w.who.fingerprint, now, ItemState::kAccepted,
-                                           JoinFields(d.accepted), ""));
+    PORTAL_RETURN_IF_ERROR(w.claims->Decide(receipt, w.who.fingerprint, now, ItemState::kAccepted,
+                                            JoinFields(d.accepted), ""));
     PORTAL_RETURN_IF_ERROR(
         Audit(&w, "accept", receipt,
               "fields: " + JoinFields(d.accepted) +
@@ -119,7 +119,7 @@ Status RunAccept(const std::string& config_path, const AcceptOptions& o, const C
   const fs::path file = w.s.config.staff.exports_dir / (receipt + ".ndjson");
   PORTAL_RETURN_IF_ERROR(WriteExport(file, ndjson));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "export", receipt, "ndjson"));
-  PORTAL_RETURN_IF_ERROR(w.queue->Complete(receipt, now));
+  PORTAL_RETURN_IF_ERROR(w.claims->Complete(receipt, now));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "complete", receipt));
   QueueNotice(&w, doc, Notice::kProcessed);
   PrintAccepted(o.work.json, receipt, d, file);

@@ -9,16 +9,17 @@ namespace portal {
 
 namespace {
 
-Status ClaimRefused(QueueStore::Claim outcome, const std::string& receipt, const QueuedItem& item) {
+Status ClaimRefused(QueueClaims::Claim outcome, const std::string& receipt,
+                    const QueuedItem& item) {
   switch (outcome) {
-    case QueueStore::Claim::kNotFound:
+    case QueueClaims::Claim::kNotFound:
       return Status::InvalidInput("no item " + receipt + " in the queue");
-    case QueueStore::Claim::kClosed:
+    case QueueClaims::Claim::kClosed:
       return Status::InvalidInput("the item is completed; there is nothing left to do");
-    case QueueStore::Claim::kHeldByOther:
+    case QueueClaims::Claim::kHeldByOther:
       return Status::InvalidInput("claimed by " + item.claimed_user + " until " +
                                   When(item.lease_until) + "; try again after that");
-    case QueueStore::Claim::kClaimed:
+    case QueueClaims::Claim::kClaimed:
       break;
   }
   return Status::Ok();
@@ -28,10 +29,10 @@ Status RunClaim(const std::string& config_path, const WorkOptions& o, const Cloc
   Work w;
   PORTAL_RETURN_IF_ERROR(CheckReceipt(o.receipt));
   PORTAL_RETURN_IF_ERROR(OpenWork(config_path, o, true, clock, &w));
-  QueueStore::Claim outcome;
+  QueueClaims::Claim outcome;
   QueuedItem item;
-  PORTAL_RETURN_IF_ERROR(w.queue->TakeClaim(o.receipt, w.who.fingerprint, w.who.user, clock.Now(),
-                                            w.s.config.staff.lease_minutes * 60, &outcome, &item));
+  PORTAL_RETURN_IF_ERROR(w.claims->TakeClaim(o.receipt, w.who.fingerprint, w.who.user, clock.Now(),
+                                             w.s.config.staff.lease_minutes * 60, &outcome, &item));
   PORTAL_RETURN_IF_ERROR(ClaimRefused(outcome, o.receipt, item));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "claim", o.receipt));
   PrintResult(o.json,
@@ -47,7 +48,7 @@ Status RunRelease(const std::string& config_path, const WorkOptions& o, const Cl
   Work w;
   PORTAL_RETURN_IF_ERROR(CheckReceipt(o.receipt));
   PORTAL_RETURN_IF_ERROR(OpenWork(config_path, o, true, clock, &w));
-  PORTAL_RETURN_IF_ERROR(w.queue->ReleaseClaim(o.receipt, w.who.fingerprint, clock.Now()));
+  PORTAL_RETURN_IF_ERROR(w.claims->ReleaseClaim(o.receipt, w.who.fingerprint, clock.Now()));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "release", o.receipt));
   PrintResult(o.json, {{"receipt", o.receipt}, {"released", true}}, "released " + o.receipt);
   return Status::Ok();

@@ -54,7 +54,7 @@ Status ReadMessage(Work* w, const InboxOptions& o) {
   PORTAL_RETURN_IF_ERROR(CheckPatientSignature(w, doc, &patient));
   PORTAL_RETURN_IF_ERROR(Audit(w, "inbox-read", receipt, "provider: " + o.provider));
   if (item.state == ItemState::kReceived) {
-    PORTAL_RETURN_IF_ERROR(w->queue->Complete(receipt, w->clock->Now()));
+    PORTAL_RETURN_IF_ERROR(w->claims->Complete(receipt, w->clock->Now()));
     PORTAL_RETURN_IF_ERROR(Audit(w, "complete", receipt));
   }
   PrintResult(o.work.json,

@@ -17,7 +17,7 @@ Status RunPurge(const std::string& config_path, const WorkOptions& o, const Cloc
   w.who.user = OsUserName();  // Purging needs no key: a timer may run it.
   const int64_t before = clock.Now() - w.s.config.staff.retention_days * 86400;
   std::vector<std::string> purged;
-  PORTAL_RETURN_IF_ERROR(w.queue->PurgeCompleted(before, &purged));
+  PORTAL_RETURN_IF_ERROR(w.claims->PurgeCompleted(before, &purged));
   for (const auto& r : purged) PORTAL_RETURN_IF_ERROR(Audit(&w, "purge", r));
   PrintResult(o.json, {{"purged", purged.size()}},
               "purged " + std::to_string(purged.size()) + " completed item(s)");

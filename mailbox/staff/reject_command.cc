@@ -31,9 +31,9 @@ Status RunReject(const std::string& config_path, const RejectOptions& o, const C
   const int64_t now = clock.Now();
   const std::string code(ToString(reason));
   PORTAL_RETURN_IF_ERROR(
-      w.queue->Decide(receipt, w.who.fingerprint, now, ItemState::kRejected, "", code));
+      w.claims->Decide(receipt, w.who.fingerprint, now, ItemState::kRejected, "", code));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "reject", receipt, "reason: " + code));
-  PORTAL_RETURN_IF_ERROR(w.queue->Complete(receipt, now));
+  PORTAL_RETURN_IF_ERROR(w.claims->Complete(receipt, now));
   PORTAL_RETURN_IF_ERROR(Audit(&w, "complete", receipt));
   QueueNotice(&w, doc, Notice::kProcessed);
   PrintResult(o.work.json,

@@ -25,6 +25,7 @@ Status OpenWork(const std::string& config_path, const WorkOptions& o, bool need_
   PORTAL_RETURN_IF_ERROR(OpenSession(config_path, &w->s));
   w->who.user = OsUserName();
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(w->s.layout->mailbox_db, &w->queue));
+  w->claims = std::make_unique<QueueClaims>(w->queue.get());
   PORTAL_RETURN_IF_ERROR(AuditLog::Open(w->s.layout->audit_db, &w->audit));
   if (need_identity) PORTAL_RETURN_IF_ERROR(FindStaffIdentity(w->s, o.gnupg_home, o.as, &w->who));
   return Status::Ok();
@@ -54,7 +55,7 @@ Status LoadItem(Work* w, const std::string& receipt, QueuedItem* item, ParsedDoc
   PORTAL_RETURN_IF_ERROR(CheckReceipt(receipt));
   std::string sealed;
   bool found = false;
-  PORTAL_RETURN_IF_ERROR(w->queue->Get(receipt, item, &sealed, &found));
+  PORTAL_RETURN_IF_ERROR(w->claims->Get(receipt, item, &sealed, &found));
   if (!found) return Status::InvalidInput("no item " + receipt + " in the queue");
   std::string plain;
   PORTAL_RETURN_IF_ERROR(OpenSealedDocument(w->s, &w->who, sealed, &plain));

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "mailbox/common/fhir_document_reader.h"
 #include "mailbox/common/notifier.h"
+#include "mailbox/common/queue_claims.h"
 #include "mailbox/common/queue_store.h"
 #include "mailbox/staff/audit_log.h"
 #include "mailbox/staff/staff_identity.h"
@@ -36,6 +37,7 @@ void AddWorkOptions(CommandTable* table, CLI::App* cmd, bool receipt, WorkOption
 struct Work {
   Session s;
   std::unique_ptr<QueueStore> queue;
+  std::unique_ptr<QueueClaims> claims;  // The staff's side of `queue`.
   std::unique_ptr<AuditLog> audit;
   StaffIdentity who;
   const Clock* clock = nullptr;

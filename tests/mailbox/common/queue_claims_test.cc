@@ -135,24 +135,6 @@ BOOST_FIXTURE_TEST_CASE(completion_closes_the_item_and_purging_removes_it_whole,
   Add(std::string(32, '3'), "profile-change", "nonce-1b");
 }
 
-BOOST_FIXTURE_TEST_CASE(the_queue_stores_staff_methods_are_the_claims, Fixture) {
-  QueueStore::Claim c;
-  QueuedItem i;
-  BOOST_REQUIRE(store->TakeClaim(kR1, kAnn, "ann", 2000, 600, &c, &i).ok());
-  BOOST_TEST((c == QueueStore::Claim::kClaimed));
-  BOOST_TEST(Item(kR1).claimed_by == kAnn);  // Read through QueueClaims.
-  BOOST_TEST((TakeClaim(kBen, 2001) == Claim::kHeldByOther));
-  BOOST_REQUIRE(store->Decide(kR1, kAnn, 2002, ItemState::kAccepted, "email", "").ok());
-  BOOST_REQUIRE(store->Complete(kR1, 2003).ok());
-  BOOST_TEST(ToString(Item(kR1).state) == "completed");
-  std::vector<std::string> purged;
-  BOOST_REQUIRE(store->PurgeCompleted(3000, &purged).ok());
-  BOOST_TEST(purged == std::vector<std::string>{kR1});
-  bool found = true;
-  BOOST_REQUIRE(store->Get(kR1, &i, nullptr, &found).ok());
-  BOOST_TEST(!found);
-}
-
 BOOST_AUTO_TEST_CASE(a_version_1_queue_is_upgraded_in_place) {
   testing::TempDir dir;
   {
@@ -171,7 +153,7 @@ PRAGMA user_version = 1;)sql")
   BOOST_REQUIRE(QueueStore::Open(dir.path() / "mailbox.sqlite", &q).ok());
   QueuedItem i;
   bool found = false;
-  BOOST_REQUIRE(q->Get(kR1, &i, nullptr, &found).ok());
+  BOOST_REQUIRE(QueueClaims(q.get()).Get(kR1, &i, nullptr, &found).ok());
   BOOST_TEST(found);
   BOOST_TEST(i.claimed_by.empty());
   BOOST_TEST(ToString(i.state) == "received");
