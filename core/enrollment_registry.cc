@@ -57,11 +57,8 @@ Status EnrollmentRegistry::Open(const fs::path& db_path, const fs::path& keys_di
   std::unique_ptr<SqliteDb> db;
   PORTAL_RETURN_IF_ERROR(SqliteDb::Open(db_path, SqliteDb::Journal::kWal, &db));
   PORTAL_RETURN_IF_ERROR(db->Exec(kSchema));
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db->Prepare("PRAGMA user_version", &q));
-  PORTAL_RETURN_IF_ERROR(q->Step());
-  const int64_t version = q->Int(0);
-  q.reset();
+  int64_t version = 0;
+  PORTAL_RETURN_IF_ERROR(db->UserVersion(&version));
   if (version == 1) {
     PORTAL_RETURN_IF_ERROR(
         db->Exec("ALTER TABLE enrollments ADD COLUMN patient_id TEXT NOT NULL DEFAULT ''"));
@@ -326,22 +323,11 @@ Status EnrollmentRegistry::All(std::vector<Enrollment>* out) {
 }
 
 Status EnrollmentRegistry::GetSetting(const std::string& name, std::string* value, bool* found) {
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT value FROM settings WHERE name = ?1", &q));
-  q->Bind(1, name);
-  PORTAL_RETURN_IF_ERROR(q->Step(found));
-  if (*found) *value = q->Text(0);
-  return Status::Ok();
+  return SettingsTable(db_.get(), "settings", "name").Get(name, value, found);
 }
 
 Status EnrollmentRegistry::SetSetting(const std::string& name, const std::string& value) {
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO settings(name, value) VALUES(?1, ?2) "
-                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                   &q));
-  q->Bind(1, name).Bind(2, value);
-  return q->Run();
+  return SettingsTable(db_.get(), "settings", "name").Set(name, value);
 }
 
 }  // namespace portal

@@ -127,4 +127,32 @@ Status SqliteTransaction::Commit() {
   return Status::Ok();
 }
 
+Status SqliteDb::UserVersion(int64_t* version) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(Prepare("PRAGMA user_version", &q));
+  PORTAL_RETURN_IF_ERROR(q->Step());
+  *version = q->Int(0);
+  return Status::Ok();
+}
+
+Status SettingsTable::Get(const std::string& key, std::string* value, bool* found) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT value FROM " + table_ + " WHERE " + key_column_ + " = ?1", &q));
+  q->Bind(1, key);
+  PORTAL_RETURN_IF_ERROR(q->Step(found));
+  if (*found) *value = q->Text(0);
+  return Status::Ok();
+}
+
+Status SettingsTable::Set(const std::string& key, const std::string& value) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(db_->Prepare("INSERT INTO " + table_ + "(" + key_column_ +
+                                          ", value) VALUES(?1, ?2) ON CONFLICT(" + key_column_ +
+                                          ") DO UPDATE SET value = excluded.value",
+                                      &q));
+  q->Bind(1, key).Bind(2, value);
+  return q->Run();
+}
+
 }  // namespace portal

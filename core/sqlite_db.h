@@ -65,11 +65,29 @@ class SqliteDb {
   Status Prepare(const std::string& sql, std::unique_ptr<SqliteStatement>* out);
   int64_t Changes() const;
   const std::filesystem::path& path() const { return path_; }
+  // The schema version kept in the file (PRAGMA user_version; 0 for a new file).
+  Status UserVersion(int64_t* version);
 
  private:
   SqliteDb(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::filesystem::path path_;
+};
+
+// A name -> value table of a database's own settings (`table`(`key_column` TEXT PRIMARY KEY,
+// value TEXT)); the names are the code's, never a client's.
+class SettingsTable {
+ public:
+  SettingsTable(SqliteDb* db, std::string table, std::string key_column)
+      : db_(db), table_(std::move(table)), key_column_(std::move(key_column)) {}
+  // *found false (and *value untouched) when `key` has no value.
+  Status Get(const std::string& key, std::string* value, bool* found);
+  Status Set(const std::string& key, const std::string& value);
+
+ private:
+  SqliteDb* db_;
+  std::string table_;
+  std::string key_column_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless Commit() succeeded.

@@ -169,22 +169,11 @@ Status MailOutbox::Find(int64_t id, OutgoingMail* out, bool* sent, bool* found) 
 }
 
 Status MailOutbox::Get(const std::string& key, std::string* value, bool* found) {
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT value FROM settings WHERE key = ?1", &q));
-  q->Bind(1, key);
-  PORTAL_RETURN_IF_ERROR(q->Step(found));
-  if (*found) *value = q->Text(0);
-  return Status::Ok();
+  return SettingsTable(db_.get(), "settings", "key").Get(key, value, found);
 }
 
 Status MailOutbox::Set(const std::string& key, const std::string& value) {
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(
-      db_->Prepare("INSERT INTO settings(key, value) VALUES(?1, ?2) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   &q));
-  q->Bind(1, key).Bind(2, value);
-  return q->Run();
+  return SettingsTable(db_.get(), "settings", "key").Set(key, value);
 }
 
 }  // namespace portal

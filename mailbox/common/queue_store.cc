@@ -143,11 +143,8 @@ Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<Queue
   PORTAL_RETURN_IF_ERROR(db->Exec(Schema()));
   // Deleted rows (purged documents) are overwritten, not only unlinked.
   PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete = ON"));
-  std::unique_ptr<SqliteStatement> q;
-  PORTAL_RETURN_IF_ERROR(db->Prepare("PRAGMA user_version", &q));
-  PORTAL_RETURN_IF_ERROR(q->Step());
-  const int64_t version = q->Int(0);
-  q.reset();
+  int64_t version = 0;
+  PORTAL_RETURN_IF_ERROR(db->UserVersion(&version));
   if (version < 2) {
     SqliteTransaction txn(db.get());
     PORTAL_RETURN_IF_ERROR(txn.Begin());
