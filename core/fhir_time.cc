@@ -4,10 +4,22 @@
 #include <regex>
 
 #include "core/parse_number.h"
+#include "core/time_zone.h"
 
 namespace portal {
 
-bool ParseFhirInstant(std::string_view text, int64_t* out) {
+namespace {
+
+bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned DaysInMonth(int year, unsigned month) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && LeapYear(year) ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
+bool ParseFhirDateTime(std::string_view text, FhirDateTime* out) {
   // FHIR's date/dateTime/instant grammar; groups: year, month, day, hour, minute, second,
   // zone, offset sign, offset hh:mm.
   static const std::regex kDateTime(
@@ -21,8 +33,15 @@ bool ParseFhirInstant(std::string_view text, int64_t* out) {
     int value = fallback;
     return m[i].matched && ParseInt(m[i].str(), &value) ? value : fallback;
   };
+  FhirDateTime parts;
+  parts.year = num(1, 1970);
+  parts.month = static_cast<unsigned>(num(2, 0));
+  parts.day = static_cast<unsigned>(num(3, 0));
+  parts.has_time = m[4].matched;
+  // The grammar allows 31 in every month; the calendar does not ("2026-02-31").
+  if (parts.day != 0 && parts.day > DaysInMonth(parts.year, parts.month)) return false;
   std::tm tm{};
-  tm.tm_year = num(1, 1970) - 1900;
+  tm.tm_year = parts.year - 1900;
   tm.tm_mon = num(2, 1) - 1;
   tm.tm_mday = num(3, 1);
   tm.tm_hour = num(4, 0);
@@ -39,8 +58,29 @@ bool ParseFhirInstant(std::string_view text, int64_t* out) {
     const int64_t offset = (int64_t{hours} * 60 + minutes) * 60;
     t += m[8].str() == "+" ? -offset : offset;
   }
-  *out = t;
+  parts.instant = t;
+  *out = parts;
   return true;
+}
+
+bool ParseFhirInstant(std::string_view text, int64_t* out) {
+  FhirDateTime parts;
+  if (!ParseFhirDateTime(text, &parts)) return false;
+  *out = parts.instant;
+  return true;
+}
+
+std::string PatientDate(std::string_view text, const TimeZone& zone) {
+  FhirDateTime parts;
+  if (!ParseFhirDateTime(text, &parts)) return std::string();
+  if (parts.has_time) return zone.LocalDate(parts.instant);
+  return std::string(text.substr(0, 10));
+}
+
+void LatestDay(const FhirDateTime& date, int* year, unsigned* month, unsigned* day) {
+  *year = date.year;
+  *month = date.month == 0 ? 12 : date.month;
+  *day = date.day == 0 ? DaysInMonth(*year, *month) : date.day;
 }
 
 std::string FormatInstant(int64_t instant) {

@@ -6,6 +6,8 @@
 
 namespace portal {
 
+class TimeZone;
+
 // Instants are seconds since the Unix epoch, UTC. One as-of instant drives every time rule, so
 // runs are reproducible (`--as-of`).
 
@@ -14,6 +16,26 @@ namespace portal {
 // dates mean their first moment ("2003" is 2003-01-01T00:00:00Z). False if malformed: this is
 // also the project's one check that a record's date is valid.
 bool ParseFhirInstant(std::string_view text, int64_t* out);
+
+// The parts of a FHIR date, dateTime or instant as written.
+struct FhirDateTime {
+  int64_t instant = 0;  // Its first moment; a date without a time is read as UTC.
+  int year = 0;
+  unsigned month = 0;  // 0 if absent ("2008").
+  unsigned day = 0;    // 0 if absent ("2008-12").
+  bool has_time = false;
+};
+// As ParseFhirInstant, keeping the parts. Impossible dates ("2026-02-31") are false.
+bool ParseFhirDateTime(std::string_view text, FhirDateTime* out);
+
+// What a patient reads: a dateTime with a time is shown as its date in the hospital's time zone
+// ("2016-12-31T22:58:00-05:00" is 2016-12-31 in New York, whatever the offset written); a date
+// without a time is shown as written ("2008", "2008-12", "2016-12-31"), never shifted. "" if
+// `text` is not a valid FHIR date.
+std::string PatientDate(std::string_view text, const TimeZone& zone);
+
+// The last day of a (possibly partial) date: "2008" is 2008-12-31, "2008-02" is 2008-02-29.
+void LatestDay(const FhirDateTime& date, int* year, unsigned* month, unsigned* day);
 
 // "2025-06-01T00:00:00Z".
 std::string FormatInstant(int64_t instant);

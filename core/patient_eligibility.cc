@@ -3,8 +3,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "core/fhir_time.h"
+#include "core/time_zone.h"
 
 namespace portal {
 
@@ -19,7 +21,7 @@ Status ReadPatientFacts(std::string_view patient_json, const std::string& extens
   facts.mrn = std::move(out->mrn);
   std::string_view birth;
   if (p["birthDate"].get(birth) == simdjson::SUCCESS) {
-    facts.has_birth_date = ParseFhirInstant(std::string(birth), &facts.birth);
+    facts.has_birth_date = ParseFhirDateTime(birth, &facts.birth);
   }
   bool deceased = false;
   std::string_view deceased_time;
@@ -40,12 +42,30 @@ Status ReadPatientFacts(std::string_view patient_json, const std::string& extens
   return Status::Ok();
 }
 
-Eligibility DecideEligibility(const PortalConfig::Release& release, const PatientFacts& facts,
-                              int64_t as_of, int64_t* becomes_adult) {
+int64_t LatestAnniversary(const FhirDateTime& birth, int years, const TimeZone& zone) {
+  int year = 0;
+  unsigned month = 0, day = 0;
+  LatestDay(birth, &year, &month, &day);
+  year += years;
+  if (month == 2 && day == 29) {
+    FhirDateTime probe;
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-02-29", year);
+    if (!ParseFhirDateTime(text, &probe)) {
+      month = 3;
+      day = 1;
+    }
+  }
+  return zone.StartOfDay(year, month, day);
+}
+
+Eligibility DecideEligibility(const PortalConfig::Release& release, const TimeZone& zone,
+                              const PatientFacts& facts, int64_t as_of, int64_t* becomes_adult) {
   if (becomes_adult != nullptr) *becomes_adult = 0;
   if (facts.deceased) return Eligibility::kDeceased;
   if (!facts.has_birth_date) return Eligibility::kMinor;  // Age unknown: shown to no one.
-  const int64_t adult = AddYears(facts.birth, static_cast<int>(release.minimum_age_years));
+  const int64_t adult =
+      LatestAnniversary(facts.birth, static_cast<int>(release.minimum_age_years), zone);
   if (adult <= as_of || facts.emancipation_extension) return Eligibility::kEligible;
   const auto& list = release.emancipated_minor_mrns;
   if (!facts.mrn.empty() && std::find(list.begin(), list.end(), facts.mrn) != list.end()) {
