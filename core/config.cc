@@ -95,6 +95,12 @@ void ReadSite(TomlTableReader r, PortalConfig::Site* s, Status* st) {
   std::string base_url;
   r.String("base_url", &base_url);
   if (!SetBaseUrl(base_url, s)) r.Fail("base_url", kBaseUrlRule);
+  r.String("time_zone", &s->time_zone, false);
+  if (Status zone = TimeZone::Load(s->time_zone, &s->zone); !zone.ok()) {
+    r.Fail("time_zone",
+           "is not a time zone of this system's tzdata (an IANA name such as "
+           "\"America/New_York\")");
+  }
   if (!std::regex_match(s->language, std::regex("[a-z]{2,3}(-[A-Za-z0-9]+)*"))) {
     r.Fail("language", "must be a language tag such as \"en\" or \"en-US\"");
   }
@@ -182,6 +188,21 @@ void ReadNotifications(TomlTableReader r, const fs::path& base, PortalConfig::No
   *st = r.Finish();
 }
 
+void ReadIngest(TomlTableReader r, PortalConfig::Ingest* in, Status* st) {
+  static const std::regex kType("[A-Z][A-Za-z]+");
+  r.StringArray("skip_types", &in->skip_types, false);
+  for (const auto& type : in->skip_types) {
+    if (!std::regex_match(type, kType)) r.Fail("skip_types", "'" + type + "' is not a type name");
+    if (type == "Patient") r.Fail("skip_types", "cannot skip Patient");
+  }
+  r.StringArray("local_base_urls", &in->local_base_urls, false);
+  static const std::regex kBase("https?://[^/?#\\s]+(/[^?#\\s]*)?/");
+  for (const auto& url : in->local_base_urls) {
+    if (!std::regex_match(url, kBase)) r.Fail("local_base_urls", kBaseUrlRule);
+  }
+  *st = r.Finish();
+}
+
 void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
   r.Int("delay_hours", &rel->delay_hours);
   r.Int("minimum_age_years", &rel->minimum_age_years);
@@ -190,7 +211,8 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
     r.Fail("minimum_age_years", "out of range");
   }
   static const std::regex kCode("[^|\\s]+\\|[^|\\s]+");
-  static const std::regex kSelector("[A-Z][A-Za-z]+(:[^|\\s]+\\|[^|\\s]+)?");
+  static const std::regex kSelector(
+      "[A-Z][A-Za-z]+(:([^|()\\s]+\\|[^|\\s]+|\\([a-z][a-z /-]*\\)))?");
   r.StringArray("pathology_codes", &rel->pathology_codes);
   r.StringArray("emancipated_minor_mrns", &rel->emancipated_minor_mrns, false);
   r.String("emancipated_extension_url", &rel->emancipated_extension_url, false);
@@ -208,6 +230,13 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
     t.StringArray("match", &s->match);
     t.StringArray("current_statuses", &s->current_statuses, false);
     t.Bool("after_delay", &s->after_delay, false);
+    t.String("layout", &s->layout, false);
+    if (s->layout != "rows" && s->layout != "results") t.Fail("layout", "must be rows or results");
+    t.String("audience", &s->audience, false);
+    if (s->audience != "everyone" && s->audience != "patient") {
+      t.Fail("audience", "must be everyone or patient");
+    }
+    t.Bool("shown", &s->shown, false);
     const int windows =
         (s->current_only ? 1 : 0) + (s->since_year != 0 ? 1 : 0) + (s->max_age_years != 0 ? 1 : 0);
     if (windows != 1) {
@@ -218,7 +247,7 @@ void ReadRelease(TomlTableReader r, PortalConfig::Release* rel, Status* st) {
     }
     for (const auto& m : s->match) {
       if (!std::regex_match(m, kSelector))
-        t.Fail("match", "'" + m + "' is not Type or Type:system|code");
+        t.Fail("match", "'" + m + "' is not Type, Type:system|code or Type:(tag)");
     }
   });
   *st = r.Finish();
@@ -252,6 +281,11 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
   if (st.ok()) {
     if (const toml::table* t = r.Table("mailbox", /*required=*/false)) {
       ReadMailbox(r.Child(*t, "mailbox"), &cfg->mailbox, &st);
+    }
+  }
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("ingest", /*required=*/false)) {
+      ReadIngest(r.Child(*t, "ingest"), &cfg->ingest, &st);
     }
   }
   cfg->staff.exports_dir = cfg->paths.state_dir / "exports";

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time_zone.h"
 
 namespace portal {
 
@@ -40,6 +41,9 @@ struct PortalConfig {
     std::string language;
     std::string base_url;   // Absolute, ends in '/'.
     std::string base_path;  // Path part of base_url, derived: "/" or "/help/".
+    // The hospital's IANA time zone: the dates patients read, birthdays (optional; UTC).
+    std::string time_zone = "UTC";
+    TimeZone zone;  // Loaded from time_zone.
     std::vector<Topic> topics;
   };
   struct Mrn {
@@ -60,9 +64,13 @@ struct PortalConfig {
     long long since_year = 0;     // 0 = no lower bound.
     long long max_age_years = 0;  // 0 = no age limit.
     std::string note;
-    // Which resources the section holds: "Type" or "Type:system|code", the code matched
-    // against the resource's category, type and code.
+    // Which resources the section holds: "Type", "Type:system|code" (the code matched against
+    // the resource's category, type and code) or "Type:(tag)" (a SNOMED CT display in its
+    // code ending in that semantic tag, such as "(finding)").
     std::vector<std::string> match;
+    std::string layout = "rows";        // "rows", or "results": grouped by report and by test.
+    std::string audience = "everyone";  // "everyone", or "patient": never on a proxy's page.
+    bool shown = true;  // false: what the section selects is shown nowhere (the section is off).
     std::vector<std::string> current_statuses;  // With current_only: accepted status codes.
     bool after_delay = false;  // Shown only delay_hours after issued (else effective).
   };
@@ -73,6 +81,15 @@ struct PortalConfig {
     std::vector<std::string> emancipated_minor_mrns;
     std::string emancipated_extension_url;  // Patient extension (valueBoolean true); "" = none.
     std::vector<ReleaseSection> sections;
+  };
+  // What `portal-gen ingest` takes (optional section).
+  struct Ingest {
+    // Valid resources of these types are counted and not stored ("Claim").
+    std::vector<std::string> skip_types;
+    // Absolute references under these bases ("https://ehr.example.org/fhir/") are this
+    // hospital's; any other absolute reference is another server's and never resolves to a
+    // local resource.
+    std::vector<std::string> local_base_urls;
   };
   struct ProfileField {
     std::string id;
@@ -124,6 +141,7 @@ struct PortalConfig {
   Mrn mrn;
   std::vector<Provider> providers;
   Release release;
+  Ingest ingest;
   std::vector<ProfileField> profile_fields;
   std::vector<std::string> summary_notices;  // Printed on every patient summary.
   Mailbox mailbox;

@@ -155,6 +155,7 @@ class Policy {
  public:
   Policy(const PortalConfig& config, int64_t as_of, SummaryModel* out)
       : release_(config.release),
+        zone_(config.site.zone),
         mrn_system_(config.mrn.identifier_system),
         as_of_(as_of),
         out_(out) {}
@@ -168,7 +169,7 @@ class Policy {
     facts.mrn = out_->mrn;
     PORTAL_RETURN_IF_ERROR(ReadPatientFacts(json, release_.emancipated_extension_url, &facts));
     int64_t becomes_adult = 0;
-    out_->eligibility = DecideEligibility(release_, facts, as_of_, &becomes_adult);
+    out_->eligibility = DecideEligibility(release_, zone_, facts, as_of_, &becomes_adult);
     if (becomes_adult != 0) Until(becomes_adult);
     return Status::Ok();
   }
@@ -230,9 +231,10 @@ class Policy {
     SummaryEntry e;
     e.label = Label(r);
     e.detail = Detail(r);
+    e.kind = "other";
     if (dated) {
-      e.when = when;
-      e.date = FormatInstant(when).substr(0, 10);
+      e.date.when = when;
+      e.date.text = FormatInstant(when).substr(0, 10);
     }
     out_->sections[section].entries.push_back(std::move(e));
   }
@@ -242,6 +244,7 @@ class Policy {
   }
 
   const PortalConfig::Release& release_;
+  const TimeZone& zone_;
   const std::string& mrn_system_;
   int64_t as_of_;
   SummaryModel* out_;
@@ -261,7 +264,14 @@ Status BuildSummary(const PortalConfig& config,
   SummaryModel model;
   model.as_of = as_of;
   for (const auto& s : config.release.sections) {
-    model.sections.push_back({s.id, s.title, Window(s), s.note, {}});
+    SummarySection section;
+    section.id = s.id;
+    section.title = s.title;
+    section.window = Window(s);
+    section.note = s.note;
+    section.layout = s.layout;
+    section.patient_only = s.audience == "patient";
+    model.sections.push_back(std::move(section));
   }
   Policy policy(config, as_of, &model);
   simdjson::dom::parser parser;
@@ -290,7 +300,7 @@ Status BuildSummary(const PortalConfig& config,
   for (auto& s : model.sections) {
     std::stable_sort(s.entries.begin(), s.entries.end(),
                      [](const SummaryEntry& a, const SummaryEntry& b) {
-                       if (a.when != b.when) return a.when > b.when;
+                       if (a.date.when != b.date.when) return a.date.when > b.date.when;
                        return a.label < b.label;
                      });
   }

@@ -17,7 +17,7 @@ std::string RenderSummaryPage(const PortalConfig& config, const TemplateSet& tem
   for (const auto& s : model.sections) {
     mstch::array entries;
     for (const auto& e : s.entries) {
-      entries.push_back(mstch::map{{"date", e.date}, {"label", e.label}, {"detail", e.detail}});
+      entries.push_back(mstch::map{{"date", e.date.text}, {"label", e.label}, {"detail", e.detail}});
     }
     sections.push_back(mstch::map{{"id", s.id},
                                   {"title", s.title},

@@ -220,12 +220,56 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
       {"\"http://loinc.org|11526-1\"", "\"11526-1\"", "release.pathology_codes"},
       {"match = [\"Observation:", "match = [\"observation:", "release.sections.match"},
       {"since_year = 2003", "current_only = true", "release.sections.current_statuses"},
+      {"language = \"en\"", "language = \"en\"\ntime_zone = \"Mars/Olympus\"", "site.time_zone"},
+      {"since_year = 2003", "since_year = 2003\nlayout = \"cards\"", "release.sections.layout"},
+      {"since_year = 2003", "since_year = 2003\naudience = \"proxy\"", "release.sections.audience"},
+      {"match = [\"Observation:", "match = [\"Observation:(Finding)\", \"Observation:",
+       "release.sections.match"},
+      {"[profile]", "[ingest]\nskip_types = [\"Patient\"]\n[profile]", "ingest.skip_types"},
+      {"[profile]", "[ingest]\nskip_types = [\"claim\"]\n[profile]", "ingest.skip_types"},
+      {"[profile]", "[ingest]\nlocal_base_urls = [\"https://ehr/fhir\"]\n[profile]",
+       "ingest.local_base_urls"},
   };
   for (const auto& c : cases) {
     Status st = LoadText(dir, Replace(kValid, c.from, c.to), &cfg);
     BOOST_TEST(!st.ok(), c.to);
     BOOST_TEST(st.message().find(c.expect) != std::string::npos, st.message());
   }
+}
+
+// The hospital's zone, the sections' new keys and [ingest] are optional, with defaults.
+BOOST_AUTO_TEST_CASE(time_zone_layout_audience_and_ingest_have_defaults) {
+  TempDir dir;
+  PortalConfig cfg;
+  BOOST_REQUIRE(LoadText(dir, kValid, &cfg).ok());
+  BOOST_TEST(cfg.site.time_zone == "UTC");
+  BOOST_TEST(cfg.site.zone.LocalDate(1483228800) == "2017-01-01");
+  BOOST_TEST(cfg.release.sections[0].layout == "rows");
+  BOOST_TEST(cfg.release.sections[0].audience == "everyone");
+  BOOST_TEST(cfg.release.sections[0].shown);
+  BOOST_TEST(cfg.ingest.skip_types.empty());
+  BOOST_TEST(cfg.ingest.local_base_urls.empty());
+  std::string text =
+      Replace(kValid, "language = \"en\"", "language = \"en\"\ntime_zone = \"America/New_York\"");
+  text = Replace(text, "since_year = 2003",
+                 "since_year = 2003\nlayout = \"results\"\naudience = \"patient\"\nshown = "
+                 "false");
+  text =
+      Replace(text, "match = [\"Observation:", "match = [\"Condition:(finding)\", \"Observation:");
+  text = Replace(text, "[profile]",
+                 "[ingest]\nskip_types = [\"Claim\", \"ExplanationOfBenefit\"]\n"
+                 "local_base_urls = [\"https://ehr.example.org/fhir/\"]\n[profile]");
+  const Status st = LoadText(dir, text, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.site.time_zone == "America/New_York");
+  BOOST_TEST(cfg.site.zone.LocalDate(1483228800) == "2016-12-31");
+  BOOST_TEST(cfg.release.sections[0].layout == "results");
+  BOOST_TEST(cfg.release.sections[0].audience == "patient");
+  BOOST_TEST(!cfg.release.sections[0].shown);
+  BOOST_TEST(cfg.release.sections[0].match[0] == "Condition:(finding)");
+  BOOST_TEST(cfg.ingest.skip_types == (std::vector<std::string>{"Claim", "ExplanationOfBenefit"}));
+  BOOST_TEST(cfg.ingest.local_base_urls ==
+             (std::vector<std::string>{"https://ehr.example.org/fhir/"}));
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_ids_are_refused) {
