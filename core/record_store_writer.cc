@@ -167,6 +167,14 @@ Status RecordStoreWriter::Revert(Finished* out) {
   out->undone_inserts = static_cast<size_t>(counts->Int(0));
   out->undone_updates = static_cast<size_t>(counts->Int(1));
   counts->Reset();
+  std::unique_ptr<SqliteStatement> by_type;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT type, count(*) FROM undo WHERE changed = 2 GROUP BY type", &by_type));
+  while (true) {
+    PORTAL_RETURN_IF_ERROR(by_type->Step(&row));
+    if (!row) break;
+    out->undone_by_type[by_type->Text(0)] = static_cast<size_t>(by_type->Int(1));
+  }
   return db_->Exec(
       "DELETE FROM resources WHERE (type, id) IN (SELECT type, id FROM undo WHERE changed = 2 "
       "AND old_json IS NULL);"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,12 +64,13 @@ class RecordStoreWriter {
 
   // What Finish did.
   struct Finished {
-    size_t patients_kept = 0;     // Failed patients put back.
-    size_t skipped = 0;           // Writes of theirs undone.
-    size_t undone_inserts = 0;    // ... of which new resources,
-    size_t undone_updates = 0;    // ... and replaced ones.
-    size_t deleted = 0;           // Resources deleted.
-    size_t patients_touched = 0;  // Patients whose stored data changed.
+    size_t patients_kept = 0;                      // Failed patients put back.
+    size_t skipped = 0;                            // Writes of theirs undone.
+    size_t undone_inserts = 0;                     // ... of which new resources,
+    size_t undone_updates = 0;                     // ... and replaced ones.
+    std::map<std::string, size_t> undone_by_type;  // The writes undone, by resource type.
+    size_t deleted = 0;                            // Resources deleted.
+    size_t patients_touched = 0;                   // Patients whose stored data changed.
   };
   // Puts back every failed patient, applies the deletions (not of failed patients; deleting a
   // Patient removes all that is theirs) and counts the changed patients. Without failures or

@@ -64,6 +64,7 @@ Status IngestNewExtracts(const PortalConfig& config, const StateLayout& layout, 
     report->records_read += ingest.read;
     report->records_failed += ingest.failed;
     report->patients_touched += ingest.patients_touched;
+    for (const auto& [type, counts] : ingest.types) report->record_types[type].Add(counts);
   }
   report->clock.Mark("ingest");
   sink->Phase("ingest", std::to_string(report->extract_files_read) +

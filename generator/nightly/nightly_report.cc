@@ -17,11 +17,10 @@ std::string NightlyReport::ToJson() const {
   j["shard"] = std::to_string(shard) + "/" + std::to_string(shard_count);
   j["jobs"] = jobs;
   j["full"] = full;
-  j["ingest"] = {{"files_read", extract_files_read},
-                 {"files_already_read", extract_files_known},
-                 {"records_read", records_read},
-                 {"records_failed", records_failed},
-                 {"patients_touched", patients_touched}};
+  j["ingest"] = {
+      {"files_read", extract_files_read},     {"files_already_read", extract_files_known},
+      {"records_read", records_read},         {"records_failed", records_failed},
+      {"patients_touched", patients_touched}, {"types", TypeCountsJson(record_types)}};
   j["site"] = {{"files", site_files}};
   nlohmann::ordered_json skip = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : skipped) skip[reason] = count;
@@ -49,6 +48,7 @@ std::string NightlyReport::HumanSummary() const {
          std::to_string(extract_files_known) + " already read), " + std::to_string(records_read) +
          " records, " + std::to_string(records_failed) + " failed, " +
          std::to_string(patients_touched) + " patients changed\n";
+  out += "nightly: records read by type: " + TypeCountsLine(record_types) + "\n";
   out += "nightly: phases: " + clock.Summary() + "\n";
   return out;
 }

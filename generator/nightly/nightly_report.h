@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/phase_clock.h"
+#include "generator/records/ingest_report.h"
 
 namespace portal {
 
@@ -23,6 +24,7 @@ struct NightlyReport {
   size_t records_read = 0;
   size_t records_failed = 0;
   size_t patients_touched = 0;
+  std::map<std::string, IngestTypeCounts> record_types;  // Of the records read, by type.
   size_t site_files = 0;  // 0 when this shard does not render the site.
 
   size_t enrolled = 0;   // Enrolled patients in this shard.
@@ -38,7 +40,7 @@ struct NightlyReport {
 
   size_t Skipped() const;
   std::string ToJson() const;
-  // Two or three lines for stderr.
+  // Four lines for stderr.
   std::string HumanSummary() const;
 };
 

@@ -14,8 +14,8 @@ constexpr size_t kMaxBatches = 8;
 
 // One call the reader made on its sink, to be replayed.
 struct Item {
-  enum class Kind { kResource, kDeletion, kError } kind;
-  FhirResource resource;  // Resource; the partial resource of an Error.
+  enum class Kind { kResource, kSkippedType, kDeletion, kError } kind;
+  FhirResource resource;  // Resource; the type of a skipped one; the partial one of an Error.
   std::string mrn;        // Resource: Patient's MRN. Deletion: unused.
   std::string origin;
   Status problem;  // Error.
@@ -60,6 +60,11 @@ class Recorder : public ExtractSink {
   void Resource(FhirResource resource, std::string mrn, const std::string& origin) override {
     Add({Item::Kind::kResource, std::move(resource), std::move(mrn), origin, Status()});
   }
+  void SkippedType(const std::string& type, const std::string& origin) override {
+    FhirResource r;
+    r.type = type;
+    Add({Item::Kind::kSkippedType, std::move(r), "", origin, Status()});
+  }
   void Deletion(const std::string& type, const std::string& id,
                 const std::string& origin) override {
     FhirResource r;
@@ -92,6 +97,9 @@ void Replay(Item& item, ExtractSink* sink) {
     case Item::Kind::kResource:
       sink->Resource(std::move(item.resource), std::move(item.mrn), item.origin);
       break;
+    case Item::Kind::kSkippedType:
+      sink->SkippedType(item.resource.type, item.origin);
+      break;
     case Item::Kind::kDeletion:
       sink->Deletion(item.resource.type, item.resource.id, item.origin);
       break;
@@ -104,13 +112,13 @@ void Replay(Item& item, ExtractSink* sink) {
 }  // namespace
 
 Status ReadExtractsInBackground(const std::vector<std::filesystem::path>& paths,
-                                const std::string& mrn_system, ExtractSink* sink) {
+                                const ExtractOptions& options, ExtractSink* sink) {
   BatchQueue queue;
   Status read_status;
   std::thread reader([&] {
     Recorder recorder(&queue);
     for (const auto& path : paths) {
-      read_status = ReadExtract(path, mrn_system, &recorder);
+      read_status = ReadExtract(path, options, &recorder);
       if (!read_status.ok()) break;
     }
     recorder.Flush();

@@ -14,6 +14,6 @@ namespace portal {
 // reach the sink in input order; at most a few thousand are in flight, so memory stays flat.
 // Returns the first error ReadExtract returned (a path that cannot be read).
 Status ReadExtractsInBackground(const std::vector<std::filesystem::path>& paths,
-                                const std::string& mrn_system, ExtractSink* sink);
+                                const ExtractOptions& options, ExtractSink* sink);
 
 }  // namespace portal

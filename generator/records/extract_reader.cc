@@ -1,7 +1,7 @@
 #include "generator/records/extract_reader.h"
 
+#include <algorithm>
 #include <fstream>
-#include <map>
 #include <vector>
 
 #include "core/file_util.h"
@@ -10,11 +10,20 @@ namespace portal {
 
 namespace fs = std::filesystem;
 
+ExtractOptions ExtractOptions::From(const PortalConfig& config) {
+  return {config.mrn.identifier_system, config.ingest.local_base_urls, config.ingest.skip_types};
+}
+
+bool ExtractOptions::Skips(std::string_view type) const {
+  return std::find(skip_types.begin(), skip_types.end(), type) != skip_types.end();
+}
+
 namespace {
 
 class Reader {
  public:
-  Reader(const std::string& mrn_system, ExtractSink* sink) : mrn_system_(mrn_system), sink_(sink) {}
+  Reader(const ExtractOptions& options, ExtractSink* sink)
+      : options_(options), sink_(sink), plain_(options.local_base_urls) {}
 
   Status File(const fs::path& path) {
     const std::string name = path.filename().string();
@@ -50,53 +59,75 @@ class Reader {
     }
     std::string_view type;
     if (doc["resourceType"].get(type) == simdjson::SUCCESS && type == "Bundle") {
-      Bundle(doc, origin);
+      Bundle(doc, text, origin);
     } else {
-      One(doc, ResolvePlainReference, origin);
+      One(doc, text, plain_, origin);
     }
   }
 
-  void One(simdjson::dom::element element, const ReferenceResolver& resolve,
-           const std::string& origin) {
+  // One resource, parsed into `element` from `text`.
+  void One(simdjson::dom::element element, std::string_view text,
+           const ReferenceResolver& references, const std::string& origin) {
     FhirResource r;
-    Status st = ReadFhirResource(element, resolve, &r);
+    Status st = ReadResourceIdentity(element, &r);
+    if (st.ok() && options_.Skips(r.type)) return sink_->SkippedType(r.type, origin);
+    if (st.ok()) st = ReadResourceContent(element, text, references, &r);
     if (!st.ok()) return sink_->Error(st, r, origin);
-    std::string mrn = r.type == "Patient" ? PatientMrn(element, mrn_system_) : std::string();
+    std::string mrn =
+        r.type == "Patient" ? PatientMrn(element, options_.mrn_system) : std::string();
     sink_->Resource(std::move(r), std::move(mrn), origin);
   }
 
-  void Bundle(simdjson::dom::element bundle, const std::string& origin) {
+  // The text of each entry's resource, in entry order ("" where an entry has no resource
+  // object), pointing into padded_: the DOM keeps no positions, so the On-Demand parser finds
+  // them. False if the Bundle cannot be walked so.
+  bool EntryTexts(const std::string& text, std::vector<std::string_view>* out) {
+    padded_ = simdjson::padded_string(text);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::array entries;
+    if (ondemand_.iterate(padded_).get(doc) != simdjson::SUCCESS ||
+        doc["entry"].get_array().get(entries) != simdjson::SUCCESS) {
+      return false;
+    }
+    for (auto item : entries) {
+      std::string_view raw;
+      simdjson::ondemand::object entry, resource;
+      if (item.get_object().get(entry) == simdjson::SUCCESS &&
+          entry.find_field_unordered("resource").get_object().get(resource) == simdjson::SUCCESS &&
+          resource.raw_json().get(raw) != simdjson::SUCCESS) {
+        return false;
+      }
+      out->push_back(raw);
+    }
+    return true;
+  }
+
+  void Bundle(simdjson::dom::element bundle, const std::string& text, const std::string& origin) {
     simdjson::dom::array entries;
     if (bundle["entry"].get(entries) != simdjson::SUCCESS) return;  // An empty Bundle.
+    std::vector<std::string_view> texts;
+    if (!EntryTexts(text, &texts) || texts.size() != entries.size()) {
+      sink_->Error(Status::InvalidInput("Bundle entries cannot be read"), FhirResource(), origin);
+      return;
+    }
     // Full URLs ("urn:uuid:...") name entries inside the Bundle; references may use them.
-    std::map<std::string, std::pair<std::string, std::string>, std::less<>> full_urls;
+    ReferenceResolver::FullUrls full_urls;
     for (simdjson::dom::element entry : entries) {
       std::string_view url, type, id;
       if (entry["fullUrl"].get(url) == simdjson::SUCCESS &&
           entry["resource"]["resourceType"].get(type) == simdjson::SUCCESS &&
-          entry["resource"]["id"].get(id) == simdjson::SUCCESS) {
+          entry["resource"]["id"].get(id) == simdjson::SUCCESS && IsFhirTypeName(type) &&
+          IsFhirId(id)) {
         full_urls[std::string(url)] = {std::string(type), std::string(id)};
       }
     }
-    const ReferenceResolver resolve = [&](std::string_view ref, std::string* type,
-                                          std::string* id) {
-      const auto it = full_urls.find(ref);
-      if (it == full_urls.end()) return ResolvePlainReference(ref, type, id);
-      *type = it->second.first;
-      *id = it->second.second;
-      return true;
-    };
+    const ReferenceResolver references(options_.local_base_urls, &full_urls);
+    size_t index = 0;
     for (simdjson::dom::element entry : entries) {
-      std::string_view method, url;
+      const std::string_view resource_text = texts[index++];
+      std::string_view method;
       if (entry["request"]["method"].get(method) == simdjson::SUCCESS && method == "DELETE") {
-        std::string type, id;
-        if (entry["request"]["url"].get(url) != simdjson::SUCCESS ||
-            !ResolvePlainReference(url, &type, &id)) {
-          sink_->Error(Status::InvalidInput("DELETE entry without a Type/id url"), FhirResource(),
-                       origin);
-        } else {
-          sink_->Deletion(type, id, origin);
-        }
+        Deletion(entry, origin);
         continue;
       }
       simdjson::dom::element resource;
@@ -105,19 +136,38 @@ class Reader {
                      origin);
         continue;
       }
-      One(resource, resolve, origin);
+      One(resource, resource_text, references, origin);
     }
   }
 
-  const std::string& mrn_system_;
+  // A Bulk Data deletion: request.url names a local resource as any reference does.
+  void Deletion(simdjson::dom::element entry, const std::string& origin) {
+    std::string_view url;
+    ResolvedReference target;
+    if (entry["request"]["url"].get(url) == simdjson::SUCCESS) target = plain_.Resolve(url);
+    if (target.where == ResolvedReference::Where::kLocal) {
+      return sink_->Deletion(target.type, target.id, origin);
+    }
+    FhirResource partial;
+    partial.type = target.type;
+    sink_->Error(Status::InvalidInput(target.where == ResolvedReference::Where::kForeign
+                                          ? "DELETE entry for another server's resource"
+                                          : "DELETE entry without a Type/id url"),
+                 partial, origin);
+  }
+
+  const ExtractOptions& options_;
   ExtractSink* sink_;
+  const ReferenceResolver plain_;  // Outside Bundles: no full URLs.
   simdjson::dom::parser parser_;
+  simdjson::ondemand::parser ondemand_;
+  simdjson::padded_string padded_;  // The Bundle being read, for the On-Demand parser.
 };
 
 }  // namespace
 
-Status ReadExtract(const fs::path& path, const std::string& mrn_system, ExtractSink* sink) {
-  Reader reader(mrn_system, sink);
+Status ReadExtract(const fs::path& path, const ExtractOptions& options, ExtractSink* sink) {
+  Reader reader(options, sink);
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return reader.File(path);
   std::vector<fs::path> files;

@@ -1,7 +1,6 @@
 #include "generator/records/fhir_resource.h"
 
 #include <array>
-#include <map>
 
 #include "core/fhir_time.h"
 #include "core/sha256.h"
@@ -11,53 +10,126 @@ namespace portal {
 namespace {
 
 // How a resource type relates to a patient.
-enum class Scope { kPatient, kCompartment, kOptionalCompartment, kShared };
+enum class Scope {
+  kPatient,              // The Patient itself.
+  kCompartment,          // The field must reference the resource's Patient.
+  kOptionalCompartment,  // Filed under the Patient the field references; else shared.
+  kShared,               // Never a patient's.
+};
 
-// The resource types the portal stores, and the field that names their patient.
-const std::map<std::string_view, std::pair<Scope, const char*>>& KnownTypes() {
-  static const std::map<std::string_view, std::pair<Scope, const char*>> kTypes = {
+struct TypeRule {
+  Scope scope;
+  const char* field;  // Dotted path to the patient reference; arrays on the way are walked.
+};
+
+// The resource types whose patient the portal knows: the FHIR R4 patient compartment
+// (CompartmentDefinition/patient, version 4.0.1), by the element behind its patient search
+// parameter. Types kept from before this table followed the compartment strictly (a missing
+// reference is an error); the others follow the element's cardinality and targets (0..1, or
+// other targets than Patient allowed: optional). Types that are not here are shared unless
+// their `patient` or `subject` references a Patient.
+const std::map<std::string_view, TypeRule>& KnownTypes() {
+  static const std::map<std::string_view, TypeRule> kTypes = {
       {"Patient", {Scope::kPatient, ""}},
+      // Clinical.
       {"AllergyIntolerance", {Scope::kCompartment, "patient"}},
-      {"Immunization", {Scope::kCompartment, "patient"}},
-      {"RelatedPerson", {Scope::kCompartment, "patient"}},
-      {"Coverage", {Scope::kCompartment, "beneficiary"}},
-      {"Device", {Scope::kOptionalCompartment, "patient"}},
-      {"Observation", {Scope::kCompartment, "subject"}},
+      {"BodyStructure", {Scope::kCompartment, "patient"}},
+      {"CarePlan", {Scope::kCompartment, "subject"}},
+      {"CareTeam", {Scope::kCompartment, "subject"}},
+      {"ClinicalImpression", {Scope::kCompartment, "subject"}},
+      {"Composition", {Scope::kCompartment, "subject"}},
       {"Condition", {Scope::kCompartment, "subject"}},
+      {"DeviceUseStatement", {Scope::kCompartment, "subject"}},
       {"DiagnosticReport", {Scope::kCompartment, "subject"}},
       {"DocumentReference", {Scope::kCompartment, "subject"}},
       {"Encounter", {Scope::kCompartment, "subject"}},
-      {"Procedure", {Scope::kCompartment, "subject"}},
+      {"EpisodeOfCare", {Scope::kCompartment, "patient"}},
+      {"FamilyMemberHistory", {Scope::kCompartment, "patient"}},
+      {"Goal", {Scope::kCompartment, "subject"}},
+      {"ImagingStudy", {Scope::kCompartment, "subject"}},
+      {"Immunization", {Scope::kCompartment, "patient"}},
+      {"ImmunizationEvaluation", {Scope::kCompartment, "patient"}},
+      {"ImmunizationRecommendation", {Scope::kCompartment, "patient"}},
+      {"Media", {Scope::kCompartment, "subject"}},
+      {"MedicationAdministration", {Scope::kCompartment, "subject"}},
+      {"MedicationDispense", {Scope::kCompartment, "subject"}},
       {"MedicationRequest", {Scope::kCompartment, "subject"}},
       {"MedicationStatement", {Scope::kCompartment, "subject"}},
-      {"MedicationDispense", {Scope::kCompartment, "subject"}},
-      {"CarePlan", {Scope::kCompartment, "subject"}},
-      {"CareTeam", {Scope::kCompartment, "subject"}},
-      {"Goal", {Scope::kCompartment, "subject"}},
-      {"ServiceRequest", {Scope::kCompartment, "subject"}},
+      {"NutritionOrder", {Scope::kCompartment, "patient"}},
+      {"Observation", {Scope::kCompartment, "subject"}},
+      {"Procedure", {Scope::kCompartment, "subject"}},
       {"QuestionnaireResponse", {Scope::kCompartment, "subject"}},
-      {"Media", {Scope::kCompartment, "subject"}},
+      {"RelatedPerson", {Scope::kCompartment, "patient"}},
+      {"ResearchSubject", {Scope::kCompartment, "individual"}},
+      {"RiskAssessment", {Scope::kCompartment, "subject"}},
+      {"ServiceRequest", {Scope::kCompartment, "subject"}},
+      {"VisionPrescription", {Scope::kCompartment, "patient"}},
+      // Financial.
+      {"ChargeItem", {Scope::kCompartment, "subject"}},
+      {"Claim", {Scope::kCompartment, "patient"}},
+      {"ClaimResponse", {Scope::kCompartment, "patient"}},
+      {"Coverage", {Scope::kCompartment, "beneficiary"}},
+      {"CoverageEligibilityRequest", {Scope::kCompartment, "patient"}},
+      {"CoverageEligibilityResponse", {Scope::kCompartment, "patient"}},
+      {"ExplanationOfBenefit", {Scope::kCompartment, "patient"}},
+      // About a patient only sometimes.
+      {"Account", {Scope::kOptionalCompartment, "subject"}},
+      {"AdverseEvent", {Scope::kOptionalCompartment, "subject"}},
+      {"Appointment", {Scope::kOptionalCompartment, "participant.actor"}},
+      {"AppointmentResponse", {Scope::kOptionalCompartment, "actor"}},
+      {"Basic", {Scope::kOptionalCompartment, "subject"}},
+      {"Communication", {Scope::kOptionalCompartment, "subject"}},
+      {"CommunicationRequest", {Scope::kOptionalCompartment, "subject"}},
+      {"Consent", {Scope::kOptionalCompartment, "patient"}},
+      {"DetectedIssue", {Scope::kOptionalCompartment, "patient"}},
+      {"Device", {Scope::kOptionalCompartment, "patient"}},
+      {"DeviceRequest", {Scope::kOptionalCompartment, "subject"}},
+      {"DocumentManifest", {Scope::kOptionalCompartment, "subject"}},
+      {"EnrollmentRequest", {Scope::kOptionalCompartment, "candidate"}},
+      {"Flag", {Scope::kOptionalCompartment, "subject"}},
+      {"Invoice", {Scope::kOptionalCompartment, "subject"}},
+      {"List", {Scope::kOptionalCompartment, "subject"}},
+      {"MeasureReport", {Scope::kOptionalCompartment, "subject"}},
+      {"MolecularSequence", {Scope::kOptionalCompartment, "patient"}},
+      {"RequestGroup", {Scope::kOptionalCompartment, "subject"}},
+      {"Schedule", {Scope::kOptionalCompartment, "actor"}},
       {"Specimen", {Scope::kOptionalCompartment, "subject"}},
-      {"Composition", {Scope::kCompartment, "subject"}},
+      {"SupplyDelivery", {Scope::kOptionalCompartment, "patient"}},
+      {"SupplyRequest", {Scope::kOptionalCompartment, "deliverTo"}},
+      // Shared.
+      {"Endpoint", {Scope::kShared, ""}},
+      {"Location", {Scope::kShared, ""}},
+      {"Medication", {Scope::kShared, ""}},
       {"Organization", {Scope::kShared, ""}},
       {"Practitioner", {Scope::kShared, ""}},
       {"PractitionerRole", {Scope::kShared, ""}},
-      {"Location", {Scope::kShared, ""}},
-      {"Medication", {Scope::kShared, ""}},
-      {"Endpoint", {Scope::kShared, ""}},
       {"Provenance", {Scope::kShared, ""}},
   };
   return kTypes;
 }
 
-// Date fields checked wherever they appear at the top level or in a period.
-constexpr std::array<const char*, 11> kDateFields = {"birthDate",          "deceasedDateTime",
-                                                     "effectiveDateTime",  "issued",
-                                                     "recordedDate",       "onsetDateTime",
-                                                     "abatementDateTime",  "authoredOn",
-                                                     "occurrenceDateTime", "date",
-                                                     "effectiveInstant"};
-constexpr std::array<const char*, 2> kPeriodFields = {"period", "effectivePeriod"};
+// The fields tried, in order, for a type the table does not know.
+constexpr std::array<const char*, 2> kDefaultPatientFields = {"patient", "subject"};
+
+// Date fields checked wherever they appear at the top level or in a period (the dates of the
+// clinical, financial and workflow types real exports carry).
+constexpr std::array<const char*, 15> kDateFields = {"birthDate",
+                                                     "deceasedDateTime",
+                                                     "effectiveDateTime",
+                                                     "issued",
+                                                     "recordedDate",
+                                                     "onsetDateTime",
+                                                     "abatementDateTime",
+                                                     "authoredOn",
+                                                     "occurrenceDateTime",
+                                                     "date",
+                                                     "effectiveInstant",
+                                                     "created",
+                                                     "performedDateTime",
+                                                     "recorded",
+                                                     "started"};
+constexpr std::array<const char*, 4> kPeriodFields = {"period", "effectivePeriod", "billablePeriod",
+                                                      "performedPeriod"};
 
 bool IsValidDate(std::string_view text) {
   int64_t unused = 0;
@@ -88,23 +160,172 @@ Status CheckDates(simdjson::dom::object obj, const std::string& where) {
   return Status::Ok();
 }
 
-}  // namespace
+bool IsLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-bool ResolvePlainReference(std::string_view reference, std::string* type, std::string* id) {
-  const size_t hist = reference.find("/_history/");
-  if (hist != std::string_view::npos) reference = reference.substr(0, hist);
-  const size_t slash = reference.rfind('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == reference.size()) return false;
-  const size_t before = reference.rfind('/', slash - 1);
-  *type =
-      std::string(reference.substr(before == std::string_view::npos ? 0 : before + 1,
-                                   slash - (before == std::string_view::npos ? 0 : before + 1)));
-  *id = std::string(reference.substr(slash + 1));
-  return !type->empty() && (*type)[0] >= 'A' && (*type)[0] <= 'Z';
+// Exactly "Type/id" or "Type/id/_history/version".
+bool ParseTypeAndId(std::string_view ref, std::string* type, std::string* id) {
+  const size_t history = ref.find("/_history/");
+  if (history != std::string_view::npos) {
+    const std::string_view version = ref.substr(history + 10);
+    if (!IsFhirId(version)) return false;
+    ref = ref.substr(0, history);
+  }
+  const size_t slash = ref.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view t = ref.substr(0, slash), i = ref.substr(slash + 1);
+  if (!IsFhirTypeName(t) || !IsFhirId(i)) return false;
+  *type = std::string(t);
+  *id = std::string(i);
+  return true;
 }
 
-Status ReadFhirResource(simdjson::dom::element element, const ReferenceResolver& resolve,
-                        FhirResource* out) {
+// The "Type/id" an absolute URL ends in (before any query, fragment or /_history/n).
+bool ParseUrlTail(std::string_view url, std::string* type, std::string* id) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const size_t history = url.find("/_history/");
+  if (history != std::string_view::npos) url = url.substr(0, history);
+  const size_t slash = url.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  const size_t before = url.rfind('/', slash - 1);
+  if (before == std::string_view::npos) return false;
+  return ParseTypeAndId(url.substr(before + 1), type, id);
+}
+
+// The reference strings at `path` under `at` (a dotted path; arrays on the way are walked).
+void ReferencesAt(simdjson::dom::element at, std::string_view path,
+                  std::vector<std::string_view>* out) {
+  simdjson::dom::array array;
+  if (at.get(array) == simdjson::SUCCESS) {
+    for (simdjson::dom::element item : array) ReferencesAt(item, path, out);
+    return;
+  }
+  if (path.empty()) {
+    std::string_view reference;
+    if (at["reference"].get(reference) == simdjson::SUCCESS) out->push_back(reference);
+    return;
+  }
+  const size_t dot = path.find('.');
+  simdjson::dom::element next;
+  if (at[path.substr(0, dot)].get(next) != simdjson::SUCCESS) return;
+  ReferencesAt(next, dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
+               out);
+}
+
+// What the references at one field say about the resource's patient.
+enum class Found { kNoReference, kNotAPatient, kPatient, kForeignPatient };
+
+// The first reference at `field` that names a Patient decides.
+Found FindPatient(simdjson::dom::element resource, std::string_view field,
+                  const ReferenceResolver& references, std::string* patient) {
+  std::vector<std::string_view> found;
+  ReferencesAt(resource, field, &found);
+  if (found.empty()) return Found::kNoReference;
+  for (std::string_view reference : found) {
+    ResolvedReference r = references.Resolve(reference);
+    if (r.type != "Patient") continue;
+    if (r.where == ResolvedReference::Where::kLocal) {
+      *patient = std::move(r.id);
+      return Found::kPatient;
+    }
+    if (r.where == ResolvedReference::Where::kForeign) return Found::kForeignPatient;
+  }
+  return Found::kNotAPatient;
+}
+
+Status ForeignPatient(const std::string& where, std::string_view field) {
+  return Status::InvalidInput(where + ": " + std::string(field) +
+                              " references another server's Patient");
+}
+
+// Sets out->patient_id as the type's rule says.
+Status ReadPatient(simdjson::dom::element element, const ReferenceResolver& references,
+                   const std::string& where, FhirResource* out) {
+  const auto known = KnownTypes().find(out->type);
+  if (known == KnownTypes().end()) {
+    for (const char* field : kDefaultPatientFields) {
+      const Found found = FindPatient(element, field, references, &out->patient_id);
+      if (found == Found::kForeignPatient) return ForeignPatient(where, field);
+      if (found == Found::kPatient) break;
+    }
+    return Status::Ok();
+  }
+  const auto [scope, field] = known->second;
+  switch (scope) {
+    case Scope::kPatient:
+      out->patient_id = out->id;
+      return Status::Ok();
+    case Scope::kShared:
+      return Status::Ok();
+    case Scope::kOptionalCompartment: {
+      const Found found = FindPatient(element, field, references, &out->patient_id);
+      if (found == Found::kForeignPatient) return ForeignPatient(where, field);
+      return Status::Ok();
+    }
+    case Scope::kCompartment:
+      break;
+  }
+  switch (FindPatient(element, field, references, &out->patient_id)) {
+    case Found::kNoReference:
+      return Status::InvalidInput(where + ": no patient reference (" + field + ")");
+    case Found::kNotAPatient:
+      return Status::InvalidInput(where + ": " + field + " does not reference a Patient");
+    case Found::kForeignPatient:
+      return ForeignPatient(where, field);
+    case Found::kPatient:
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsFhirTypeName(std::string_view type) {
+  if (type.size() < 2 || type.size() > 64 || type[0] < 'A' || type[0] > 'Z') return false;
+  for (char c : type) {
+    if (!IsLetter(c)) return false;
+  }
+  return true;
+}
+
+bool IsFhirId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!IsLetter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+ResolvedReference ReferenceResolver::Resolve(std::string_view reference) const {
+  ResolvedReference out;
+  if (full_urls_ != nullptr) {
+    const auto it = full_urls_->find(reference);
+    if (it != full_urls_->end()) {
+      out.where = ResolvedReference::Where::kLocal;
+      out.type = it->second.first;
+      out.id = it->second.second;
+      return out;
+    }
+  }
+  if (reference.find("://") == std::string_view::npos) {
+    if (ParseTypeAndId(reference, &out.type, &out.id)) out.where = ResolvedReference::Where::kLocal;
+    return out;
+  }
+  for (const std::string& base : local_base_urls_) {
+    if (!reference.starts_with(base)) continue;
+    if (ParseTypeAndId(reference.substr(base.size()), &out.type, &out.id)) {
+      out.where = ResolvedReference::Where::kLocal;
+    }
+    return out;
+  }
+  out.where = ResolvedReference::Where::kForeign;
+  if (!ParseUrlTail(reference, &out.type, &out.id)) {
+    out.type.clear();
+    out.id.clear();
+  }
+  return out;
+}
+
+Status ReadResourceIdentity(simdjson::dom::element element, FhirResource* out) {
   *out = FhirResource();
   simdjson::dom::object obj;
   if (element.get(obj) != simdjson::SUCCESS) {
@@ -114,38 +335,41 @@ Status ReadFhirResource(simdjson::dom::element element, const ReferenceResolver&
   if (obj["resourceType"].get(type) != simdjson::SUCCESS) {
     return Status::InvalidInput("no resourceType");
   }
-  const auto known = KnownTypes().find(type);
-  if (known == KnownTypes().end()) {
-    return Status::InvalidInput("unknown resource type '" + std::string(type) + "'");
-  }
-  if (obj["id"].get(id) != simdjson::SUCCESS || id.empty()) {
-    return Status::InvalidInput(std::string(type) + " without an id");
+  if (!IsFhirTypeName(type)) {
+    return Status::InvalidInput("resourceType is not a FHIR resource type name");
   }
   out->type = std::string(type);
-  out->id = std::string(id);
-  const std::string where = out->type + "/" + out->id;
-  const auto [scope, field] = known->second;
-  if (scope == Scope::kPatient) {
-    out->patient_id = out->id;
-  } else if (scope != Scope::kShared) {
-    std::string_view reference;
-    const bool has = obj[field]["reference"].get(reference) == simdjson::SUCCESS;
-    std::string ref_type, ref_id;
-    if (!has && scope == Scope::kOptionalCompartment) {
-      // Not about one patient: stored as shared.
-    } else if (!has) {
-      return Status::InvalidInput(where + ": no patient reference (" + field + ")");
-    } else if (!resolve(reference, &ref_type, &ref_id) || ref_type != "Patient") {
-      return Status::InvalidInput(where + ": " + field + " does not reference a Patient");
-    } else {
-      out->patient_id = ref_id;
-    }
+  if (obj["id"].get(id) != simdjson::SUCCESS || id.empty()) {
+    return Status::InvalidInput(out->type + " without an id");
   }
+  if (!IsFhirId(id)) return Status::InvalidInput(out->type + ": id is not a valid FHIR id");
+  out->id = std::string(id);
+  return Status::Ok();
+}
+
+Status ReadResourceContent(simdjson::dom::element element, std::string_view text,
+                           const ReferenceResolver& references, FhirResource* out) {
+  const std::string where = out->type + "/" + out->id;
+  simdjson::dom::object obj;
+  if (element.get(obj) != simdjson::SUCCESS) return Status::InvalidInput("not a JSON object");
+  PORTAL_RETURN_IF_ERROR(ReadPatient(element, references, where, out));
   // The patient is known from here on, so a failure below is charged to them.
   PORTAL_RETURN_IF_ERROR(CheckDates(obj, where));
-  out->json = simdjson::minify(element);
+  // The record's own tokens, without the whitespace between them: numbers keep their digits.
+  out->json.resize(text.size());
+  size_t length = 0;
+  if (simdjson::minify(text.data(), text.size(), out->json.data(), length) != simdjson::SUCCESS) {
+    return Status::InvalidInput(where + ": cannot be minified");
+  }
+  out->json.resize(length);
   out->hash = Sha256Hex(out->json);
   return Status::Ok();
+}
+
+Status ReadFhirResource(simdjson::dom::element element, std::string_view text,
+                        const ReferenceResolver& references, FhirResource* out) {
+  PORTAL_RETURN_IF_ERROR(ReadResourceIdentity(element, out));
+  return ReadResourceContent(element, text, references, out);
 }
 
 std::string PatientMrn(simdjson::dom::element patient, const std::string& system) {

@@ -28,11 +28,20 @@ class Writer : public ExtractSink {
 
   void Resource(FhirResource r, std::string mrn, const std::string& origin) override {
     ++report_->read;
+    ++report_->types[r.type].read;
     if (!status_.ok()) return;
     // Extracts come in runs of new or of known resources: after a new one, try the insert first
     // (one statement when it is new); after a known one, look it up first.
     expect_new_ = expect_new_ ? InsertNew(r, origin) : !Known(r, origin);
     if (r.type == "Patient") PatientIndex(r, origin, mrn);
+  }
+
+  void SkippedType(const std::string& type, const std::string&) override {
+    ++report_->read;
+    ++report_->skipped_by_type;
+    IngestTypeCounts& counts = report_->types[type];
+    ++counts.read;
+    ++counts.skipped_by_type;
   }
 
   void Deletion(const std::string& type, const std::string& id, const std::string&) override {
@@ -43,7 +52,9 @@ class Writer : public ExtractSink {
   void Error(const Status& problem, const FhirResource& partial,
              const std::string& origin) override {
     ++report_->read;
-    Fail(origin + ": " + problem.message(), partial.patient_id);
+    const std::string& type = partial.type.empty() ? kUnreadableType : partial.type;
+    ++report_->types[type].read;
+    Fail(origin + ": " + problem.message(), type, partial.patient_id);
   }
 
   // The first database failure, if any: it stops the run.
@@ -63,6 +74,7 @@ class Writer : public ExtractSink {
       return false;
     }
     ++report_->inserted;
+    ++report_->types[r.type].stored;
     Changed(r.patient_id);
     return true;
   }
@@ -73,7 +85,10 @@ class Writer : public ExtractSink {
     Keep(store_->PutKnown(RowOf(r), origin, &put));
     if (put.duplicate) {
       Duplicate(r, origin);
-    } else if (put.same) {
+      return put.exists;
+    }
+    ++report_->types[r.type].stored;
+    if (put.same) {
       ++report_->unchanged;
     } else {
       ++(put.exists ? report_->updated : report_->inserted);
@@ -107,8 +122,9 @@ class Writer : public ExtractSink {
     Keep(store_->PutPatient(r.id, mrn, ok));
   }
 
-  void Fail(const std::string& message, const std::string& patient) {
+  void Fail(const std::string& message, const std::string& type, const std::string& patient) {
     ++report_->failed;
+    ++report_->types[type].failed;
     report_->errors.push_back(message);
     if (patient.empty()) return;
     Keep(store_->MarkFailed(patient));
@@ -120,7 +136,7 @@ class Writer : public ExtractSink {
     bool found = false;
     std::string first, other_patient;
     Keep(store_->FirstSeen(r.type, r.id, &found, &first, &other_patient));
-    Fail(origin + ": " + r.type + "/" + r.id + ": duplicate id (first at " + first + ")",
+    Fail(origin + ": " + r.type + "/" + r.id + ": duplicate id (first at " + first + ")", r.type,
          r.patient_id);
     if (!other_patient.empty()) Keep(store_->MarkFailed(other_patient));
   }
@@ -144,21 +160,12 @@ Status Finish(RecordStoreWriter* store, IngestReport* report) {
   report->updated -= finished.undone_updates;
   report->deleted = finished.deleted;
   report->patients_touched = finished.patients_touched;
+  for (const auto& [type, undone] : finished.undone_by_type) {
+    IngestTypeCounts& counts = report->types[type];
+    counts.stored -= undone;
+    counts.held_back += undone;
+  }
   return Status::Ok();
-}
-
-std::string ReportJson(const IngestReport& r) {
-  return nlohmann::json{{"read", r.read},
-                        {"inserted", r.inserted},
-                        {"updated", r.updated},
-                        {"unchanged", r.unchanged},
-                        {"deleted", r.deleted},
-                        {"failed", r.failed},
-                        {"skipped", r.skipped},
-                        {"patients_touched", r.patients_touched},
-                        {"patients_kept", r.patients_kept},
-                        {"mrn_unmatched", r.mrn_unmatched}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -204,11 +211,14 @@ Status Ingest(const PortalConfig& config, const std::vector<std::filesystem::pat
   std::unique_ptr<RecordStoreWriter> out;
   PORTAL_RETURN_IF_ERROR(RecordStoreWriter::Begin(store.get(), &out));
   Writer writer(out.get(), mrn_pattern, report);
-  PORTAL_RETURN_IF_ERROR(ReadExtractsInBackground(paths, config.mrn.identifier_system, &writer));
+  PORTAL_RETURN_IF_ERROR(ReadExtractsInBackground(paths, ExtractOptions::From(config), &writer));
   PORTAL_RETURN_IF_ERROR(writer.status());
   report->clock.Mark("read+store");
   PORTAL_RETURN_IF_ERROR(Finish(out.get(), report));
-  PORTAL_RETURN_IF_ERROR(out->RecordRun(clock.Now(), ReportJson(*report), &report->run));
+  PORTAL_RETURN_IF_ERROR(out->RecordRun(
+      clock.Now(),
+      IngestReportJson(*report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      &report->run));
   for (const auto& [path, file] : files) {  // So the nightly run can skip them next time.
     PORTAL_RETURN_IF_ERROR(out->RecordExtractFile(path, file, report->run));
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/command_output.h"
 #include "core/command_table.h"
 #include "core/config.h"
 #include "generator/records/ingest.h"
@@ -10,8 +11,20 @@
 namespace portal {
 
 namespace {
+
 constexpr size_t kMaxPrinted = 200;
+
+std::string TextSummary(const IngestReport& r) {
+  auto n = [](size_t count) { return std::to_string(count); };
+  return "ingest run " + std::to_string(r.run) + ": " + n(r.read) + " read, " + n(r.inserted) +
+         " inserted, " + n(r.updated) + " updated, " + n(r.unchanged) + " unchanged, " +
+         n(r.deleted) + " deleted, " + n(r.failed) + " failed, " + n(r.skipped) + " skipped, " +
+         n(r.skipped_by_type) + " skipped by type; " + n(r.patients_touched) +
+         " patients touched, " + n(r.patients_kept) + " kept as they were, " + n(r.mrn_unmatched) +
+         " without a matching MRN\nread by type: " + TypeCountsLine(r.types);
 }
+
+}  // namespace
 
 Status RunIngestCommand(const IngestCommandOptions& options, const Clock& clock) {
   PortalConfig config;
@@ -25,12 +38,7 @@ Status RunIngestCommand(const IngestCommandOptions& options, const Clock& clock)
   if (r.errors.size() > kMaxPrinted) {
     std::fprintf(stderr, "portal-gen: ... and %zu more\n", r.errors.size() - kMaxPrinted);
   }
-  std::printf(
-      "ingest run %lld: %zu read, %zu inserted, %zu updated, %zu unchanged, %zu deleted, "
-      "%zu failed, %zu skipped; %zu patients touched, %zu kept as they were, %zu without a "
-      "matching MRN\n",
-      static_cast<long long>(r.run), r.read, r.inserted, r.updated, r.unchanged, r.deleted,
-      r.failed, r.skipped, r.patients_touched, r.patients_kept, r.mrn_unmatched);
+  PrintResult(options.json, IngestReportJson(r), TextSummary(r));
   std::fprintf(stderr, "portal-gen: ingest phases: %s\n", r.clock.Summary().c_str());
   if (r.failed > 0) {
     return Status::InvalidInput(std::to_string(r.failed) +
@@ -49,6 +57,7 @@ void RegisterIngestCommand(CommandTable* table, const Clock& clock) {
                  });
   cmd->add_option("paths", options->paths, "Bundle .json, Bulk Data .ndjson, or folders")
       ->required();
+  cmd->add_flag("--json", options->json, "JSON output");
 }
 
 }  // namespace portal

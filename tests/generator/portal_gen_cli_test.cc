@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/test_util.h"
@@ -90,12 +91,59 @@ BOOST_AUTO_TEST_CASE(ingest_reports_counts_and_exits_1_on_bad_records) {
   auto r = RunCommand({kBin, "ingest", "--config", config.string(), bundles.string()});
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(r.out.find("797 read, 797 inserted") != std::string::npos, r.out);
+  // Resources by type in the four bundles, counted with Python's json module.
+  BOOST_TEST(r.out.find("\nread by type: AllergyIntolerance 11, CarePlan 27, CareTeam 27, "
+                        "Condition 46, Coverage 2, Device 3, DiagnosticReport 45, "
+                        "DocumentReference 48, Encounter 191, Endpoint 1, Goal 2, "
+                        "Immunization 41, Location 6, Media 1, Medication 1, "
+                        "MedicationDispense 3, MedicationRequest 34, Observation 233, "
+                        "Organization 6, Patient 4, Practitioner 6, PractitionerRole 6, "
+                        "Procedure 41, Provenance 4, QuestionnaireResponse 1, RelatedPerson 2, "
+                        "ServiceRequest 3, Specimen 2\n") != std::string::npos,
+             r.out);
   testing::Spit(dir.path() / "bad.ndjson", "{oops\n");
   r = RunCommand(
       {kBin, "ingest", "--config", config.string(), (dir.path() / "bad.ndjson").string()});
   BOOST_TEST(r.exit_code == 1, r.out);
   BOOST_TEST(r.out.find("bad.ndjson:1: malformed JSON") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("\nread by type: (unreadable) 1 (1 failed)\n") != std::string::npos, r.out);
   BOOST_TEST(RunCommand({kBin, "ingest", "--config", config.string()}).exit_code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(ingest_json_counts_by_type_and_skips_configured_types) {
+  testing::TempDir dir;
+  const auto config = testing::CopyProjectSite(dir.path());
+  testing::Spit(config, testing::Slurp(config) + "\n[ingest]\nskip_types = [\"Claim\"]\n");
+  testing::Spit(
+      dir.path() / "export.ndjson",
+      R"({"resourceType":"Patient","id":"p1"})"
+      "\n"
+      R"({"resourceType":"Claim","id":"c1","patient":{"reference":"Patient/p1"}})"
+      "\n"
+      R"({"resourceType":"CarePlan","id":"cp1","subject":{"reference":"Patient/p1"}})"
+      "\n"
+      R"({"resourceType":"Observation","id":"o1","subject":{"reference":"https://x.example/Patient/p1"}})"
+      "\n");
+  auto r = RunCommand({kBin, "ingest", "--config", config.string(), "--json",
+                       (dir.path() / "export.ndjson").string()});
+  BOOST_TEST(r.exit_code == 1, r.out);  // The Observation's patient is another server's.
+  BOOST_TEST(r.out.find("export.ndjson:4: Observation/o1: subject references another server's "
+                        "Patient") != std::string::npos,
+             r.out);
+  // stdout's JSON object, between the stderr lines.
+  const size_t begin = r.out.find("\n{\n"), end = r.out.find("\n}\n");
+  BOOST_REQUIRE(begin != std::string::npos && end != std::string::npos);
+  const auto j = nlohmann::json::parse(r.out.substr(begin + 1, end + 2 - begin));
+  BOOST_TEST(j["run"] == 1);
+  BOOST_TEST(j["read"] == 4);
+  BOOST_TEST(j["inserted"] == 2);
+  BOOST_TEST(j["skipped_by_type"] == 1);
+  BOOST_TEST(j["failed"] == 1);
+  BOOST_TEST(j["types"]["Claim"] == nlohmann::json::parse(R"({"read": 1, "stored": 0,)"
+                                                          R"( "skipped_by_type": 1,)"
+                                                          R"( "held_back": 0, "failed": 0})"));
+  BOOST_TEST(j["types"]["CarePlan"]["stored"] == 1);
+  BOOST_TEST(j["types"]["Observation"]["failed"] == 1);
 }
 
 // The shared bundles ingested under a config that accepts their UUID MRNs.

@@ -103,6 +103,12 @@ BOOST_FIXTURE_TEST_CASE(the_sink_hears_the_phases_a_record_problem_and_a_patient
       "2 enrolled in this shard, 2 to look at, 0 unchanged, 0 removed as no longer enrolled");
   BOOST_REQUIRE_EQUAL(sink.problems.size(), 1u);
   BOOST_TEST(sink.problems[0].find("002.ndjson:1: ") != std::string::npos, sink.problems[0]);
+  // The report counts the records by type: the malformed line has none.
+  BOOST_REQUIRE_EQUAL(report.record_types.size(), 1u);
+  BOOST_TEST(report.record_types.at("(unreadable)").failed == 1u);
+  BOOST_TEST(report.HumanSummary().find("\nnightly: records read by type: (unreadable) 1 (1 "
+                                        "failed)\n") != std::string::npos,
+             report.HumanSummary());
   BOOST_REQUIRE_EQUAL(sink.failures.size(), 1u);
   BOOST_TEST(
       sink.failures[0].ends_with(": a stored resource could not be read by the release rules"),
