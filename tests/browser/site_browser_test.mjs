@@ -1,32 +1,16 @@
 // Browser test of the public FAQ site: renders it with portal-gen, serves it on 127.0.0.1 and
 // drives Debian's Chromium through playwright-core. Checks search, deep links, the 404 page and
-// axe-core (zero violations), and saves phone and desktop screenshots as test artifacts.
+// axe-core (zero violations), and saves phone and desktop screenshots as test artifacts. The
+// patient summary has its own test (summary_browser_test.mjs).
 //
 // node site_browser_test.mjs --portal-gen BIN --config TOML --work DIR --artifacts DIR
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { assert, axe, check, finish, launchChromium, parseArgs } from './browser_support.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_PATH = '/__test__/axe.min.js';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync'];
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
-
-function args() {
-  const out = {};
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  for (const k of ['portal-gen', 'config', 'work', 'artifacts']) {
-    if (!out[k]) throw new Error(`missing --${k}`);
-  }
-  return out;
-}
 
 // The site's base path, from base_url in the config ("https://host/portal-help/" -> "/portal-help/").
 function basePath(configFile) {
@@ -40,20 +24,9 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 
 
 // A static server as a web server would be configured: the site under its base path,
 // directory index.html, 404.html with status 404 for anything else.
-function serve(root, base, summaries) {
+function serve(root, base) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    const summary = url.pathname.match(/^\/__summaries__\/([0-9a-f]{16}\.html)$/);
-    if (summary && fs.existsSync(path.join(summaries, summary[1]))) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(fs.readFileSync(path.join(summaries, summary[1])));
-      return;
-    }
-    if (url.pathname === AXE_PATH) {  // The test's own copy of axe-core, same origin for the CSP.
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(AXE_SOURCE);
-      return;
-    }
     let rel = decodeURIComponent(url.pathname);
     let file = null;
     if (rel.startsWith(base)) {
@@ -73,66 +46,18 @@ function serve(root, base, summaries) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    console.log(`not ok - ${name}\n  ${String(err && err.stack || err).split('\n').join('\n  ')}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-async function axe(page, label) {
-  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  const violations = result.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  assert(violations.length === 0, `${label}: axe violations:\n    ${violations.join('\n    ')}`);
-}
-
-// Three synthetic patients (bench/synth_fhir.py; nobody real) ingested into a record store under
-// the work folder, and their plaintext summaries rendered as of a fixed instant.
-function renderSyntheticSummaries(opt) {
-  const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-  const work = path.resolve(opt.work, 'records');
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.cpSync(path.join(repo, 'content'), path.join(work, 'content'), { recursive: true });
-  const config = path.join(work, 'content', 'portal.toml');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8')
-    .replace(/^state_dir = .*$/m, `state_dir = "${path.join(work, 'state')}"`)
-    .replace(/^templates_dir = .*$/m, `templates_dir = "${path.join(repo, 'site_templates')}"`));
-  const run = (cmd, args) => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args[0]} failed: ${r.stderr}`);
-  };
-  run('python3', [path.join(repo, 'bench', 'synth_fhir.py'), path.join(work, 'extract'), '3']);
-  run(opt['portal-gen'], ['ingest', '--config', config, path.join(work, 'extract')]);
-  run(opt['portal-gen'], ['summaries', '--config', config, '--as-of', '2025-06-01T00:00:00Z',
-    '--plaintext-dir', path.join(work, 'summaries')]);
-  return path.join(work, 'summaries');
-}
-
 async function main() {
-  const opt = args();
+  const opt = parseArgs(['portal-gen', 'config', 'work', 'artifacts']);
   const site = path.resolve(opt.work, 'site');
   fs.mkdirSync(opt.artifacts, { recursive: true });
   const gen = spawnSync(opt['portal-gen'], ['site', '--config', opt.config, '--output', site],
     { encoding: 'utf8' });
   if (gen.status !== 0) throw new Error(`portal-gen failed: ${gen.stderr}`);
 
-  const summaries = renderSyntheticSummaries(opt);
   const base = basePath(opt.config);
-  const server = await serve(site, base, summaries);
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const root = origin + base;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  const server = await serve(site, base);
+  const root = `http://127.0.0.1:${server.address().port}${base}`;
+  const browser = await launchChromium();
   try {
     for (const [label, viewport] of Object.entries(VIEWPORTS)) {
       const context = await browser.newContext({ viewport });
@@ -198,16 +123,6 @@ async function main() {
         await page.screenshot({ path: path.join(opt.artifacts, `404-${label}.png`) });
         await axe(page, '404');
       });
-      await check(`${label}: a patient summary is readable and axe finds nothing`, async () => {
-        const files = fs.readdirSync(summaries).sort();
-        assert(files.length > 0, 'no summaries rendered');
-        await page.goto(`${origin}/__summaries__/${files[0]}`);
-        assert((await page.locator('h1').innerText()) === 'Health summary', 'not a summary');
-        assert(await page.locator('section h2').count() === 7, 'expected the 7 FAQ sections');
-        await page.screenshot({ path: path.join(opt.artifacts, `summary-${label}.png`), fullPage: true });
-        await axe(page, 'summary');
-      });
-
       await check(`${label}: no console errors on any page`, async () => {
         // The 404 page's own status line is expected; anything else is not.
         const unexpected = errors.filter((e) => !/status of 404/.test(e));
@@ -219,9 +134,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  const failed = results.filter((r) => !r.ok).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish();
 }
 
 main().catch((err) => {
