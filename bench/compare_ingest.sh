@@ -2,6 +2,7 @@
 # Two builds of portal-gen ingest the same synthetic extract, alternating, three times each:
 # wall, user and system seconds and peak memory per run (a refactoring's before and after).
 #   bench/compare_ingest.sh BASE_BUILD_DIR NEW_BUILD_DIR [PATIENTS=10000]
+# (bench/synth_fhir.py: about 310 KB of NDJSON a patient, so 10,000 are about 3.1 GB in /tmp)
 # e.g. git worktree add /tmp/base <commit>; cmake -S /tmp/base -B /tmp/base/build -G Ninja
 #      -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build /tmp/base/build --target portal-gen
 #      bench/compare_ingest.sh /tmp/base/build build

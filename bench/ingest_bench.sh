@@ -2,7 +2,8 @@
 # Record-extract benchmark: ingest throughput and peak memory at two sizes, and the summary
 # (release rules + HTML) time per patient.
 #   [PORTAL_BUILD=DIR] bench/ingest_bench.sh [RUNS=3] [SMALL=1000] [LARGE=10000]
-# Synthetic Bulk Data NDJSON from bench/synth_fhir.py (about 65 KB and 187 resources a patient).
+# Synthetic Bulk Data NDJSON from bench/synth_fhir.py (about 310 KB and 360 resources a patient:
+# 10,000 patients are about 3.1 GB in TMPDIR).
 # Each ingest starts from an empty record store; medians of RUNS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

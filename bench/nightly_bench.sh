@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Nightly-run benchmark (docs/benchmarks.md): N synthetic patients (bench/synth_fhir.py), each
-# enrolled with their own key (bench/bench_keys.py), side by side in one run:
+# Nightly-run benchmark (docs/benchmarks.md): N synthetic patients (bench/synth_fhir.py, about
+# 310 KB of NDJSON each: 10,000 take about 3.1 GB in TMPDIR), each enrolled with their own key
+# (bench/bench_keys.py), side by side in one run:
 #   (a) a full run: portal-gen nightly --full
 #   (b) the floor: the same plaintexts signed and encrypted by a shell loop of
 #       `gpg --sign --encrypt -f KEYFILE`, 2 in parallel
