@@ -35,7 +35,9 @@ class FactsBuilder {
       topics.push_back(mstch::map{{"id", t.id}, {"title", Text(t.title)}});
     for (const auto& f : c.profile_fields)
       fields.push_back(mstch::map{{"id", f.id}, {"label", Text(f.label)}});
-    for (const auto& s : c.release.sections) sections.push_back(Section(s));
+    for (const auto& s : c.release.sections) {
+      if (s.shown) sections.push_back(Section(s));  // A section turned off is not listed.
+    }
     return mstch::map{
         {"hospital", mstch::map{{"name", Text(c.hospital.name)},
                                 {"short_name", Text(c.hospital.short_name)},
@@ -69,6 +71,7 @@ class FactsBuilder {
     if (s.since_year != 0) m.emplace("since_year", Text(std::to_string(s.since_year)));
     if (s.max_age_years != 0) m.emplace("max_age_years", Text(std::to_string(s.max_age_years)));
     if (!s.note.empty()) m.emplace("note", Text(s.note));
+    if (s.audience == "patient") m.emplace("patient_only", true);  // Never on a proxy's page.
     return m;
   }
 

@@ -117,7 +117,8 @@ class SummaryRun {
       return Status::IoError("the stored records could not be read");
     }
     SummaryModel model;
-    if (!BuildSummary(config_, resources, options_.as_of, &model).ok()) {
+    // The patient's own page; proxies' pages come with their accounts.
+    if (!BuildSummary(config_, resources, options_.as_of, Audience::kPatient, &model).ok()) {
       return Status::InvalidInput("a stored resource could not be read by the release rules");
     }
     if (model.eligibility != Eligibility::kEligible) {

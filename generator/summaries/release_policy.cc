@@ -3,137 +3,90 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "core/fhir_time.h"
 #include "core/patient_eligibility.h"
 #include "generator/records/fhir_resource.h"
+#include "generator/summaries/entry_builders.h"
+#include "generator/summaries/fhir_fields.h"
+#include "generator/summaries/fhir_values.h"
+#include "generator/summaries/record_status.h"
+#include "generator/summaries/result_panels.h"
 
 namespace portal {
 
 namespace {
 
-using simdjson::dom::array;
 using simdjson::dom::element;
-using simdjson::dom::object;
 
-std::string Str(element e, const char* key) {
-  std::string_view v;
-  return e[key].get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+// What a resource is, for the sections' selectors.
+struct Coded {
+  std::string type;
+  std::vector<std::string> codes;  // "system|code" of its category, type and code.
+  std::vector<std::string> tags;   // Semantic tags of its SNOMED CT code displays.
+};
+
+bool Selected(const std::string& selector, const Coded& r) {
+  const size_t colon = selector.find(':');
+  if (selector.compare(0, colon, r.type) != 0) return false;
+  if (colon == std::string::npos) return selector == r.type;
+  const std::string what = selector.substr(colon + 1);
+  if (what.front() == '(') {
+    const std::string tag = what.substr(1, what.size() - 2);
+    return std::find(r.tags.begin(), r.tags.end(), tag) != r.tags.end();
+  }
+  return std::find(r.codes.begin(), r.codes.end(), what) != r.codes.end();
 }
 
-// Every "system|code" in the resource's category, type and code (CodeableConcepts or arrays
-// of them).
-std::vector<std::string> Codes(element resource) {
-  std::vector<std::string> out;
-  auto add_concept = [&](element concept_el) {
-    array codings;
-    if (concept_el["coding"].get(codings) != simdjson::SUCCESS) return;
-    for (element c : codings) out.push_back(Str(c, "system") + "|" + Str(c, "code"));
-  };
-  for (const char* field : {"category", "type", "code"}) {
-    element v;
-    if (resource[field].get(v) != simdjson::SUCCESS) continue;
-    array list;
-    if (v.get(list) == simdjson::SUCCESS) {
-      for (element item : list) add_concept(item);
-    } else {
-      add_concept(v);
+// The index of the first section that selects `r` (a resource belongs to that one only), or
+// sections.size().
+size_t SectionOf(const std::vector<PortalConfig::ReleaseSection>& sections, const Coded& r) {
+  for (size_t i = 0; i < sections.size(); ++i) {
+    for (const auto& m : sections[i].match) {
+      if (Selected(m, r)) return i;
     }
   }
-  return out;
+  return sections.size();
 }
 
-// The clinically relevant date of a resource, if it has one.
-bool ClinicalTime(element r, int64_t* out) {
-  for (const char* field : {"effectiveDateTime", "occurrenceDateTime", "onsetDateTime",
-                            "recordedDate", "authoredOn", "date", "issued"}) {
-    std::string_view v;
-    if (r[field].get(v) == simdjson::SUCCESS && ParseFhirInstant(v, out)) return true;
-  }
-  for (const char* period : {"effectivePeriod", "period"}) {
-    std::string_view v;
-    if (r[period]["start"].get(v) == simdjson::SUCCESS && ParseFhirInstant(v, out)) return true;
+Coded Classify(element r, const std::string& type) { return {type, Codes(r), SnomedTags(r)}; }
+
+bool Pathology(const PortalConfig::Release& release, const Coded& r) {
+  for (const auto& code : r.codes) {
+    if (std::find(release.pathology_codes.begin(), release.pathology_codes.end(), code) !=
+        release.pathology_codes.end()) {
+      return true;
+    }
   }
   return false;
 }
 
-// When a result or report was issued: `issued`, else its clinical date.
-bool IssuedTime(element r, int64_t* out) {
-  std::string_view v;
-  if (r["issued"].get(v) == simdjson::SUCCESS && ParseFhirInstant(v, out)) return true;
-  return ClinicalTime(r, out);
-}
-
 std::string StatusCode(element r) {
-  array codings;
-  if (r["clinicalStatus"]["coding"].get(codings) == simdjson::SUCCESS) {
-    for (element c : codings) return Str(c, "code");
+  for (element concept_el : Items(r, "clinicalStatus")) {
+    for (element c : Items(concept_el, "coding")) return Str(c, "code");
   }
   return Str(r, "status");
 }
 
-std::string ConceptText(element concept_el) {
-  std::string text = Str(concept_el, "text");
-  if (!text.empty()) return text;
-  array codings;
-  if (concept_el["coding"].get(codings) == simdjson::SUCCESS) {
-    for (element c : codings) {
-      text = Str(c, "display");
-      if (!text.empty()) return text;
-    }
-  }
-  return text;
-}
-
-std::string Label(element r) {
-  for (const char* field : {"code", "vaccineCode", "medicationCodeableConcept", "type"}) {
-    element v;
-    if (r[field].get(v) != simdjson::SUCCESS) continue;
-    array list;
-    std::string text;
-    if (v.get(list) == simdjson::SUCCESS) {
-      for (element item : list) {
-        text = ConceptText(item);
-        if (!text.empty()) break;
-      }
-    } else {
-      text = ConceptText(v);
-    }
-    if (!text.empty()) return text;
-  }
-  const std::string description = Str(r, "description");
-  return description.empty() ? Str(r, "resourceType") : description;
-}
-
-std::string Detail(element r) {
-  double number = 0;
-  if (r["valueQuantity"]["value"].get(number) == simdjson::SUCCESS) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%g", number);
-    const std::string unit = Str(r["valueQuantity"], "unit");
-    return unit.empty() ? buf : std::string(buf) + " " + unit;
-  }
-  std::string text = Str(r, "valueString");
-  if (!text.empty()) return text;
-  element concept_el;
-  if (r["valueCodeableConcept"].get(concept_el) == simdjson::SUCCESS)
-    return ConceptText(concept_el);
-  return Str(r, "conclusion");
+// When a result or report was issued: `issued`, else its clinical date.
+bool IssuedTime(element r, int64_t clinical, bool dated, int64_t* out) {
+  std::string_view v;
+  if (r["issued"].get(v) == simdjson::SUCCESS && ParseFhirInstant(v, out)) return true;
+  *out = clinical;
+  return dated;
 }
 
 std::string PatientName(element patient) {
-  array names;
-  if (patient["name"].get(names) != simdjson::SUCCESS) return std::string();
-  for (element n : names) {
+  for (element n : Items(patient, "name")) {
     std::string text = Str(n, "text");
     if (!text.empty()) return text;
     std::string given;
-    array givens;
-    if (n["given"].get(givens) == simdjson::SUCCESS) {
-      for (element g : givens) {
-        std::string_view v;
-        if (g.get(v) == simdjson::SUCCESS) given += (given.empty() ? "" : " ") + std::string(v);
-      }
+    for (element g : Items(n, "given")) {
+      std::string_view v;
+      if (g.get(v) == simdjson::SUCCESS) given += (given.empty() ? "" : " ") + std::string(v);
     }
     const std::string family = Str(n, "family");
     return given.empty() ? family : family.empty() ? given : given + " " + family;
@@ -141,24 +94,54 @@ std::string PatientName(element patient) {
   return std::string();
 }
 
-bool Selected(const std::string& selector, const std::string& type,
-              const std::vector<std::string>& codes) {
-  const size_t colon = selector.find(':');
-  if (selector.compare(0, colon, type) != 0 || (colon == std::string::npos && selector != type)) {
-    return false;
+std::string Window(const PortalConfig::ReleaseSection& s) {
+  if (s.since_year != 0) return "since " + std::to_string(s.since_year);
+  if (s.max_age_years != 0) return "less than " + std::to_string(s.max_age_years) + " years old";
+  return "current";
+}
+
+// Newest first, ties by label; rows of one kind stay together in the order below.
+int KindRank(const std::string& kind) {
+  static const char* const kOrder[] = {"no-known-allergy", "allergy", "condition"};
+  for (int i = 0; i < 3; ++i) {
+    if (kind == kOrder[i]) return i;
   }
-  if (colon == std::string::npos) return true;
-  return std::find(codes.begin(), codes.end(), selector.substr(colon + 1)) != codes.end();
+  return 3;
+}
+
+bool EntryBefore(const SummaryEntry& a, const SummaryEntry& b) {
+  if (KindRank(a.kind) != KindRank(b.kind)) return KindRank(a.kind) < KindRank(b.kind);
+  if (a.date.when != b.date.when) return a.date.when > b.date.when;
+  return std::tie(a.label, a.kind, a.detail) < std::tie(b.label, b.kind, b.detail);
 }
 
 class Policy {
  public:
-  Policy(const PortalConfig& config, int64_t as_of, SummaryModel* out)
+  Policy(const PortalConfig& config, Audience audience, int64_t as_of, SummaryModel* out)
       : release_(config.release),
         zone_(config.site.zone),
         mrn_system_(config.mrn.identifier_system),
         as_of_(as_of),
-        out_(out) {}
+        out_(out) {
+    for (const auto& s : release_.sections) {
+      const bool present = s.shown && !(audience == Audience::kProxy && s.audience == "patient");
+      slots_.push_back(present ? out_->sections.size() : kAbsent);
+      if (!present) continue;
+      SummarySection section;
+      section.id = s.id;
+      section.title = s.title;
+      section.window = Window(s);
+      section.note = s.note;
+      section.layout = s.layout;
+      section.patient_only = s.audience == "patient";
+      section.lists_allergies =
+          std::find(s.match.begin(), s.match.end(), "AllergyIntolerance") != s.match.end() ||
+          std::any_of(s.match.begin(), s.match.end(),
+                      [](const std::string& m) { return m.starts_with("AllergyIntolerance:"); });
+      out_->sections.push_back(std::move(section));
+    }
+    panels_.resize(out_->sections.size());
+  }
 
   Status Patient(element p, std::string_view json) {
     out_->patient_id = Str(p, "id");
@@ -174,28 +157,99 @@ class Policy {
     return Status::Ok();
   }
 
-  void Resource(element r, const std::string& type) {
-    const std::vector<std::string> codes = Codes(r);
-    for (const auto& code : codes) {
-      if (std::find(release_.pathology_codes.begin(), release_.pathology_codes.end(), code) !=
-          release_.pathology_codes.end()) {
-        return;  // Pathology: never shown, whatever else it is tagged as.
+  // First pass, before anything is grouped: the results of pathology reports are pathology;
+  // the results of the reports a "results" section holds are grouped under them.
+  void Report(element r) {
+    const Coded coded = Classify(r, "DiagnosticReport");
+    std::vector<std::string> members;
+    for (element result : Items(r, "result")) {
+      const std::string id = ReferencedId(Str(result, "reference"), "Observation");
+      if (!id.empty()) members.push_back(id);
+    }
+    if (Pathology(release_, coded)) {
+      pathology_results_.insert(members.begin(), members.end());
+      return;
+    }
+    const size_t section = SectionOf(release_.sections, coded);
+    if (RetractedOrUnfinished(r, "DiagnosticReport") || section == release_.sections.size() ||
+        release_.sections[section].layout != "results") {
+      return;
+    }
+    Membership m;
+    m.section = section;
+    m.report = ReportOf(r);
+    SummaryDate date;
+    m.when = ClinicalDate(r, zone_, &date) ? date.when : 0;
+    for (const auto& id : members) {
+      auto [it, added] = member_of_.emplace(id, m);
+      // In two reports: the newest one, ties by report id.
+      if (!added &&
+          std::tie(m.when, it->second.report.id) > std::tie(it->second.when, m.report.id)) {
+        it->second = m;
       }
     }
-    for (size_t i = 0; i < release_.sections.size(); ++i) {
-      const auto& s = release_.sections[i];
-      if (std::none_of(s.match.begin(), s.match.end(),
-                       [&](const std::string& m) { return Selected(m, type, codes); })) {
-        continue;
+  }
+
+  Status Resource(element r, const std::string& type, const std::string& json) {
+    if (RetractedOrUnfinished(r, type)) return Status::Ok();
+    const Coded coded = Classify(r, type);
+    if (Pathology(release_, coded)) return Status::Ok();
+    const std::string id = Str(r, "id");
+    if (type == "Observation" && pathology_results_.count(id) != 0) return Status::Ok();
+    const size_t index = SectionOf(release_.sections, coded);
+    if (index == release_.sections.size() || slots_[index] == kAbsent) return Status::Ok();
+    const auto& s = release_.sections[index];
+    SummaryDate date;
+    const bool dated = ClinicalDate(r, zone_, &date);
+    if (!Shown(s, r, dated, date.when)) return Status::Ok();
+    const size_t slot = slots_[index];
+    if (s.layout == "results" && type == "Observation")
+      return AddResult(index, slot, r, json, date);
+    if (s.layout == "results" && type == "DiagnosticReport") {
+      const std::string conclusion = Str(r, "conclusion");
+      if (conclusion.empty()) return Status::Ok();  // A heading over its results only.
+      ResultPoint point;
+      point.date = date;
+      point.value.text = conclusion;
+      panels_[slot].AddConclusion(ReportOf(r), std::move(point));
+      return Status::Ok();
+    }
+    return AddEntry(slot, r, type, json, date);
+  }
+
+  void Finish() {
+    for (size_t i = 0; i < out_->sections.size(); ++i) {
+      SummarySection& s = out_->sections[i];
+      s.panels = panels_[i].Build();
+      for (auto& e : s.entries) {
+        std::sort(e.history.begin(), e.history.end(),
+                  [](const SummaryDate& a, const SummaryDate& b) {
+                    return std::tie(a.when, a.text) > std::tie(b.when, b.text);
+                  });
       }
-      int64_t when = 0;  // The clinical date, found once for the rules and the entry.
-      const bool dated = ClinicalTime(r, &when);
-      if (Shown(s, r, dated, when)) Add(i, r, dated, when);
-      return;  // A resource belongs to the first section that selects it.
+      std::sort(s.entries.begin(), s.entries.end(), EntryBefore);
     }
   }
 
  private:
+  static constexpr size_t kAbsent = static_cast<size_t>(-1);
+
+  struct Membership {
+    size_t section = 0;
+    ResultPanels::Report report;
+    int64_t when = 0;
+  };
+
+  ResultPanels::Report ReportOf(element r) const {
+    ResultPanels::Report report;
+    report.id = Str(r, "id");
+    report.key = FieldKey(r, "code", kLoincSystem);
+    report.label = FieldText(r, "code");
+    if (report.key.empty()) report.key = "DiagnosticReport|" + report.id;
+    if (report.label.empty()) report.label = "Report";
+    return report;
+  }
+
   bool Shown(const PortalConfig::ReleaseSection& s, element r, bool dated, int64_t when) {
     if (s.current_only) {
       const std::string status = StatusCode(r);
@@ -211,7 +265,7 @@ class Policy {
     }
     if (s.after_delay) {
       int64_t issued = 0;
-      if (!IssuedTime(r, &issued)) return false;
+      if (!IssuedTime(r, when, dated, &issued)) return false;
       const int64_t release = issued + release_.delay_hours * 3600;
       if (release > as_of_) {
         Until(release);
@@ -227,16 +281,54 @@ class Policy {
     return true;
   }
 
-  void Add(size_t section, element r, bool dated, int64_t when) {
-    SummaryEntry e;
-    e.label = Label(r);
-    e.detail = Detail(r);
-    e.kind = "other";
-    if (dated) {
-      e.date.when = when;
-      e.date.text = FormatInstant(when).substr(0, 10);
+  Status AddResult(size_t index, size_t slot, element r, const std::string& json,
+                   const SummaryDate& date) {
+    RecordedNumbers numbers;
+    PORTAL_RETURN_IF_ERROR(ReadRecordedNumbers(&numbers_parser_, json, &numbers));
+    if (r["hasMember"].error() == simdjson::SUCCESS &&
+        ObservationValue(r, numbers).Display().empty()) {
+      return Status::Ok();  // A grouping of other results, shown through them.
     }
-    out_->sections[section].entries.push_back(std::move(e));
+    ResultPoint point;
+    point.date = date;
+    point.value = ObservationValue(r, numbers);
+    point.range = RangeText(r, numbers);
+    point.flag = ResultFlag(r, point.value, numbers);
+    const std::string key = FieldKey(r, "code", kLoincSystem);
+    const std::string label = FieldText(r, "code");
+    ResultPanels::Report report;  // None: "Other results".
+    if (auto it = member_of_.find(Str(r, "id"));
+        it != member_of_.end() && it->second.section == index) {
+      report = it->second.report;
+    }
+    panels_[slot].AddPoint(report, key.empty() ? "text|" + label : key,
+                           label.empty() ? "Result" : label, std::move(point));
+    return Status::Ok();
+  }
+
+  Status AddEntry(size_t slot, element r, const std::string& type, const std::string& json,
+                  const SummaryDate& date) {
+    SummaryEntry e = BuildEntry(r, type, date, zone_);
+    if (type == "Observation") {
+      RecordedNumbers numbers;
+      PORTAL_RETURN_IF_ERROR(ReadRecordedNumbers(&numbers_parser_, json, &numbers));
+      e.detail = ObservationValue(r, numbers).Display();
+    }
+    auto& entries = out_->sections[slot].entries;
+    if (type == "Immunization") {  // One row per vaccine: the latest, with every date.
+      auto [it, added] = vaccine_rows_.emplace(std::make_pair(slot, VaccineKey(r)), entries.size());
+      if (!added) {
+        SummaryEntry& row = entries[it->second];
+        row.history.push_back(date);
+        if (std::tie(date.when, e.label) > std::tie(row.date.when, row.label)) {
+          row.date = date;
+          row.label = e.label;
+        }
+        return Status::Ok();
+      }
+    }
+    entries.push_back(std::move(e));
+    return Status::Ok();
   }
 
   void Until(int64_t t) {
@@ -248,40 +340,33 @@ class Policy {
   const std::string& mrn_system_;
   int64_t as_of_;
   SummaryModel* out_;
+  std::vector<size_t> slots_;                    // Config section -> model section, or kAbsent.
+  std::vector<ResultPanels> panels_;             // By model section.
+  std::set<std::string> pathology_results_;      // Observation ids.
+  std::map<std::string, Membership> member_of_;  // Observation id -> its report.
+  std::map<std::pair<size_t, std::string>, size_t> vaccine_rows_;  // -> row index.
+  simdjson::ondemand::parser numbers_parser_;
 };
-
-std::string Window(const PortalConfig::ReleaseSection& s) {
-  if (s.since_year != 0) return "since " + std::to_string(s.since_year);
-  if (s.max_age_years != 0) return "less than " + std::to_string(s.max_age_years) + " years old";
-  return "current";
-}
 
 }  // namespace
 
 Status BuildSummary(const PortalConfig& config,
                     const std::vector<RecordStore::StoredResource>& resources, int64_t as_of,
-                    SummaryModel* out) {
+                    Audience audience, SummaryModel* out) {
   SummaryModel model;
   model.as_of = as_of;
-  for (const auto& s : config.release.sections) {
-    SummarySection section;
-    section.id = s.id;
-    section.title = s.title;
-    section.window = Window(s);
-    section.note = s.note;
-    section.layout = s.layout;
-    section.patient_only = s.audience == "patient";
-    model.sections.push_back(std::move(section));
-  }
-  Policy policy(config, as_of, &model);
+  model.audience = audience;
+  Policy policy(config, audience, as_of, &model);
   simdjson::dom::parser parser;
+  auto parse = [&](const RecordStore::StoredResource& r, element* doc) {
+    if (parser.parse(r.json).get(*doc) == simdjson::SUCCESS) return Status::Ok();
+    return Status::InvalidInput(r.type + "/" + r.id + ": stored JSON does not parse");
+  };
   // The Patient first: eligibility decides whether the rest matters.
   for (const auto& r : resources) {
     if (r.type != "Patient") continue;
     element doc;
-    if (parser.parse(r.json).get(doc) != simdjson::SUCCESS) {
-      return Status::InvalidInput("Patient/" + r.id + ": stored JSON does not parse");
-    }
+    PORTAL_RETURN_IF_ERROR(parse(r, &doc));
     PORTAL_RETURN_IF_ERROR(policy.Patient(doc, r.json).WithPrefix("Patient/" + r.id));
   }
   if (model.eligibility != Eligibility::kEligible) {
@@ -289,21 +374,20 @@ Status BuildSummary(const PortalConfig& config,
     *out = std::move(model);
     return Status::Ok();
   }
+  // Reports before everything else: which results are pathology, and which panel holds them.
+  for (const auto& r : resources) {
+    if (r.type != "DiagnosticReport") continue;
+    element doc;
+    PORTAL_RETURN_IF_ERROR(parse(r, &doc));
+    policy.Report(doc);
+  }
   for (const auto& r : resources) {
     if (r.type == "Patient") continue;
     element doc;
-    if (parser.parse(r.json).get(doc) != simdjson::SUCCESS) {
-      return Status::InvalidInput(r.type + "/" + r.id + ": stored JSON does not parse");
-    }
-    policy.Resource(doc, r.type);
+    PORTAL_RETURN_IF_ERROR(parse(r, &doc));
+    PORTAL_RETURN_IF_ERROR(policy.Resource(doc, r.type, r.json).WithPrefix(r.type + "/" + r.id));
   }
-  for (auto& s : model.sections) {
-    std::stable_sort(s.entries.begin(), s.entries.end(),
-                     [](const SummaryEntry& a, const SummaryEntry& b) {
-                       if (a.date.when != b.date.when) return a.date.when > b.date.when;
-                       return a.label < b.label;
-                     });
-  }
+  policy.Finish();
   *out = std::move(model);
   return Status::Ok();
 }

@@ -23,6 +23,7 @@ struct Context {
   std::unique_ptr<RecordStore> store;
   TemplateSet templates;
   int64_t as_of = 0;
+  Audience audience = Audience::kPatient;
 };
 
 Status Prepare(const SummaryCommandOptions& options, const Clock& clock, Context* ctx) {
@@ -32,6 +33,10 @@ Status Prepare(const SummaryCommandOptions& options, const Clock& clock, Context
   } else if (!ParseFhirInstant(options.as_of, &ctx->as_of)) {
     return Status::Usage("--as-of must be a FHIR instant such as 2025-06-01T00:00:00Z");
   }
+  if (options.audience != "patient" && options.audience != "proxy") {
+    return Status::Usage("--audience must be patient or proxy");
+  }
+  ctx->audience = options.audience == "proxy" ? Audience::kProxy : Audience::kPatient;
   const auto db = RecordStore::PathIn(ctx->config.paths.state_dir);
   std::error_code ec;
   if (!std::filesystem::exists(db, ec)) {
@@ -44,7 +49,7 @@ Status Prepare(const SummaryCommandOptions& options, const Clock& clock, Context
 Status Summarize(Context* ctx, const std::string& patient_id, SummaryModel* model) {
   std::vector<RecordStore::StoredResource> resources;
   PORTAL_RETURN_IF_ERROR(ctx->store->ResourcesOf(patient_id, &resources));
-  return BuildSummary(ctx->config, resources, ctx->as_of, model);
+  return BuildSummary(ctx->config, resources, ctx->as_of, ctx->audience, model);
 }
 
 }  // namespace
@@ -109,6 +114,8 @@ void RegisterSummaryCommands(CommandTable* table, const Clock& clock) {
                  });
   preview->add_option("--mrn", options->mrn, "The patient's medical record number")->required();
   preview->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
+  preview->add_option("--audience", options->audience,
+                      "Whose page: patient (default) or proxy (leaves out patient-only sections)");
   CLI::App* summaries =
       table->Add(nullptr, "summaries",
                  "Write every eligible patient's plaintext summary (tests, local checks)",
@@ -121,6 +128,9 @@ void RegisterSummaryCommands(CommandTable* table, const Clock& clock) {
                    "Folder for the plaintext pages; required, as a deliberate choice")
       ->required();
   summaries->add_option("--as-of", options->as_of, "Instant the rules apply at (default now)");
+  summaries->add_option(
+      "--audience", options->audience,
+      "Whose pages: patient (default) or proxy (leaves out patient-only sections)");
 }
 
 }  // namespace portal

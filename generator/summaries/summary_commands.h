@@ -11,13 +11,14 @@ class CommandTable;
 
 struct SummaryCommandOptions {
   std::string config_path;
-  std::string as_of;          // FHIR instant; "" = now.
-  std::string mrn;            // preview
-  std::string plaintext_dir;  // summaries
+  std::string as_of;                 // FHIR instant; "" = now.
+  std::string mrn;                   // preview
+  std::string plaintext_dir;         // summaries
+  std::string audience = "patient";  // "patient" or "proxy": whose page.
 };
 
-// `portal-gen preview --mrn M123456`: one patient's plaintext summary on stdout, for staff
-// checks. Errors never repeat the MRN.
+// `portal-gen preview --mrn M123456 [--audience proxy]`: one patient's plaintext summary on
+// stdout, for staff checks (the patient's page, or a proxy's). Errors never repeat the MRN.
 Status RunPreviewCommand(const SummaryCommandOptions& options, const Clock& clock);
 
 // `portal-gen summaries --plaintext-dir DIR`: every eligible patient's plaintext summary as

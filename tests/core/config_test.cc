@@ -309,7 +309,10 @@ BOOST_AUTO_TEST_CASE(the_project_config_loads_and_matches_the_seed_faq) {
   BOOST_TEST(cfg.release.minimum_age_years == 18);
   BOOST_TEST(cfg.providers.size() == 6u);
   BOOST_TEST(cfg.profile_fields.size() == 8u);
-  BOOST_TEST(cfg.release.sections.size() == 7u);
+  // The FAQ's seven, and the social history only the patient sees (issue 12).
+  BOOST_TEST(cfg.release.sections.size() == 8u);
+  BOOST_TEST(cfg.release.sections[0].id == "social_history");
+  BOOST_TEST(cfg.release.sections[0].audience == "patient");
 }
 
 }  // namespace

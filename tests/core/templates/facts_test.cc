@@ -45,8 +45,27 @@ BOOST_AUTO_TEST_CASE(release_sections_expose_only_their_window) {
       "{{#max_age_years}}A{{max_age_years}}{{/max_age_years}};{{/release.sections}}",
       facts);
   BOOST_TEST(out ==
-             "allergies_conditions:C;results:S2003;medications:C;reports:A2;preventive_care:C;"
-             "letters:S2012;visit_history:S2003;");
+             "social_history:C;allergies_conditions:C;results:S2003;medications:C;reports:A2;"
+             "preventive_care:C;letters:S2012;visit_history:S2003;");
+}
+
+// The FAQ lists what the summary shows: a section turned off (shown = false) is not listed,
+// and one for the patient only says so.
+BOOST_AUTO_TEST_CASE(release_sections_listed_as_shown_and_for_whom) {
+  InstallMstchEscape();
+  PortalConfig cfg;
+  BOOST_REQUIRE(LoadConfig(testing::SourceDir() / "content" / "portal.toml", &cfg).ok());
+  const std::string tmpl =
+      "{{#release.sections}}{{id}}{{#patient_only}}(patient){{/patient_only}};"
+      "{{/release.sections}}";
+  BOOST_TEST(mstch::render(tmpl, FactsContext(cfg, FactsFor::kHtml)) ==
+             "social_history(patient);allergies_conditions;results;medications;reports;"
+             "preventive_care;letters;visit_history;");
+  BOOST_REQUIRE(cfg.release.sections[0].id == "social_history");
+  cfg.release.sections[0].shown = false;
+  BOOST_TEST(mstch::render(tmpl, FactsContext(cfg, FactsFor::kHtml)) ==
+             "allergies_conditions;results;medications;reports;preventive_care;letters;"
+             "visit_history;");
 }
 
 }  // namespace

@@ -6,90 +6,14 @@
 
 #include "core/fhir_time.h"
 #include "generator/summaries/summary_page.h"
+#include "tests/generator/summaries/summary_records.h"
 #include "tests/html_doc.h"
 #include "tests/test_util.h"
 
 namespace portal {
 namespace {
 
-using Resources = std::vector<RecordStore::StoredResource>;
-using nlohmann::json;
-
-// As-of instant for the hand-made cases: 2025-06-01T00:00:00Z.
-constexpr int64_t kAsOf = 1748736000;
-constexpr int64_t kHour = 3600;
-
-PortalConfig ProjectConfig() {
-  PortalConfig cfg;
-  BOOST_REQUIRE(LoadConfig(testing::SourceDir() / "content" / "portal.toml", &cfg).ok());
-  return cfg;
-}
-
-json Coding(const std::string& system, const std::string& code) {
-  return {{"coding", json::array({{{"system", system}, {"code", code}}})}};
-}
-
-const std::string kLoinc = "http://loinc.org";
-const std::string kV20074 = "http://terminology.hl7.org/CodeSystem/v2-0074";
-const std::string kObsCat = "http://terminology.hl7.org/CodeSystem/observation-category";
-
-struct Records {
-  Resources list;
-  explicit Records(const std::string& birth = "1980-01-01") {
-    Add({{"resourceType", "Patient"},
-         {"id", "p"},
-         {"birthDate", birth},
-         {"name", json::array({{{"given", json::array({"Ann"})}, {"family", "Lee"}}})},
-         {"identifier",
-          json::array({{{"type", Coding("http://terminology.hl7.org/CodeSystem/v2-0203", "MR")},
-                        {"value", "M123456"}}})}});
-  }
-  void Add(json r) { list.push_back({r["resourceType"], r["id"], r.dump()}); }
-  // Merges `changes` into resource `index` (or the last one).
-  void Patch(json changes, size_t index = SIZE_MAX) {
-    auto& r = index == SIZE_MAX ? list.back() : list[index];
-    json j = json::parse(r.json);
-    j.update(changes);
-    r.json = j.dump();
-  }
-  void Lab(const std::string& id, const std::string& label, const std::string& issued) {
-    Add({{"resourceType", "Observation"},
-         {"id", id},
-         {"category", json::array({Coding(kObsCat, "laboratory")})},
-         {"code", {{"text", label}}},
-         {"effectiveDateTime", issued},
-         {"issued", issued}});
-  }
-  void Report(const std::string& id, const std::string& label, const std::string& date,
-              json category) {
-    Add({{"resourceType", "DiagnosticReport"},
-         {"id", id},
-         {"category", json::array({category})},
-         {"code", {{"text", label}}},
-         {"effectiveDateTime", date},
-         {"issued", date}});
-  }
-};
-
-SummaryModel Summary(const Records& r, int64_t as_of = kAsOf, PortalConfig cfg = ProjectConfig()) {
-  SummaryModel m;
-  Status st = BuildSummary(cfg, r.list, as_of, &m);
-  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
-  return m;
-}
-
-std::vector<std::string> Labels(const SummaryModel& m, const std::string& section) {
-  for (const auto& s : m.sections) {
-    if (s.id != section) continue;
-    std::vector<std::string> out;
-    for (const auto& e : s.entries) out.push_back(e.label);
-    return out;
-  }
-  BOOST_FAIL("no section " << section);
-  return {};
-}
-
-using Names = std::vector<std::string>;
+using namespace portal::testing;  // NOLINT: the fixture's records and lookups.
 
 BOOST_AUTO_TEST_CASE(results_appear_exactly_72_hours_after_issue) {
   Records r;
@@ -140,12 +64,9 @@ BOOST_AUTO_TEST_CASE(pathology_never_appears_however_coded) {
          {"description", "pathology note"},
          {"date", "2025-01-01T00:00:00Z"}});
   r.Report("ok", "plain lab", "2025-01-01T00:00:00Z", Coding(kV20074, "LAB"));
+  r.Patch({{"conclusion", "no growth"}});  // Without released results: one test, its conclusion.
   const SummaryModel m = Summary(r);
-  for (const auto& s : m.sections) {
-    for (const auto& e : s.entries) {
-      BOOST_TEST(e.label == "plain lab", s.id << ": " << e.label);
-    }
-  }
+  BOOST_TEST(AllText(m) == "plain lab\nplain lab\nno growth\n");  // Panel, test, value.
   BOOST_TEST(Labels(m, "results") == Names{"plain lab"}, boost::test_tools::per_element());
 }
 
@@ -186,7 +107,8 @@ BOOST_AUTO_TEST_CASE(current_lists_show_only_current_items) {
          {"vaccineCode", {{"text", "mistake"}}},
          {"occurrenceDateTime", "1990-01-01"}});
   const SummaryModel m = Summary(r);
-  BOOST_TEST(Labels(m, "allergies_conditions") == (Names{"asthma", "peanuts"}),
+  // Allergies first, then conditions.
+  BOOST_TEST(Labels(m, "allergies_conditions") == (Names{"peanuts", "asthma"}),
              boost::test_tools::per_element());
   BOOST_TEST(Labels(m, "medications") == Names{"inhaler"}, boost::test_tools::per_element());
   BOOST_TEST(Labels(m, "preventive_care") == Names{"influenza"}, boost::test_tools::per_element());
@@ -213,12 +135,14 @@ BOOST_AUTO_TEST_CASE(letters_since_2012_and_visits_since_2003) {
 }
 
 BOOST_AUTO_TEST_CASE(eighteenth_birthday_is_the_boundary) {
-  // Born 2007-06-01: 18 at exactly 2025-06-01T00:00:00Z.
-  BOOST_TEST((Summary(Records("2007-06-01")).eligibility == Eligibility::kEligible));
-  const SummaryModel minor = Summary(Records("2007-06-01"), kAsOf - 1);
+  // Born 2007-06-01: 18 at the start of that day in New York (the config's site.time_zone),
+  // 2025-06-01T04:00:00Z.
+  const int64_t birthday = kAsOf + 4 * kHour;
+  BOOST_TEST((Summary(Records("2007-06-01"), birthday).eligibility == Eligibility::kEligible));
+  const SummaryModel minor = Summary(Records("2007-06-01"), birthday - 1);
   BOOST_TEST((minor.eligibility == Eligibility::kMinor));
   BOOST_TEST(minor.sections.empty());
-  BOOST_TEST(minor.valid_until == kAsOf);
+  BOOST_TEST(minor.valid_until == birthday);
 }
 
 BOOST_AUTO_TEST_CASE(emancipated_minors_and_the_deceased) {
@@ -251,11 +175,15 @@ BOOST_AUTO_TEST_CASE(hash_follows_what_the_page_shows) {
 BOOST_AUTO_TEST_CASE(record_values_are_escaped_on_the_page) {
   Records r;
   r.Patch({{"name", json::array({{{"text", "<script>alert(1)</script>"}}})}}, 0);
-  r.Lab("l1", "<b>bold</b> & <img src=x onerror=y>", "2025-01-01T00:00:00Z");
+  r.Add({{"resourceType", "Condition"},
+         {"id", "c1"},
+         {"clinicalStatus",
+          Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active")},
+         {"code", {{"text", "<b>bold</b> & <img src=x onerror=y>"}}}});
   const PortalConfig cfg = ProjectConfig();
   TemplateSet templates;
   BOOST_REQUIRE(TemplateSet::Load(cfg.paths.templates_dir, {"summary"}, &templates).ok());
-  const std::string html = RenderSummaryPage(cfg, templates, Summary(r));
+  const std::string html = RenderSummaryPage(cfg, templates, Summary(r, kAsOf, cfg));
   testing::HtmlDoc doc(html);
   BOOST_TEST(doc.All(GUMBO_TAG_SCRIPT).empty());
   BOOST_TEST(doc.All(GUMBO_TAG_IMG).empty());
@@ -269,64 +197,46 @@ BOOST_AUTO_TEST_CASE(record_values_are_escaped_on_the_page) {
   BOOST_TEST(text.find("860 823-6363") != std::string::npos);
 }
 
-// The shared US Core bundle of patient 355, as of 2020-06-01: the sections hold what the rules
-// select, counted here from the raw bundle with nlohmann::json and string dates (no date in the
-// bundle falls within days of the as-of instant or the boundaries used).
+// The shared US Core bundle of patient 355, as of 2020-06-01, read from the bundle by hand
+// (../shared/fhir-samples): its 10 laboratory results are two MCH from 1972 (before 2003) and
+// the 8 results of a basic metabolic panel of 2017-09-28 (New York), which two LAB reports of
+// the same code list (by urn:uuid); its 21 DocumentReferences are all superseded (20) or
+// entered-in-error (1); of its reports none is imaging or LP29684-5 younger than two years; 7
+// resources are pathology.
 BOOST_AUTO_TEST_CASE(shared_bundle_patient_355) {
   const json bundle =
       json::parse(testing::Slurp(testing::SharedDir() / "fhir-samples" / "us-core-bundles" /
                                  "uscore_bundle_patient_355.json"));
   Resources resources;
-  size_t results = 0, reports = 0, pathology = 0;
-  auto coded = [](const json& r, const std::string& system, const std::string& code) {
-    for (const char* field : {"category", "type", "code"}) {
-      if (!r.contains(field)) continue;
-      const json& v = r[field];
-      for (const json& c : v.is_array() ? v : json::array({v})) {
-        if (!c.is_object() || !c.contains("coding")) continue;
-        for (const json& cd : c["coding"]) {
-          if (cd.value("system", "") == system && cd.value("code", "") == code) return true;
-        }
-      }
-    }
-    return false;
-  };
   for (const json& e : bundle["entry"]) {
     const json& r = e["resource"];
-    const std::string type = r["resourceType"];
-    resources.push_back({type, r["id"], r.dump()});
-    const bool path = coded(r, kLoinc, "LP7839-6") || coded(r, kLoinc, "11526-1") ||
-                      coded(r, kV20074, "PAT") || coded(r, kV20074, "SP") ||
-                      coded(r, kV20074, "CP");
-    if (path) {
-      ++pathology;
-      continue;
-    }
-    const std::string date = r.value("effectiveDateTime", r.value("date", r.value("issued", "")));
-    const bool released = !date.empty() && date.substr(0, 10) < "2020-05-28";
-    if (((type == "Observation" && coded(r, kObsCat, "laboratory")) ||
-         (type == "DiagnosticReport" && coded(r, kV20074, "LAB"))) &&
-        date.substr(0, 4) >= "2003" && released) {
-      ++results;
-    }
-    if (((type == "DiagnosticReport" &&
-          (coded(r, kV20074, "RAD") || coded(r, kLoinc, "LP29684-5"))) ||
-         (type == "DocumentReference" &&
-          (coded(r, kLoinc, "18748-4") || coded(r, kLoinc, "34117-2") ||
-           coded(r, kLoinc, "11488-4")))) &&
-        date.substr(0, 10) > "2018-06-01" && released) {
-      ++reports;
-    }
+    resources.push_back({r["resourceType"], r["id"], r.dump()});
   }
-  BOOST_TEST(pathology == 7u);  // ../shared/fhir-samples/README.md
   int64_t as_of = 0;
   BOOST_REQUIRE(ParseFhirInstant("2020-06-01T00:00:00Z", &as_of));
   SummaryModel m;
-  BOOST_REQUIRE(BuildSummary(ProjectConfig(), resources, as_of, &m).ok());
+  BOOST_REQUIRE(BuildSummary(ProjectConfig(), resources, as_of, Audience::kPatient, &m).ok());
   BOOST_TEST((m.eligibility == Eligibility::kEligible));
-  BOOST_TEST(Labels(m, "results").size() == results);
-  BOOST_TEST(Labels(m, "reports").size() == reports);
-  BOOST_TEST(results > 0u);
+  const SummarySection& results = Section(m, "results");
+  BOOST_REQUIRE(results.panels.size() == 1u);
+  const ResultPanel& bmp = results.panels[0];
+  BOOST_TEST(bmp.key == "http://loinc.org|51990-0");
+  BOOST_TEST(bmp.label == "Basic metabolic panel - Blood");
+  BOOST_TEST(bmp.latest.text == "2017-09-28");
+  Names keys;
+  for (const auto& t : bmp.tests) {
+    keys.push_back(t.key);
+    BOOST_TEST(t.points.size() == 1u);
+  }
+  // Same date: by label.
+  BOOST_TEST(keys == (Names{"http://loinc.org|49765-1", "http://loinc.org|20565-8",
+                            "http://loinc.org|2069-3", "http://loinc.org|38483-4",
+                            "http://loinc.org|2339-0", "http://loinc.org|6298-4",
+                            "http://loinc.org|2947-0", "http://loinc.org|6299-2"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(bmp.tests[4].label == "Glucose [Mass/volume] in Blood");
+  BOOST_TEST(bmp.tests[4].points[0].value.Display() == "94.95 mg/dL");
+  BOOST_TEST(Section(m, "reports").entries.empty());
 }
 
 }  // namespace
