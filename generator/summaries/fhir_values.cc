@@ -123,12 +123,16 @@ bool ParseDecimal(std::string_view text, double* out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-// Whether a range bound is in the value's unit (a bound without a unit is taken to be).
-bool SameUnit(element bound, const SummaryValue& value) {
-  std::string unit, ucum;
-  Unit(bound, &unit, &ucum);
+// A range bound's unit for reading, and whether it is the value's unit: the same UCUM code, or
+// a unit text that is the value's code or unit (a bound without a unit is taken to be).
+bool BoundUnit(element bound, const SummaryValue& value, std::string* unit) {
+  std::string ucum;
+  Unit(bound, unit, &ucum);
   if (!ucum.empty() && !value.ucum.empty()) return ucum == value.ucum;
-  return unit.empty() || unit == value.unit;
+  if (unit->empty()) return true;
+  if (*unit != value.unit && *unit != value.ucum) return false;
+  *unit = value.unit;
+  return true;
 }
 
 }  // namespace
@@ -172,16 +176,16 @@ SummaryValue ObservationValue(element r, const RecordedNumbers& numbers) {
   return v;
 }
 
-std::string RangeText(element r, const RecordedNumbers& numbers) {
+std::string RangeText(element r, const RecordedNumbers& numbers, const SummaryValue& value) {
   const std::vector<element> ranges = Items(r, "referenceRange");
   if (ranges.empty()) return std::string();
   const std::string text = Str(ranges[0], "text");
   if (!text.empty()) return text;
-  std::string unit, ucum;
+  std::string unit;
   element bound;
   if (ranges[0]["high"].get(bound) == simdjson::SUCCESS ||
       ranges[0]["low"].get(bound) == simdjson::SUCCESS) {
-    Unit(bound, &unit, &ucum);
+    BoundUnit(bound, value, &unit);
   }
   const std::string suffix = unit.empty() ? "" : " " + unit;
   const std::string &low = numbers.range_low, &high = numbers.range_high;
@@ -207,11 +211,12 @@ std::string ResultFlag(element r, const SummaryValue& value, const RecordedNumbe
   const std::vector<element> ranges = Items(r, "referenceRange");
   if (ranges.empty()) return std::string();
   element low, high;
-  if (ranges[0]["low"].get(low) == simdjson::SUCCESS && SameUnit(low, value) &&
+  std::string unit;
+  if (ranges[0]["low"].get(low) == simdjson::SUCCESS && BoundUnit(low, value, &unit) &&
       ParseDecimal(numbers.range_low, &bound) && number < bound) {
     return "Low";
   }
-  if (ranges[0]["high"].get(high) == simdjson::SUCCESS && SameUnit(high, value) &&
+  if (ranges[0]["high"].get(high) == simdjson::SUCCESS && BoundUnit(high, value, &unit) &&
       ParseDecimal(numbers.range_high, &bound) && number > bound) {
     return "High";
   }

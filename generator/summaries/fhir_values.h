@@ -26,8 +26,9 @@ Status ReadRecordedNumbers(simdjson::ondemand::parser* parser, std::string_view 
 SummaryValue ObservationValue(simdjson::dom::element r, const RecordedNumbers& numbers);
 
 // The first reference range for reading: its text, else "4.0–10.5 10³/µL", "at least 4.0 …",
-// "up to 10.5 …"; "" if none.
-std::string RangeText(simdjson::dom::element r, const RecordedNumbers& numbers);
+// "up to 10.5 …" (in the value's unit as read when the range is in it); "" if none.
+std::string RangeText(simdjson::dom::element r, const RecordedNumbers& numbers,
+                      const SummaryValue& value);
 
 // "High", "Critical high", "Low", "Critical low", "Abnormal", "Critical" or "": from the
 // Observation's interpretation, else from its range when the value is a plain number in the

@@ -292,7 +292,7 @@ class Policy {
     ResultPoint point;
     point.date = date;
     point.value = ObservationValue(r, numbers);
-    point.range = RangeText(r, numbers);
+    point.range = RangeText(r, numbers, point.value);
     point.flag = ResultFlag(r, point.value, numbers);
     const std::string key = FieldKey(r, "code", kLoincSystem);
     const std::string label = FieldText(r, "code");

@@ -169,6 +169,35 @@ BOOST_AUTO_TEST_CASE(results_by_panel_and_by_loinc_code) {
   BOOST_TEST(Section(m, "results").Count() == 4u);
 }
 
+// A range written in the value's UCUM code without its system is the value's unit: read as
+// such, and compared for the flag.
+BOOST_AUTO_TEST_CASE(ranges_in_the_values_unit) {
+  Records r;
+  r.AddText("Observation", "plt",
+            R"({"resourceType":"Observation","id":"plt","status":"final","category":[{"coding":)"
+            R"([{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":)"
+            R"("laboratory"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"777-3",)"
+            R"("display":"Platelets"}]},"effectiveDateTime":"2025-01-02T10:00:00Z",)"
+            R"("valueQuantity":{"value":120,"unit":"10*3/uL","system":"http://unitsofmeasure.org",)"
+            R"("code":"10*3/uL"},"referenceRange":[{"low":{"value":150,"unit":"10*3/uL"},)"
+            R"("high":{"value":450,"unit":"10*3/uL"}}]})");
+  r.AddText("Observation", "na",
+            R"({"resourceType":"Observation","id":"na","status":"final","category":[{"coding":)"
+            R"([{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":)"
+            R"("laboratory"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"2951-2",)"
+            R"("display":"Sodium"}]},"effectiveDateTime":"2025-01-02T10:00:00Z",)"
+            R"("valueQuantity":{"value":150,"unit":"mmol/L"},"referenceRange":[{"low":{"value":)"
+            R"(3.1,"unit":"g/L"},"high":{"value":3.3,"unit":"g/L"}}]})");
+  const SummaryModel m = Summary(r);
+  const auto& tests = Section(m, "results").panels.at(0).tests;
+  BOOST_REQUIRE(tests.size() == 2u);
+  BOOST_TEST(tests[0].label == "Platelets");
+  BOOST_TEST(tests[0].points.at(0).range == "150–450 10³/µL");
+  BOOST_TEST(tests[0].points.at(0).flag == "Low");
+  BOOST_TEST(tests[1].points.at(0).range == "3.1–3.3 g/L");  // Another unit: as written ...
+  BOOST_TEST(tests[1].points.at(0).flag == "");              // ... and never compared.
+}
+
 // Every point of a test obeys the rules: a result from 2002 and one issued an hour ago are
 // not among the test's points.
 BOOST_AUTO_TEST_CASE(each_point_is_released_by_the_rules) {
