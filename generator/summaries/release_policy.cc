@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/fhir_time.h"
+#include "core/parse_number.h"
 #include "core/patient_eligibility.h"
 #include "generator/records/fhir_resource.h"
 #include "generator/summaries/entry_builders.h"
@@ -201,7 +202,7 @@ class Policy {
     const auto& s = release_.sections[index];
     SummaryDate date;
     const bool dated = ClinicalDate(r, zone_, &date);
-    if (!Shown(s, r, dated, date.when)) return Status::Ok();
+    if (!Shown(s, r, dated, date)) return Status::Ok();
     const size_t slot = slots_[index];
     if (s.layout == "results" && type == "Observation")
       return AddResult(index, slot, r, json, date);
@@ -250,7 +251,9 @@ class Policy {
     return report;
   }
 
-  bool Shown(const PortalConfig::ReleaseSection& s, element r, bool dated, int64_t when) {
+  bool Shown(const PortalConfig::ReleaseSection& s, element r, bool dated,
+             const SummaryDate& date) {
+    const int64_t when = date.when;
     if (s.current_only) {
       const std::string status = StatusCode(r);
       if (std::find(s.current_statuses.begin(), s.current_statuses.end(), status) ==
@@ -259,9 +262,13 @@ class Policy {
       }
     }
     if (s.since_year != 0) {
-      int64_t since = 0;
-      ParseFhirInstant(std::to_string(s.since_year), &since);
-      if (!dated || when < since) return false;
+      // "Since 2003" as the patient reads the date: a result at 22:00 on 2002-12-31 in the
+      // hospital's zone (03:00 UTC on New Year's Day) is from 2002, and is not shown.
+      int year = 0;
+      if (!dated || date.text.size() < 4 || !ParseInt(date.text.substr(0, 4), &year) ||
+          year < s.since_year) {
+        return false;
+      }
     }
     if (s.after_delay) {
       int64_t issued = 0;

@@ -73,7 +73,8 @@ Status CheckPatient(const Session& s, const std::string& mrn, int64_t now,
     facts.mrn = mrn;
     PORTAL_RETURN_IF_ERROR(
         ReadPatientFacts(r.json, s.config.release.emancipated_extension_url, &facts));
-    const Eligibility e = DecideEligibility(s.config.release, s.config.site.zone, facts, now, nullptr);
+    const Eligibility e =
+        DecideEligibility(s.config.release, s.config.site.zone, facts, now, nullptr);
     if (e != Eligibility::kEligible) {
       return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
     }

@@ -27,8 +27,9 @@ BOOST_AUTO_TEST_CASE(results_appear_exactly_72_hours_after_issue) {
 
 BOOST_AUTO_TEST_CASE(results_before_2003_never_appear) {
   Records r;
-  r.Lab("old", "2002", "2002-12-31T23:59:59Z");
-  r.Lab("new", "2003", "2003-01-01T00:00:00Z");
+  r.Lab("old", "2002", "2002-12-31T23:59:59-05:00");  // The last second of 2002 in New York.
+  r.Lab("new", "2003", "2003-01-01T00:00:00-05:00");
+  r.Lab("utc", "2002 here", "2003-01-01T00:00:00Z");  // 19:00 on 2002-12-31 in New York.
   BOOST_TEST(Labels(Summary(r), "results") == Names{"2003"}, boost::test_tools::per_element());
 }
 

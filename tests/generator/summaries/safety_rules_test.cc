@@ -2,6 +2,7 @@
 // The summary's safety rules (issue 12 section 2), each on written-out FHIR records: pathology
 // never, retracted or unfinished records never, values exactly as recorded, dates in the
 // hospital's time zone, sensitive findings for the patient only.
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 
 #include "tests/generator/summaries/summary_records.h"
@@ -250,6 +251,23 @@ BOOST_AUTO_TEST_CASE(dates_are_the_hospitals_local_dates) {
              boost::test_tools::per_element());
   BOOST_TEST(Section(m, "allergies_conditions").entries.at(0).date.text == "2008-12");
   BOOST_TEST(m.valid_until == kAsOf + 1);
+}
+
+// "Since 2003" is the year the patient reads: 22:00 on 2002-12-31 in New York is 03:00 UTC on
+// 2003-01-01, and is from 2002; 00:30 on 2003-01-01 in New York is from 2003.
+BOOST_AUTO_TEST_CASE(since_a_year_is_the_hospitals_year) {
+  Records r;
+  r.Lab("eve", "new year's eve", "2002-12-31T22:00:00-05:00");
+  r.Lab("day", "new year's day", "2003-01-01T00:30:00-05:00");
+  r.Lab("dateonly", "date only", "2003-01-01");
+  const SummaryModel m = Summary(r);
+  Names shown;
+  for (const auto& p : Section(m, "results").panels) {
+    for (const auto& t : p.tests) shown.push_back(t.label + " " + t.points.at(0).date.text);
+  }
+  std::sort(shown.begin(), shown.end());
+  BOOST_TEST(shown == (Names{"date only 2003-01-01", "new year's day 2003-01-01"}),
+             boost::test_tools::per_element());
 }
 
 // Social-determinant findings: on the patient's own page in their own section, never a
