@@ -3,7 +3,8 @@
 // Debian's Chromium at phone (360 x 740) and desktop (1280 x 900) size. Checks axe-core (zero
 // violations, history closed and open), no horizontal scroll, no console error (the page's CSP
 // allows no script), that the contents bar's Results link brings every test's latest value onto
-// the first screen, and the print stylesheet; saves screenshots and a PDF as artifacts.
+// the first screen, that on a phone a tap anywhere on a test's row opens its normal range, trend
+// and history, and the print stylesheet; saves screenshots and a PDF as artifacts.
 //
 // node summary_browser_test.mjs --portal-gen BIN --work DIR --artifacts DIR
 import { spawnSync } from 'node:child_process';
@@ -120,10 +121,33 @@ async function main() {
             cells.map((c) => { const r = c.getBoundingClientRect(); return [r.top, r.bottom]; }));
           await page.screenshot({ path: path.join(opt.artifacts, `summary-results-${label}.png`) });
           assert(boxes.length > 0, 'no result rows on the page');
+          const bottoms = boxes.map((b) => Math.round(b[1])).join(' ');
+          console.log(`# ${label}: ${boxes.length} latest values, bottoms ${bottoms}`);
           const below = boxes.filter(([top, bottom]) => top < 0 || bottom > viewport.height);
           assert(below.length === 0, `${below.length} of ${boxes.length} latest values off the ` +
-            `first ${viewport.height} px (bottoms ${boxes.map((b) => Math.round(b[1])).join(' ')})`);
+            `first ${viewport.height} px (bottoms ${bottoms})`);
         });
+
+      if (label === 'phone') {
+        await check('phone: a tap on a test\'s name opens its normal range, trend and history',
+          async () => {
+            await page.goto(`${origin}/${best}`);
+            // The row of a test with a range and a trend; its range and trend wait in the history.
+            const row = page.locator('tr[data-test]')
+              .filter({ has: page.locator('td.range:not(:empty)') })
+              .filter({ has: page.locator('svg.spark') }).first();
+            const shown = (sel) => row.locator(sel).first().isVisible();
+            assert(!(await shown('td.range')) && !(await shown('svg.spark')),
+              'range or trend shown before the tap');
+            // The summary covers the row, so the tap on the name is the summary's.
+            await row.locator('th.name').click({ force: true });
+            assert(await row.locator('details').evaluate((d) => d.open), 'history not opened');
+            assert((await shown('td.range')) && (await shown('svg.spark')) &&
+              (await shown('details table')), 'range, trend or history not shown when open');
+            await page.screenshot({ path: path.join(opt.artifacts, 'summary-open-phone.png') });
+            await noSideways(page, 'one history open');
+          });
+      }
 
       await check(`${label}: the print stylesheet leaves out the contents bar`, async () => {
         await page.goto(`${origin}/${best}`);
