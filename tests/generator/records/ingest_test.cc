@@ -544,5 +544,30 @@ BOOST_FIXTURE_TEST_CASE(values_keep_the_digits_they_were_recorded_with, Fixture)
   BOOST_TEST(JsonOf("b", "Patient", "b") == R"({"resourceType":"Patient","id":"b"})");
 }
 
+BOOST_FIXTURE_TEST_CASE(each_bundle_entry_keeps_its_own_text_whatever_stands_before_it, Fixture) {
+  const fs::path bundle = dir.path() / "odd.json";
+  Spit(bundle,
+       R"({"resourceType":"Bundle","type":"batch","entry":[5,{"fullUrl":"urn:uuid:1"},)"
+       R"({"request":{"method":"DELETE","url":"Observation/zz"}},)"
+       R"({"resource":{"resourceType":"Patient","id":"b"}},)"
+       R"({"resource":"not an object"},)"
+       R"({"request":{"method":"POST"},"resource":)"
+       R"({ "resourceType" : "Observation", "id" : "o2",)"
+       R"( "subject" : { "reference" : "Patient/b" }, "valueQuantity" : { "value" : 1.50 } },)"
+       R"("fullUrl":"urn:uuid:2"}]})");
+  IngestReport r = Run({bundle});
+  BOOST_TEST(r.read == 6u);
+  BOOST_TEST(r.failed == 3u);
+  BOOST_REQUIRE_EQUAL(r.errors.size(), 4u);  // And b's missing MRN, reported.
+  BOOST_TEST(r.errors[0] == bundle.string() + ":1: Bundle entry without a resource");
+  BOOST_TEST(r.errors[1] == bundle.string() + ":1: Bundle entry without a resource");
+  BOOST_TEST(r.errors[2].find("Patient/b: no MRN") != std::string::npos, r.errors[2]);
+  BOOST_TEST(r.errors[3] == bundle.string() + ":1: not a JSON object");
+  BOOST_TEST(JsonOf("b", "Patient", "b") == R"({"resourceType":"Patient","id":"b"})");
+  BOOST_TEST(JsonOf("b", "Observation", "o2") ==
+             R"({"resourceType":"Observation","id":"o2","subject":{"reference":"Patient/b"},)"
+             R"("valueQuantity":{"value":1.50}})");
+}
+
 }  // namespace
 }  // namespace portal
