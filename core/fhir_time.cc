@@ -1,9 +1,9 @@
 #include "core/fhir_time.h"
 
-#include <ctime>
-#include <regex>
+#include <date/date.h>
 
-#include "core/parse_number.h"
+#include <ctime>
+
 #include "core/time_zone.h"
 
 namespace portal {
@@ -19,45 +19,76 @@ unsigned DaysInMonth(int year, unsigned month) {
 
 }  // namespace
 
+// FHIR's date/dateTime/instant grammar, read left to right:
+//   YYYY(-MM(-DD(Thh:mm:ss(.f{1,9})?(Z|(+|-)hh:mm))?)?)?
+// with month 01-12, day 01-31 (then the calendar), hour 00-23, minute 00-59, second 00-60, and
+// offsets up to -13:59/+13:59 or exactly ±14:00. A scanner rather than std::regex: every
+// date of every record goes through here, and the regex was a fifth of a summary's cost.
 bool ParseFhirDateTime(std::string_view text, FhirDateTime* out) {
-  // FHIR's date/dateTime/instant grammar; groups: year, month, day, hour, minute, second,
-  // zone, offset sign, offset hh:mm.
-  static const std::regex kDateTime(
-      "([0-9]{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01])(?:T([01][0-9]|2[0-3]):"
-      "([0-5][0-9]):([0-5][0-9]|60)(?:\\.[0-9]{1,9})?(Z|([+-])((?:0[0-9]|1[0-3]):[0-5][0-9]|"
-      "14:00)))?)?)?");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(text.begin(), text.end(), m, kDateTime)) return false;
-  // The groups are digits (the grammar says so), so they always parse.
-  auto num = [&](int i, int fallback) {
-    int value = fallback;
-    return m[i].matched && ParseInt(m[i].str(), &value) ? value : fallback;
+  size_t at = 0;
+  // `n` digits at `at` as a number in [lo, hi]; advances past them.
+  auto number = [&](size_t n, int lo, int hi, int* value) {
+    if (at + n > text.size()) return false;
+    int v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const char c = text[at + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    if (v < lo || v > hi) return false;
+    at += n;
+    *value = v;
+    return true;
+  };
+  auto literal = [&](char c) {
+    if (at >= text.size() || text[at] != c) return false;
+    ++at;
+    return true;
   };
   FhirDateTime parts;
-  parts.year = num(1, 1970);
-  parts.month = static_cast<unsigned>(num(2, 0));
-  parts.day = static_cast<unsigned>(num(3, 0));
-  parts.has_time = m[4].matched;
-  // The grammar allows 31 in every month; the calendar does not ("2026-02-31").
-  if (parts.day != 0 && parts.day > DaysInMonth(parts.year, parts.month)) return false;
-  std::tm tm{};
-  tm.tm_year = parts.year - 1900;
-  tm.tm_mon = num(2, 1) - 1;
-  tm.tm_mday = num(3, 1);
-  tm.tm_hour = num(4, 0);
-  tm.tm_min = num(5, 0);
-  tm.tm_sec = num(6, 0);
-  int64_t t = static_cast<int64_t>(timegm(&tm));
-  if (m[8].matched) {
-    const std::string hhmm = m[9].str();
-    int hours = 0, minutes = 0;
-    if (!ParseInt(std::string_view(hhmm).substr(0, 2), &hours) ||
-        !ParseInt(std::string_view(hhmm).substr(3, 2), &minutes)) {
-      return false;
+  int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  if (!number(4, 0, 9999, &year)) return false;
+  parts.year = year;
+  if (at < text.size()) {
+    if (!literal('-') || !number(2, 1, 12, &month)) return false;
+    parts.month = static_cast<unsigned>(month);
+    if (at < text.size()) {
+      if (!literal('-') || !number(2, 1, 31, &day)) return false;
+      parts.day = static_cast<unsigned>(day);
+      // The grammar allows 31 in every month; the calendar does not ("2026-02-31").
+      if (parts.day > DaysInMonth(year, parts.month)) return false;
+      if (at < text.size()) {
+        if (!literal('T') || !number(2, 0, 23, &hour) || !literal(':') ||
+            !number(2, 0, 59, &minute) || !literal(':') || !number(2, 0, 60, &second)) {
+          return false;
+        }
+        parts.has_time = true;
+        if (literal('.')) {
+          size_t digits = 0;
+          while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at, ++digits;
+          if (digits < 1 || digits > 9) return false;
+        }
+      }
     }
-    const int64_t offset = (int64_t{hours} * 60 + minutes) * 60;
-    t += m[8].str() == "+" ? -offset : offset;
   }
+  const date::sys_days days = date::year{year} / date::month{static_cast<unsigned>(month)} /
+                              date::day{static_cast<unsigned>(day)};
+  int64_t t = static_cast<int64_t>(days.time_since_epoch().count()) * 86400 + int64_t{hour} * 3600 +
+              int64_t{minute} * 60 + second;
+  if (parts.has_time) {  // A time needs its zone: Z or an offset.
+    if (!literal('Z')) {
+      if (at >= text.size() || (text[at] != '+' && text[at] != '-')) return false;
+      const bool plus = text[at++] == '+';
+      int hours = 0, minutes = 0;
+      if (!number(2, 0, 14, &hours) || !literal(':') || !number(2, 0, 59, &minutes) ||
+          (hours == 14 && minutes != 0)) {
+        return false;
+      }
+      const int64_t offset = (int64_t{hours} * 60 + minutes) * 60;
+      t += plus ? -offset : offset;
+    }
+  }
+  if (at != text.size()) return false;
   parts.instant = t;
   *out = parts;
   return true;
