@@ -24,10 +24,10 @@ struct TypeRule {
 
 // The resource types whose patient the portal knows: the FHIR R4 patient compartment
 // (CompartmentDefinition/patient, version 4.0.1), by the element behind its patient search
-// parameter. Types kept from before this table followed the compartment strictly (a missing
-// reference is an error); the others follow the element's cardinality and targets (0..1, or
-// other targets than Patient allowed: optional). Types that are not here are shared unless
-// their `patient` or `subject` references a Patient.
+// parameter. The clinical types the portal summarises must name their Patient (as before);
+// the others are required when the element is 1..1 Reference(Patient), optional when it is
+// 0..1 or may name something else. Types that are not here are shared unless their `patient`
+// or `subject` references a Patient.
 const std::map<std::string_view, TypeRule>& KnownTypes() {
   static const std::map<std::string_view, TypeRule> kTypes = {
       {"Patient", {Scope::kPatient, ""}},
