@@ -112,7 +112,8 @@ struct SummaryModel {
   // (a result reaching its delay, a report ageing out, an 18th birthday); 0 if none.
   int64_t valid_until = 0;
 
-  // Canonical JSON (sorted keys, no spaces) of everything that reaches the page except as_of.
+  // An unambiguous encoding (length-prefixed strings, fields in one fixed order) of everything
+  // that reaches the page except as_of and valid_until.
   std::string Canonical() const;
   std::string Hash() const;  // SHA-256 of Canonical(), hex.
 };
