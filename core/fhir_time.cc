@@ -12,12 +12,12 @@ namespace {
 
 bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+}  // namespace
+
 unsigned DaysInMonth(int year, unsigned month) {
   static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && LeapYear(year) ? 29 : kDays[month - 1];
 }
-
-}  // namespace
 
 // FHIR's date/dateTime/instant grammar, read left to right:
 //   YYYY(-MM(-DD(Thh:mm:ss(.f{1,9})?(Z|(+|-)hh:mm))?)?)?

@@ -34,6 +34,9 @@ bool ParseFhirDateTime(std::string_view text, FhirDateTime* out);
 // `text` is not a valid FHIR date.
 std::string PatientDate(std::string_view text, const TimeZone& zone);
 
+// Days in a calendar month (1-12): February has 29 in leap years (2000, 2024; not 1900).
+unsigned DaysInMonth(int year, unsigned month);
+
 // The last day of a (possibly partial) date: "2008" is 2008-12-31, "2008-02" is 2008-02-29.
 void LatestDay(const FhirDateTime& date, int* year, unsigned* month, unsigned* day);
 

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/fhir_time.h"
 #include "core/time_zone.h"
@@ -47,14 +46,9 @@ int64_t LatestAnniversary(const FhirDateTime& birth, int years, const TimeZone& 
   unsigned month = 0, day = 0;
   LatestDay(birth, &year, &month, &day);
   year += years;
-  if (month == 2 && day == 29) {
-    FhirDateTime probe;
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-02-29", year);
-    if (!ParseFhirDateTime(text, &probe)) {
-      month = 3;
-      day = 1;
-    }
+  if (day > DaysInMonth(year, month)) {  // February 29 in a common year: March 1.
+    month = 3;
+    day = 1;
   }
   return zone.StartOfDay(year, month, day);
 }
