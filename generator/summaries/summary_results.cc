@@ -18,24 +18,27 @@ const char* FlagStyle(const std::string& flag) {
   return flag == "High" ? "high" : flag == "Low" ? "low" : "abnormal";
 }
 
-// A flag for the template; false if none.
-mstch::node Flag(const std::string& flag) {
-  if (flag.empty()) return false;
-  return mstch::map{{"text", flag},
-                    {"mark", std::string(FlagMark(flag))},
-                    {"style", std::string(FlagStyle(flag))}};
+// A value as markup built from escaped parts: a number in <data> with its comparator and UCUM
+// code kept as attributes, else the text.
+std::string ValueHtml(const SummaryValue& v) {
+  if (v.number.empty()) return "<span class=\"text-value\">" + HtmlEscape(v.Display()) + "</span>";
+  std::string html = "<data value=\"" + HtmlEscape(v.number) + "\"";
+  if (!v.comparator.empty()) html += " data-comparator=\"" + HtmlEscape(v.comparator) + "\"";
+  if (!v.ucum.empty()) html += " data-ucum=\"" + HtmlEscape(v.ucum) + "\"";
+  return html + ">" + HtmlEscape(v.Display()) + "</data>";
 }
 
-mstch::map Value(const SummaryValue& v) {
-  return mstch::map{{"display", v.Display()},
-                    {"number", v.number},
-                    {"comparator", v.comparator},
-                    {"ucum", v.ucum}};
+// A flag in words with its mark; "" if none.
+std::string FlagHtml(const std::string& flag) {
+  if (flag.empty()) return std::string();
+  return std::string("<strong class=\"flag flag-") + FlagStyle(flag) +
+         "\"><span class=\"mark\" aria-hidden=\"true\">" + FlagMark(flag) + "</span> " +
+         HtmlEscape(flag) + "</strong>";
 }
 
 // The rows of a test's history table, built here from escaped parts rather than by mstch: a
 // patient with ten years of results has hundreds of them, and mstch spent a third of the
-// page's time on them. The markup is the partials' (summary_value, summary_flag).
+// page's time on them. Values and flags are marked up as in the latest-value cell.
 std::string HistoryRowsHtml(const std::vector<ResultPoint>& points) {
   std::string html;
   for (const auto& p : points) {
@@ -44,22 +47,7 @@ std::string HistoryRowsHtml(const std::vector<ResultPoint>& points) {
       html += "<time datetime=\"" + HtmlEscape(p.date.text) + "\">" +
               HtmlEscape(ReadableDate(p.date.text)) + "</time>";
     }
-    html += "</td><td>";
-    const SummaryValue& v = p.value;
-    if (!v.number.empty()) {
-      html += "<data value=\"" + HtmlEscape(v.number) + "\"";
-      if (!v.comparator.empty()) html += " data-comparator=\"" + HtmlEscape(v.comparator) + "\"";
-      if (!v.ucum.empty()) html += " data-ucum=\"" + HtmlEscape(v.ucum) + "\"";
-      html += ">" + HtmlEscape(v.Display()) + "</data>";
-    } else {
-      html += "<span class=\"text-value\">" + HtmlEscape(v.Display()) + "</span>";
-    }
-    html += "</td><td>";
-    if (!p.flag.empty()) {
-      html += std::string("<strong class=\"flag flag-") + FlagStyle(p.flag) +
-              "\"><span class=\"mark\" aria-hidden=\"true\">" + FlagMark(p.flag) + "</span> " +
-              HtmlEscape(p.flag) + "</strong>";
-    }
+    html += "</td><td>" + ValueHtml(p.value) + "</td><td>" + FlagHtml(p.flag);
     html += "</td></tr>\n";
   }
   return html;
@@ -72,8 +60,8 @@ mstch::map Test(const ResultTest& t, const SummaryDate& panel_latest) {
   return mstch::map{
       {"label", t.label},
       {"key", t.key},
-      {"value", latest ? mstch::node(Value(latest->value)) : mstch::node(false)},
-      {"flag", latest ? Flag(latest->flag) : mstch::node(false)},
+      {"latest_value", latest ? ValueHtml(latest->value) : std::string()},
+      {"latest_flag", latest ? FlagHtml(latest->flag) : std::string()},
       // The panel's heading gives its latest date; a test last done earlier says when.
       {"older_date", older ? DateNode(latest->date) : mstch::node(false)},
       {"range", latest ? latest->range : std::string()},
