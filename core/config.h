@@ -97,6 +97,28 @@ struct PortalConfig {
   };
 
   // portal-mailboxd's settings; every one has a default, so the section is optional.
+  // Patients' accounts ([accounts]): codes, sign-in lockout, the unsigned endpoints' limits.
+  struct Accounts {
+    long long activation_code_days = 14;     // A staff-made activation code is valid this long.
+    long long email_code_minutes = 30;       // An e-mailed code is valid this long ...
+    long long email_code_tries = 5;          // ... and void after this many wrong tries;
+    long long email_codes_per_day = 3;       // at most this many per MRN in 24 hours.
+    long long lockout_failures = 5;          // Wrong sign-ins for one Logon ID before it waits ...
+    long long lockout_initial_seconds = 60;  // ... this long, doubling with each further one,
+    long long lockout_max_seconds = 3600;    // up to this.
+    // The unsigned endpoints (prelogin, sessions, registrations, recoveries), per client
+    // address, on top of the mailbox's per-address limit.
+    long long per_address_per_minute = 20;
+    long long per_address_burst = 10;
+    // registrations and recoveries per MRN (whether or not anyone has it).
+    long long per_mrn_per_hour = 6;
+    long long max_key_blob_kib = 16;  // The encrypted private key a client stores.
+    long long max_public_key_kib = 16;
+    // The patient app's pages, relative to site.base_url (issue 14 builds them); codes travel
+    // in the fragment (#code=...), never in the query.
+    std::string register_path = "account/register";
+    std::string recover_path = "account/recover";
+  };
   struct Mailbox {
     std::string listen = "127.0.0.1:8787";  // Loopback: TLS and the public address are nginx's.
     long long threads = 8;                  // Request threads (each may wait on one gpg process).
@@ -145,6 +167,7 @@ struct PortalConfig {
   std::vector<ProfileField> profile_fields;
   std::vector<std::string> summary_notices;  // Printed on every patient summary.
   Mailbox mailbox;
+  Accounts accounts;
   Staff staff;
   Notifications notifications;
 };

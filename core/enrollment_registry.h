@@ -81,6 +81,10 @@ class EnrollmentRegistry {
   // The pinned key's file: KeyFileIn(keys_dir, fingerprint) (core/state_layout.h).
   std::filesystem::path KeyFile(const std::string& fingerprint) const;
 
+  // The registry's connection: AccountStore (core/account_store.h) keeps its tables in the same
+  // file, so that pinning a key and creating its account are one transaction.
+  SqliteDb* db() { return db_.get(); }
+
   Status GetSetting(const std::string& name, std::string* value, bool* found);
   Status SetSetting(const std::string& name, const std::string& value);
 

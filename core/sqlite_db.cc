@@ -112,20 +112,29 @@ Status SqliteDb::Prepare(const std::string& sql, std::unique_ptr<SqliteStatement
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
 SqliteTransaction::~SqliteTransaction() {
-  if (open_) (void)db_->Exec("ROLLBACK");
+  if (!open_) return;
+  if (nested_) {
+    (void)db_->Exec("ROLLBACK TO portal_nested");
+    (void)db_->Exec("RELEASE portal_nested");
+  } else {
+    (void)db_->Exec("ROLLBACK");
+  }
 }
 
 Status SqliteTransaction::Begin() {
-  PORTAL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  nested_ = db_->InTransaction();
+  PORTAL_RETURN_IF_ERROR(db_->Exec(nested_ ? "SAVEPOINT portal_nested" : "BEGIN IMMEDIATE"));
   open_ = true;
   return Status::Ok();
 }
 
 Status SqliteTransaction::Commit() {
-  PORTAL_RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  PORTAL_RETURN_IF_ERROR(db_->Exec(nested_ ? "RELEASE portal_nested" : "COMMIT"));
   open_ = false;
   return Status::Ok();
 }
+
+bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Status SqliteDb::UserVersion(int64_t* version) {
   std::unique_ptr<SqliteStatement> q;

@@ -64,6 +64,8 @@ class SqliteDb {
   Status Exec(const std::string& sql);
   Status Prepare(const std::string& sql, std::unique_ptr<SqliteStatement>* out);
   int64_t Changes() const;
+  // True inside BEGIN ... COMMIT (or a savepoint) on this connection.
+  bool InTransaction() const;
   const std::filesystem::path& path() const { return path_; }
   // The schema version kept in the file (PRAGMA user_version; 0 for a new file).
   Status UserVersion(int64_t* version);
@@ -90,7 +92,10 @@ class SettingsTable {
   std::string key_column_;
 };
 
-// BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless Commit() succeeded.
+// BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless Commit() succeeded. Begun
+// inside another transaction on the same connection it is a savepoint of it (SAVEPOINT ...
+// RELEASE, rolled back to on failure): what it wrote becomes durable only with the outer
+// COMMIT, so a caller can join several operations into one transaction.
 class SqliteTransaction {
  public:
   explicit SqliteTransaction(SqliteDb* db) : db_(db) {}
@@ -101,6 +106,7 @@ class SqliteTransaction {
  private:
   SqliteDb* db_;
   bool open_ = false;
+  bool nested_ = false;
 };
 
 }  // namespace portal

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/account_secrets.h"
 #include "core/enrollment_registry.h"
 #include "core/file_util.h"
 #include "core/gpg.h"
@@ -86,7 +87,10 @@ StateLayout::StateLayout(const fs::path& state_dir)
       mailbox_public_key(state_dir / "mailbox-service-key.asc"),
       replies_dir(state_dir / "replies"),
       audit_db(state_dir / "audit.sqlite"),
-      outbox_db(state_dir / "outbox.sqlite") {}
+      outbox_db(state_dir / "outbox.sqlite"),
+      directory_db(state_dir / "directory.sqlite"),
+      accounts_pepper(state_dir / "accounts.pepper"),
+      intake_dir(state_dir / "gnupg" / "intake") {}
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);
@@ -95,6 +99,8 @@ Status InitStateDir(const PortalConfig& config, InitReport* report) {
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root / "gnupg"));
   PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(layout.scratch_home));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.verify_dir));
+  PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.intake_dir));
+  PORTAL_RETURN_IF_ERROR(EnsureAccountPepper(layout.accounts_pepper));
   std::unique_ptr<RecordStore> store;
   PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
   std::unique_ptr<EnrollmentRegistry> registry;

@@ -28,6 +28,14 @@ struct StateLayout {
   std::filesystem::path replies_dir;  // replies/<token>/: sealed replies the nightly publishes.
   std::filesystem::path audit_db;     // audit.sqlite: the staff's hash-chained audit trail.
   std::filesystem::path outbox_db;    // outbox.sqlite: e-mail notices waiting to be sent.
+  // directory.sqlite: what the daemon may know of every patient in the record store (MRN,
+  // hashes of the e-mail addresses on record, birth date, standing); written by the nightly run,
+  // opened read-only by the daemon (core/patient_directory.h).
+  std::filesystem::path directory_db;
+  // accounts.pepper: 32 random bytes (0600) keying the HMACs of core/account_secrets.h.
+  std::filesystem::path accounts_pepper;
+  // gnupg/intake: scratch homes where the daemon checks a new key's signature before pinning it.
+  std::filesystem::path intake_dir;
 };
 
 // The one name of a pinned public key's file: <keys_dir>/<FINGERPRINT>.asc (enrolment writes it,

@@ -1,6 +1,7 @@
 #include "mailbox/daemon/mailbox_context.h"
 
 #include "mailbox/common/patient_requests.h"  // kClockSkewSeconds.
+#include "mailbox/daemon/code_mailer.h"
 
 namespace portal {
 
@@ -12,7 +13,13 @@ MailboxContext::MailboxContext(const PortalConfig& config, MailboxServiceOptions
       verifier_(layout_.verify_dir),
       sealer_(layout_.mailbox_home, std::move(service_fingerprint)),
       per_key_(static_cast<double>(config.mailbox.per_key_per_minute),
-               static_cast<double>(config.mailbox.per_key_burst)) {}
+               static_cast<double>(config.mailbox.per_key_burst)),
+      per_account_address_(static_cast<double>(config.accounts.per_address_per_minute),
+                           static_cast<double>(config.accounts.per_address_burst)),
+      per_mrn_(static_cast<double>(config.accounts.per_mrn_per_hour) / 60.0,
+               static_cast<double>(config.accounts.per_mrn_per_hour)) {}
+
+MailboxContext::~MailboxContext() = default;
 
 Status MailboxContext::Open(const PortalConfig& config, MailboxServiceOptions options,
                             std::unique_ptr<MailboxContext>* out) {
@@ -22,10 +29,13 @@ Status MailboxContext::Open(const PortalConfig& config, MailboxServiceOptions op
   std::unique_ptr<MailboxContext> c(new MailboxContext(config, std::move(options), fingerprint));
   PORTAL_RETURN_IF_ERROR(
       EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &c->registry_));
+  PORTAL_RETURN_IF_ERROR(AccountStore::Open(c->registry_.get(), &c->accounts_));
+  PORTAL_RETURN_IF_ERROR(AccountSecrets::Load(layout.accounts_pepper, &c->secrets_));
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(layout.mailbox_db, &c->queue_));
   std::vector<Enrollment> enrolled;
   PORTAL_RETURN_IF_ERROR(c->registry_->All(&enrolled));
   c->verifier_.RemoveLeftovers(enrolled);
+  c->mailer_ = std::make_unique<CodeMailer>(c.get());
   *out = std::move(c);
   return Status::Ok();
 }
@@ -55,6 +65,24 @@ Status MailboxContext::Verify(const Enrollment& enrollment, std::string_view dat
   return verifier_.Verify(*registry_, enrollment, data, signature, good, fingerprint);
 }
 
+Status MailboxContext::WithAccounts(
+    const std::function<Status(EnrollmentRegistry&, AccountStore&)>& f) {
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  return f(*registry_, *accounts_);
+}
+
+Status MailboxContext::OpenDirectory(std::unique_ptr<PatientDirectory>* out) const {
+  return PatientDirectory::Open(layout_.directory_db, out);
+}
+
+bool MailboxContext::AllowAccountAddress(const std::string& address, int* retry_after_seconds) {
+  return per_account_address_.Allow(address, BucketNow(), retry_after_seconds);
+}
+
+bool MailboxContext::AllowMrn(const std::string& mrn, int* retry_after_seconds) {
+  return per_mrn_.Allow(mrn, BucketNow(), retry_after_seconds);
+}
+
 bool MailboxContext::AllowKey(const std::string& fingerprint, int* retry_after_seconds) {
   return per_key_.Allow(fingerprint, BucketNow(), retry_after_seconds);
 }
@@ -73,6 +101,13 @@ Status MailboxContext::QueryState(const std::string& owner, const std::string& n
   PORTAL_RETURN_IF_ERROR(queue_->UseNonce(owner, nonce, now, fresh));
   if (!*fresh) return Status::Ok();
   return queue_->StateOf(receipt, owner, state, found);
+}
+
+Status MailboxContext::UseNonce(const std::string& owner, const std::string& nonce, int64_t now,
+                                bool* fresh) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  PruneNonces(now);
+  return queue_->UseNonce(owner, nonce, now, fresh);
 }
 
 void MailboxContext::PruneNonces(int64_t now) {

@@ -10,9 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/account_secrets.h"
+#include "core/account_store.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/enrollment_registry.h"
+#include "core/patient_directory.h"
 #include "core/state_layout.h"
 #include "core/status.h"
 #include "mailbox/common/queue_store.h"
@@ -21,6 +24,8 @@
 #include "mailbox/daemon/rate_limiter.h"
 
 namespace portal {
+
+class CodeMailer;
 
 // How a MailboxService (and the handlers' shared state) is run.
 struct MailboxServiceOptions {
@@ -47,6 +52,7 @@ class MailboxContext {
   // it was not prepared.
   static Status Open(const PortalConfig& config, MailboxServiceOptions options,
                      std::unique_ptr<MailboxContext>* out);
+  ~MailboxContext();
 
   const PortalConfig& config() const { return config_; }
   // Seconds since the epoch, from the options' clock.
@@ -68,6 +74,24 @@ class MailboxContext {
   // The per-key bucket (RateLimiter::Allow).
   bool AllowKey(const std::string& fingerprint, int* retry_after_seconds);
 
+  // --- patients' accounts ---
+  const StateLayout& layout() const { return layout_; }
+  const AccountSecrets& secrets() const { return secrets_; }
+  // Runs `f` with the registry and the account store (one connection: join writes in one
+  // transaction), holding the registry's lock.
+  Status WithAccounts(const std::function<Status(EnrollmentRegistry&, AccountStore&)>& f);
+  // The patient directory as the last nightly run wrote it, opened read-only now.
+  Status OpenDirectory(std::unique_ptr<PatientDirectory>* out) const;
+  // The unsigned account endpoints' own per-address bucket ([accounts] per_address_*).
+  bool AllowAccountAddress(const std::string& address, int* retry_after_seconds);
+  // Registrations and recoveries per MRN ([accounts] per_mrn_per_hour), known or not.
+  bool AllowMrn(const std::string& mrn, int* retry_after_seconds);
+  // Sends e-mailed codes off the request threads (code_mailer.h).
+  CodeMailer& mailer() { return *mailer_; }
+  // Records `nonce` for `owner` (QueueStore::UseNonce): *fresh false for a replay. Account
+  // requests use owner "account:" + fingerprint.
+  Status UseNonce(const std::string& owner, const std::string& nonce, int64_t now, bool* fresh);
+
   // QueueStore::Submit, after forgetting nonces too old to matter (at most once a minute).
   Status Queue(const Submission& s, std::string* receipt, QueueStore::Outcome* outcome);
   // Records `nonce` for `owner` (QueueStore::UseNonce) and, when it is fresh, reads the state of
@@ -85,12 +109,17 @@ class MailboxContext {
   const StateLayout layout_;
   std::mutex registry_mu_;
   std::unique_ptr<EnrollmentRegistry> registry_;
+  std::unique_ptr<AccountStore> accounts_;  // On registry_'s connection, under registry_mu_.
+  AccountSecrets secrets_;
   std::mutex queue_mu_;
   std::unique_ptr<QueueStore> queue_;
   int64_t nonces_pruned_at_ = 0;
   RequestVerifier verifier_;
   DocumentSealer sealer_;
   RateLimiter per_key_;
+  RateLimiter per_account_address_;
+  RateLimiter per_mrn_;
+  std::unique_ptr<CodeMailer> mailer_;  // Last: stopped first.
 };
 
 }  // namespace portal

@@ -5,20 +5,26 @@
 #include <regex>
 
 #include "core/fhir_time.h"
+#include "mailbox/daemon/account_key_handlers.h"
+#include "mailbox/daemon/activation_handler.h"
+#include "mailbox/daemon/code_request_handler.h"
 #include "mailbox/daemon/health_handler.h"
+#include "mailbox/daemon/me_handler.h"
 #include "mailbox/daemon/problems.h"
 #include "mailbox/daemon/receipt_handler.h"
+#include "mailbox/daemon/sign_in_handlers.h"
 #include "mailbox/daemon/submission_handler.h"
 #include "mailbox/daemon/submission_kinds.h"
 
 namespace portal {
 
 // One route: its template (for the log), the one method it takes, whether the client's
-// address bucket applies, and its handler.
+// address bucket applies (and the unsigned account endpoints' stricter one), and its handler.
 struct MailboxService::Endpoint {
   std::string route;
   std::string method;
   bool limited = false;
+  bool account_limited = false;
   std::function<HttpResponse(const HttpRequest&, RequestOutcome*)> run;
 };
 
@@ -38,20 +44,51 @@ Status MailboxService::Open(const PortalConfig& config, MailboxServiceOptions op
 bool MailboxService::FindEndpoint(const std::string& path, Endpoint* out) {
   MailboxContext* c = context_.get();
   if (path == "/healthz") {
-    *out = {path, "GET", false,
+    *out = {path, "GET", false, false,
             [c](const HttpRequest&, RequestOutcome* o) { return HandleHealth(c, o); }};
     return true;
   }
   if (const SubmissionKind* kind = SubmissionKindAt(path)) {
-    *out = {path, "POST", true, [c, kind](const HttpRequest& r, RequestOutcome* o) {
+    *out = {path, "POST", true, false, [c, kind](const HttpRequest& r, RequestOutcome* o) {
               return HandleSubmission(c, r, *kind, o);
             }};
+    return true;
+  }
+  using Handler = HttpResponse (*)(MailboxContext*, const HttpRequest&, RequestOutcome*);
+  // Patients' accounts: the unsigned endpoints first (their own stricter address bucket too).
+  struct AccountRoute {
+    const char* path;
+    const char* method;
+    bool unsigned_endpoint;
+    Handler handler;
+  };
+  static const AccountRoute kAccountRoutes[] = {
+      {"/v1/prelogin", "POST", true, HandlePrelogin},
+      {"/v1/sessions", "POST", true, HandleSignIn},
+      {"/v1/registrations", "POST", true,
+       [](MailboxContext* c, const HttpRequest& r, RequestOutcome* o) {
+         return HandleCodeRequest(c, r, MailedPurpose::kRegister, o);
+       }},
+      {"/v1/recoveries", "POST", true,
+       [](MailboxContext* c, const HttpRequest& r, RequestOutcome* o) {
+         return HandleCodeRequest(c, r, MailedPurpose::kRecover, o);
+       }},
+      {"/v1/activations", "POST", false, HandleActivation},
+      {"/v1/key-resets", "POST", false, HandleKeyReset},
+      {"/v1/key-blob", "PUT", false, HandleKeyBlob},
+      {"/v1/proxy-links", "POST", false, HandleProxyLink},
+      {"/v1/me", "GET", false, HandleMe},
+  };
+  for (const AccountRoute& a : kAccountRoutes) {
+    if (path != a.path) continue;
+    *out = {path, a.method, true, a.unsigned_endpoint,
+            [c, h = a.handler](const HttpRequest& r, RequestOutcome* o) { return h(c, r, o); }};
     return true;
   }
   static const std::regex kReceipt("/v1/receipts/([0-9a-f]{32})");
   std::smatch m;
   if (!std::regex_match(path, m, kReceipt)) return false;
-  *out = {"/v1/receipts/{id}", "GET", true,
+  *out = {"/v1/receipts/{id}", "GET", true, false,
           [c, receipt = m[1].str()](const HttpRequest& r, RequestOutcome* o) {
             return HandleReceiptQuery(c, r, receipt, o);
           }};
@@ -72,6 +109,13 @@ HttpResponse MailboxService::Dispatch(const HttpRequest& request, std::string* r
   }
   if (endpoint.limited) {
     if (auto refused = LimitAddress(request, outcome)) return *refused;
+  }
+  if (endpoint.account_limited) {
+    int retry = 0;
+    if (!context_->AllowAccountAddress(ClientAddress(request), &retry)) {
+      outcome->what = "rate-limited-address";
+      return TooManyRequests("address", retry);
+    }
   }
   return endpoint.run(request, outcome);
 }

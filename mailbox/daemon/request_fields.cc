@@ -38,9 +38,25 @@ Status FieldError(std::string* field, const std::string& name, const std::string
 
 Status ParseRequestObject(std::string_view text, const std::vector<std::string>& known, json* out,
                           std::string* field) {
-  // nlohmann rejects malformed JSON and invalid UTF-8; no exception escapes.
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  // nlohmann rejects malformed JSON and invalid UTF-8; no exception escapes. It keeps the last
+  // of two equal keys, so the parse callback refuses a key seen before in the same object: a
+  // signed body means one thing only.
+  std::vector<std::vector<std::string>> keys;  // Per open object, its keys so far.
+  bool duplicate = false;
+  const json::parser_callback_t watch = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    if (event == json::parse_event_t::key && !keys.empty()) {
+      const std::string& k = parsed.get_ref<const std::string&>();
+      auto& seen = keys.back();
+      if (std::find(seen.begin(), seen.end(), k) != seen.end()) duplicate = true;
+      seen.push_back(k);
+    }
+    return true;
+  };
+  json j = json::parse(text.begin(), text.end(), watch, /*allow_exceptions=*/false);
   if (j.is_discarded()) return FieldError(field, "", "the body is not valid JSON (UTF-8)");
+  if (duplicate) return FieldError(field, "", "the body names a key twice");
   if (!j.is_object()) return FieldError(field, "", "the body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {

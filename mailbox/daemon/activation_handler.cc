@@ -1,0 +1,18 @@
+// STUB (issue 13 contract): the helper that owns this file replaces it.
+#include "mailbox/daemon/activation_handler.h"
+
+#include "mailbox/daemon/problems.h"
+
+namespace portal {
+
+HttpResponse HandleActivation(MailboxContext*, const HttpRequest&, RequestOutcome* outcome) {
+  outcome->what = "not-built";
+  return Problem(501, "Not Implemented", "not built yet");
+}
+
+HttpResponse HandleKeyReset(MailboxContext*, const HttpRequest&, RequestOutcome* outcome) {
+  outcome->what = "not-built";
+  return Problem(501, "Not Implemented", "not built yet");
+}
+
+}  // namespace portal

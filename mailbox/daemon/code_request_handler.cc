@@ -1,0 +1,14 @@
+// STUB (issue 13 contract): the helper that owns this file replaces it.
+#include "mailbox/daemon/code_request_handler.h"
+
+#include "mailbox/daemon/problems.h"
+
+namespace portal {
+
+HttpResponse HandleCodeRequest(MailboxContext*, const HttpRequest&, MailedPurpose,
+                               RequestOutcome* outcome) {
+  outcome->what = "not-built";
+  return Problem(501, "Not Implemented", "not built yet");
+}
+
+}  // namespace portal

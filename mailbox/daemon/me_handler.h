@@ -1,0 +1,11 @@
+#pragma once
+
+#include "mailbox/daemon/http_message.h"
+#include "mailbox/daemon/mailbox_context.h"
+#include "mailbox/daemon/request_outcome.h"
+
+namespace portal {
+
+HttpResponse HandleMe(MailboxContext* context, const HttpRequest& request, RequestOutcome* outcome);
+
+}  // namespace portal
