@@ -11,9 +11,18 @@
 #   (b) the floor: for the same requests, per submission a bare `gpg --verify` of its detached
 #       signature (in the daemon's verification home of that patient) then `gpg --sign
 #       --encrypt` to the staff key with the mailbox's service key, C in parallel (xargs -P C).
-# Prints a markdown table of medians.
+# Then, in the same run, patients' accounts (issue 13), RUNS times each:
+#   (c) sign-ins: every enrolled patient has an account (made before the daemon starts, through
+#       the account store, with a random auth key); bench/mailbox_load signin sends SIGNINS
+#       POST /v1/sessions over SIGNIN_CONNECTIONS keep-alive connections: sign-ins/s, p50, p99;
+#   (d) timing equality: 200 POST /v1/registrations for eligible patients without an account
+#       (REG_PATIENTS more synthetic adults, each with an e-mail on record, the address typed
+#       right: each gets a code by mail through a local aiosmtpd sink) and 200 for MRNs nobody
+#       has, interleaved on one connection: both medians and their ratio.
+# Prints markdown tables of medians.
 #   bench/mailbox_bench.sh [RUNS=3] [REQUESTS=1000] [PATIENTS=200]
 # Environment: LEVELS (default "8 32 128"), THREADS ([mailbox] threads; default the config's),
+# SIGNINS (default 2000), SIGNIN_CONNECTIONS (default 32), REG_PATIENTS (default 200),
 # BUILD (build folder, default build), KEEP (a folder: each run's report, per-request latencies
 # and the daemon's log are copied there; never keys).
 set -euo pipefail
@@ -25,7 +34,12 @@ LEVELS=${LEVELS:-"8 32 128"}
 BUILD=${BUILD:-build}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/portal-mailbox-bench.XXXXXX")
 DAEMON_PID=
+SMTP_PID=
+SIGNINS=${SIGNINS:-2000}
+SIGNIN_CONNECTIONS=${SIGNIN_CONNECTIONS:-32}
+REG_PATIENTS=${REG_PATIENTS:-200}
 cleanup() {
+  [ -n "$SMTP_PID" ] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null
   if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP" && cp "$WORK"/*.json "$WORK"/*.lat "$WORK"/daemon.log "$KEEP"/ 2>/dev/null
   fi
@@ -64,11 +78,59 @@ sed -i "/^\[mailbox\]/,/^\[/ {
           ${THREADS:+s/^threads = [0-9]*/threads = $THREADS/}
         }" "$CONFIG"
 THREADS=$(sed -n '/^\[mailbox\]/,/^\[/ s/^threads = \([0-9]*\).*/\1/p' "$CONFIG")
+# Accounts: the per-address, per-MRN and per-day limits raised so no bucket answers; mail on,
+# to a local aiosmtpd that keeps nothing.
+SMTP_PORT=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+python3 - "$CONFIG" "$SMTP_PORT" <<'PY'
+import sys
+path, smtp_port = sys.argv[1], sys.argv[2]
+lines = open(path).read().split("\n")
+def put(section, key, value):  # key = value in [section]: the active line replaced, else added.
+    header = f"[{section}]"
+    if header not in lines:
+        lines.extend(["", header])
+    at = lines.index(header) + 1
+    end = at
+    while end < len(lines) and not lines[end].startswith("["):
+        end += 1
+    for i in range(at, end):
+        if lines[i].split("=")[0].strip() == key and not lines[i].startswith("#"):
+            lines[i] = f"{key} = {value}"
+            return
+    lines.insert(at, f"{key} = {value}")
+for key in ("per_address_per_minute", "per_address_burst", "per_mrn_per_hour",
+            "email_codes_per_day"):
+    put("accounts", key, "1000000")
+put("notifications", "smtp_url", f'"smtp://127.0.0.1:{smtp_port}"')
+put("notifications", "starttls", '"off"')
+put("notifications", "from", '"Bench Portal <portal@bench.invalid>"')
+put("notifications", "poll_seconds", "1")
+open(path, "w").write("\n".join(lines))
+PY
 PROVIDERS=$(python3 -c "import sys,tomllib; print(','.join(p['id'] for p in tomllib.load(open(sys.argv[1],'rb'))['messaging']['providers']))" "$CONFIG")
 
 say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "$N patients: records, enrolments, keys (generated now)"
 python3 bench/synth_fhir.py "$WORK/extracts" "$N" >/dev/null
+# The registrations' patients: adults not enrolled, each with an e-mail on record.
+python3 - "$WORK/extracts/bench-accounts.ndjson" "$REG_PATIENTS" <<'PY'
+import json, sys
+out, n = sys.argv[1], int(sys.argv[2])
+with open(out, "w") as f:
+    for i in range(n):
+        f.write(json.dumps({
+            "resourceType": "Patient", "id": f"bench-reg-{i}", "birthDate": "1980-01-01",
+            "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                            "system": "http://backushospital.org/mrn", "value": f"M{300000 + i:06d}"}],
+            "name": [{"family": "Synthetic", "given": [f"Registrant{i}"]}],
+            "telecom": [{"system": "email", "value": f"registrant{i}@bench.invalid"}]}) + "\n")
+PY
+for ((i = 0; i < REG_PATIENTS; i++)); do
+  printf 'M%06d registrant%d@bench.invalid\n' $((300000 + i)) "$i"
+done >"$WORK/known"
+for ((i = 0; i < REG_PATIENTS; i++)); do
+  printf 'M%06d someone%d@bench.invalid\n' $((900000 + i)) "$i"
+done >"$WORK/unknown"
 "$BIN/portal-staff" init --config "$CONFIG" >/dev/null
 "$BIN/portal-gen" ingest --config "$CONFIG" "$WORK/extracts" >/dev/null 2>&1
 python3 bench/bench_keys.py "$WORK/state" "$N" "$WORK/keycache"
@@ -89,6 +151,17 @@ SERVICE_FPR=$(sql "$REGISTRY" "SELECT value FROM settings WHERE name='mailbox_fi
 sql "$REGISTRY" "SELECT mrn, fingerprint FROM keys WHERE role='patient' ORDER BY mrn" >"$WORK/patients"
 STAFF_KEY="$WORK/state/keys/$STAFF_FPR.asc"
 [ -f "$STAFF_KEY" ] || STAFF_KEY="$WORK/staff.pgp"
+
+# The patient directory the daemon reads (registrations), built by a nightly run; then an account
+# for each enrolled patient (not timed).
+t0=$(now)
+"$BIN/portal-gen" nightly --config "$CONFIG" >/dev/null 2>&1
+say "nightly run for the patient directory: $(python3 -c "import sys; print(round(float(sys.argv[2])-float(sys.argv[1]),1))" "$t0" "$(now)") s"
+"$BIN/mailbox_load" accounts --state "$WORK/state" --patients "$WORK/patients" --out "$WORK/accounts"
+say "$(wc -l <"$WORK/accounts") accounts made"
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink \
+  >/dev/null 2>"$WORK/smtp.log" &
+SMTP_PID=$!
 
 # The daemon runs under a subreaper: GPGME starts each gpg with a double fork, and the
 # abandoned grandchildren are then reaped here, so their CPU time can be counted.
@@ -243,9 +316,55 @@ print(f"| {c} | {runs(a)} | **{d:.1f}** | {med(a, 1):.0f} | {med(a, 2):.0f} | **
 PY
 done
 
+# ---- (c) sign-ins and (d) timing equality, RUNS times each, alternating ----
+: >"$WORK/c"; : >"$WORK/d"
+for ((i = 1; i <= RUNS; i++)); do
+  "$BIN/mailbox_load" signin --port "$PORT" --connections "$SIGNIN_CONNECTIONS" \
+    --accounts "$WORK/accounts" --count "$SIGNINS" --latencies "$WORK/signin-$i.lat" \
+    >"$WORK/signin-$i.json"
+  say "(c) sign-ins, $SIGNIN_CONNECTIONS connections, run $i: $(cat "$WORK/signin-$i.json")"
+  python3 - "$WORK/signin-$i.json" >>"$WORK/c" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+l = r["latency_ms"]
+print(r["sign_ins_per_s"], l["p50"], l["p90"], l["p99"], l["max"], r["accepted"], r["sent"])
+PY
+  "$BIN/mailbox_load" registrations --port "$PORT" --known "$WORK/known" \
+    --unknown "$WORK/unknown" --count 200 --latencies "$WORK/registrations-$i.lat" \
+    >"$WORK/registrations-$i.json"
+  say "(d) registrations, run $i: $(cat "$WORK/registrations-$i.json")"
+  python3 - "$WORK/registrations-$i.json" >>"$WORK/d" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["known"]["median_ms"], r["unknown"]["median_ms"], r["median_ratio"],
+      r["known"]["statuses"].get("202", 0), r["unknown"]["statuses"].get("202", 0))
+PY
+done
+say "load average after the accounts' runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 echo "| connections | daemon subs/s (runs) | median | p50 ms | p90 ms | p99 ms | max ms | daemon's own ms/request | daemon CPU ms/sub | floor subs/s (runs, -P = connections) | median | floor CPU ms/sub | daemon/floor | accepted/sent |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 cat "$WORK/table"
+echo
+python3 - "$SIGNIN_CONNECTIONS" "$WORK/c" "$WORK/d" <<'PY'
+import statistics, sys
+c, c_path, d_path = sys.argv[1:]
+sc = [list(map(float, l.split())) for l in open(c_path)]
+d = [list(map(float, l.split())) for l in open(d_path)]
+med = lambda rows, k: statistics.median(r[k] for r in rows)
+print("| connections | sign-ins/s (runs) | median | p50 ms | p90 ms | p99 ms | max ms | 200/sent |")
+print("|---|---|---|---|---|---|---|---|")
+print(f"| {c} | {', '.join(f'{r[0]:.0f}' for r in sc)} | **{med(sc, 0):.0f}** | {med(sc, 1):.1f} "
+      f"| {med(sc, 2):.1f} | **{med(sc, 3):.1f}** | {med(sc, 4):.1f} "
+      f"| {sum(r[5] for r in sc):.0f}/{sum(r[6] for r in sc):.0f} |")
+print()
+print("| registrations (200 + 200 a run, interleaved) | median ms, eligible without account (runs) | median | median ms, unknown MRN (runs) | median | ratio (runs) | median | 202s |")
+print("|---|---|---|---|---|---|---|---|")
+print(f"| one connection | {', '.join(f'{r[0]:.3f}' for r in d)} | **{med(d, 0):.3f}** "
+      f"| {', '.join(f'{r[1]:.3f}' for r in d)} | **{med(d, 1):.3f}** "
+      f"| {', '.join(f'{r[2]:.3f}' for r in d)} | **{med(d, 2):.3f}** "
+      f"| {sum(r[3] for r in d):.0f} + {sum(r[4] for r in d):.0f} of {400 * len(d)} |")
+PY
 rows=$(sql "$QUEUE" "SELECT count(*) FROM documents")
 say "queue: $rows rows, $(sort -u "$WORK/all-receipts" | wc -l) distinct receipts received; $([ "$LOST" -eq 0 ] && echo "nothing lost" || echo "LOST OR EXTRA ROWS")"
 outcomes=$(sed -n 's/.* POST [^ ]* \([0-9]*\) \([a-z-]*\).*/\1 \2/p' "$WORK/daemon.log" | sort | uniq -c | tr '\n' ';')

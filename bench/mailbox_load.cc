@@ -13,6 +13,21 @@
 //     and time each from write to complete response. Prints one JSON report on stdout;
 //     receipts of 202 answers go to the receipts file, one a line; the latencies file gets
 //     "connection started-ms ms status" per request.
+//
+// Patients' accounts (issue 13):
+//   mailbox_load accounts --state DIR --patients FILE --out FILE
+//     Before the daemon starts (not timed): an account for each "MRN FINGERPRINT" of FILE (an
+//     enrolled patient and its pinned key), made through the account store as an activation
+//     with a staff code would make it, with a random auth key. Writes "LOGON-ID base64(auth key)"
+//     per line. The client's Argon2id is not the server's work and is not part of this.
+//   mailbox_load signin --port P --connections C --accounts FILE --count N [--latencies FILE]
+//     N POST /v1/sessions over C keep-alive connections, round robin over the accounts; one
+//     JSON report like run's (sign_ins_per_s: answers 200).
+//   mailbox_load registrations --port P --known FILE --unknown FILE --count N
+//     Timing equality: N POST /v1/registrations for the "MRN E-MAIL" pairs of --known
+//     (eligible, not enrolled, the e-mail on record) and N for those of --unknown (MRNs nobody
+//     has), interleaved one by one on one keep-alive connection; one JSON report of both sides'
+//     medians and their ratio.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -32,12 +47,19 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/rand.h>
+
+#include "core/account_codes.h"
+#include "core/account_secrets.h"
+#include "core/account_store.h"
 #include "core/base64.h"
 #include "core/clock.h"
+#include "core/enrollment_registry.h"
 #include "core/fhir_time.h"
 #include "core/gpg.h"
 #include "core/parse_number.h"
 #include "core/sha256.h"
+#include "core/state_layout.h"
 
 namespace {
 
@@ -199,23 +221,34 @@ std::vector<SignedRequest> ReadRequests(const std::string& path) {
   return requests;
 }
 
-http::request<http::string_body> MakeRequest(const SignedRequest& r, const std::string& host) {
-  http::request<http::string_body> req{http::verb::post, "/v1/messages", 11};
+using Request = http::request<http::string_body>;
+
+// A JSON POST (or PUT) to `target`, keep-alive.
+Request JsonRequest(http::verb verb, const std::string& target, const std::string& host,
+                    const std::string& body) {
+  Request req{verb, target, 11};
   req.set(http::field::host, host);
   req.set(http::field::content_type, "application/json");
-  req.set("Portal-Signature", portal::Base64Encode(r.signature));
-  req.set("Idempotency-Key", r.idempotency_key);
   req.keep_alive(true);
-  req.body() = r.body;
+  req.body() = body;
   req.prepare_payload();
   return req;
 }
+
+Request MakeRequest(const SignedRequest& r, const std::string& host) {
+  Request req = JsonRequest(http::verb::post, "/v1/messages", host, r.body);
+  req.set("Portal-Signature", portal::Base64Encode(r.signature));
+  req.set("Idempotency-Key", r.idempotency_key);
+  return req;
+}
+
+std::string HostOf(unsigned short port) { return "127.0.0.1:" + std::to_string(port); }
 
 // One connection's loop: takes the next request until none are left.
 class Connection {
  public:
   Connection(int id, const tcp::endpoint& server, std::atomic<size_t>* next,
-             const std::vector<SignedRequest>& requests, std::vector<Result>* results,
+             const std::vector<Request>& requests, std::vector<Result>* results,
              std::atomic<int>* reconnects)
       : id_(id),
         server_(server),
@@ -225,9 +258,8 @@ class Connection {
         reconnects_(reconnects) {}
 
   void Run(Clock::time_point run_start) {
-    const std::string host = "127.0.0.1:" + std::to_string(server_.port());
     for (size_t i = next_->fetch_add(1); i < requests_.size(); i = next_->fetch_add(1)) {
-      const auto req = MakeRequest(requests_[i], host);
+      const Request& req = requests_[i];
       Result& result = (*results_)[i];
       const auto start = Clock::now();
       result.connection = id_;
@@ -246,7 +278,7 @@ class Connection {
   }
 
  private:
-  void Exchange(const http::request<http::string_body>& req, Result* result) {
+  void Exchange(const Request& req, Result* result) {
     beast::error_code ec;
     if (!socket_) Open();
     if (!socket_) return Broken();
@@ -274,7 +306,7 @@ class Connection {
   const int id_;
   const tcp::endpoint server_;
   std::atomic<size_t>* next_;
-  const std::vector<SignedRequest>& requests_;
+  const std::vector<Request>& requests_;
   std::vector<Result>* results_;
   std::atomic<int>* reconnects_;
   asio::io_context io_;
@@ -288,37 +320,50 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-json Report(const std::vector<Result>& results, int connections, double wall_s, int reconnects) {
+double Round2(double v) { return static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100; }
+// Microseconds, for the registrations' sub-millisecond medians.
+double Round3(double v) { return static_cast<double>(static_cast<int64_t>(v * 1000 + 0.5)) / 1000; }
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+json Latencies(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  return {{"p50", Round2(Percentile(ms, 50))},
+          {"p90", Round2(Percentile(ms, 90))},
+          {"p99", Round2(Percentile(ms, 99))},
+          {"max", Round2(ms.empty() ? 0 : ms.back())}};
+}
+
+// Answers with `ok_status` count as done (a 202 only with its receipt); `rate` names the rate.
+json Report(const std::vector<Result>& results, int connections, double wall_s, int reconnects,
+            int ok_status, const char* rate) {
   std::map<std::string, int> statuses;
   std::vector<double> ms;
   int accepted = 0;
   for (const auto& r : results) {
     ++statuses[r.status == 0 ? "no-answer" : std::to_string(r.status)];
-    if (r.status == 202 && !r.receipt.empty()) ++accepted;
+    if (r.status == ok_status && (ok_status != 202 || !r.receipt.empty())) ++accepted;
     ms.push_back(r.ms);
   }
-  std::sort(ms.begin(), ms.end());
-  auto round2 = [](double v) {
-    return static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100;
-  };
   return {{"connections", connections},
           {"sent", results.size()},
           {"accepted", accepted},
           {"statuses", statuses},
           {"reconnects", reconnects},
-          {"wall_s", round2(wall_s)},
-          {"submissions_per_s", round2(accepted / wall_s)},
-          {"latency_ms",
-           {{"p50", round2(Percentile(ms, 50))},
-            {"p90", round2(Percentile(ms, 90))},
-            {"p99", round2(Percentile(ms, 99))},
-            {"max", round2(ms.empty() ? 0 : ms.back())}}}};
+          {"wall_s", Round2(wall_s)},
+          {rate, Round2(accepted / wall_s)},
+          {"latency_ms", Latencies(ms)}};
 }
 
-int Run(const std::map<std::string, std::string>& flags) {
-  const auto connections = static_cast<int>(NumberFlag(flags, "--connections", 1, 100'000));
-  const auto port = static_cast<unsigned short>(NumberFlag(flags, "--port", 1, 65535));
-  const std::vector<SignedRequest> requests = ReadRequests(Flag(flags, "--requests"));
+// Sends every request once over `connections` keep-alive connections (connecting not timed).
+std::vector<Result> Drive(unsigned short port, int connections,
+                          const std::vector<Request>& requests, double* wall_s,
+                          int* reconnects_out) {
   const tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
   std::vector<Result> results(requests.size());
   std::atomic<size_t> next{0};
@@ -328,13 +373,48 @@ int Run(const std::map<std::string, std::string>& flags) {
     conns.push_back(
         std::make_unique<Connection>(c, server, &next, requests, &results, &reconnects));
   }
-  for (auto& c : conns) c->Open();  // Connecting is not timed.
+  for (auto& c : conns) c->Open();
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (auto& c : conns) threads.emplace_back([&c, start] { c->Run(start); });
   for (auto& t : threads) t.join();
-  const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("%s\n", Report(results, connections, wall_s, reconnects.load()).dump().c_str());
+  *wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  *reconnects_out = reconnects.load();
+  return results;
+}
+
+void WriteLatencies(const std::map<std::string, std::string>& flags,
+                    const std::vector<Result>& results) {
+  const std::string latencies_path = Flag(flags, "--latencies", "-");
+  if (latencies_path == "-") return;
+  std::ofstream out(latencies_path);
+  for (const auto& r : results) {
+    out << r.connection << ' ' << r.started_ms << ' ' << r.ms << ' ' << r.status << '\n';
+  }
+}
+
+// Drive, then the report on stdout and the latencies file.
+std::vector<Result> DriveAndReport(const std::map<std::string, std::string>& flags,
+                                   unsigned short port, int connections,
+                                   const std::vector<Request>& requests, int ok_status,
+                                   const char* rate) {
+  double wall_s = 0;
+  int reconnects = 0;
+  auto results = Drive(port, connections, requests, &wall_s, &reconnects);
+  std::printf("%s\n",
+              Report(results, connections, wall_s, reconnects, ok_status, rate).dump().c_str());
+  WriteLatencies(flags, results);
+  return results;
+}
+
+int Run(const std::map<std::string, std::string>& flags) {
+  const auto connections = static_cast<int>(NumberFlag(flags, "--connections", 1, 100'000));
+  const auto port = static_cast<unsigned short>(NumberFlag(flags, "--port", 1, 65535));
+  std::vector<Request> requests;
+  for (const auto& r : ReadRequests(Flag(flags, "--requests"))) {
+    requests.push_back(MakeRequest(r, HostOf(port)));
+  }
+  const auto results = DriveAndReport(flags, port, connections, requests, 202, "submissions_per_s");
   const std::string receipts_path = Flag(flags, "--receipts", "-");
   if (receipts_path != "-") {
     std::ofstream out(receipts_path);
@@ -342,13 +422,161 @@ int Run(const std::map<std::string, std::string>& flags) {
       if (!r.receipt.empty()) out << r.receipt << '\n';
     }
   }
-  const std::string latencies_path = Flag(flags, "--latencies", "-");
-  if (latencies_path != "-") {
-    std::ofstream out(latencies_path);
-    for (const auto& r : results) {
-      out << r.connection << ' ' << r.started_ms << ' ' << r.ms << ' ' << r.status << '\n';
+  return 0;
+}
+
+// ---- patients' accounts ----
+
+std::vector<std::pair<std::string, std::string>> ReadPairs(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::ifstream in(path);
+  for (std::string a, b; in >> a >> b;) pairs.emplace_back(a, b);
+  if (pairs.empty()) {
+    std::fprintf(stderr, "mailbox_load: %s: nothing to read\n", path.c_str());
+    std::exit(2);
+  }
+  return pairs;
+}
+
+std::string RandomBytes(size_t n) {
+  std::string bytes(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
+    std::fprintf(stderr, "mailbox_load: no random bytes\n");
+    std::exit(3);
+  }
+  return bytes;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+int Fail(const portal::Status& st) {
+  std::fprintf(stderr, "mailbox_load: %s\n", st.message().c_str());
+  return 3;
+}
+
+// One account for an enrolled patient, as an activation with a staff code makes it.
+portal::Status MakeAccount(const portal::StateLayout& layout, portal::EnrollmentRegistry* registry,
+                           portal::AccountStore* store, const portal::AccountSecrets& secrets,
+                           const Patient& p, int64_t now, std::string* logon_id,
+                           std::string* auth_key) {
+  portal::Enrollment enrollment;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(registry->Find(p.mrn, &enrollment, &found));
+  if (!found) return portal::Status::InvalidInput("a listed patient is not enrolled");
+  std::string code;
+  if (!portal::NormalizeActivationCode(portal::NewActivationCode(), &code)) {
+    return portal::Status::InvalidInput("a new activation code does not normalize");
+  }
+  portal::ActivationCode staff_code;
+  staff_code.code_hash = portal::ActivationCodeHash(code);
+  staff_code.mrn = p.mrn;
+  staff_code.created_at = now;
+  staff_code.expires_at = now + 86400;
+  PORTAL_RETURN_IF_ERROR(store->AddActivationCode(staff_code));
+  *auth_key = RandomBytes(32);
+  portal::NewAccount a;
+  a.logon_id = *logon_id = "bench-" + portal::RandomHex(6);
+  a.kdf.salt = RandomBytes(16);
+  a.auth_verifier = secrets.AuthVerifier(*auth_key);
+  // A blob the size of a real one (an ed25519/cv25519 secret key, armored: about 900 bytes).
+  a.key_blob = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" +
+               portal::Base64Encode(RandomBytes(640)) + "\n-----END PGP PRIVATE KEY BLOCK-----\n";
+  a.key.fingerprint = p.fingerprint;
+  a.key.added_at = now;
+  a.key_data = ReadFile(portal::KeyFileIn(layout.keys_dir, p.fingerprint));
+  a.mrn = p.mrn;
+  a.patient_id = enrollment.patient_id;
+  a.activation_code_hash = staff_code.code_hash;
+  portal::AccountOutcome outcome = portal::AccountOutcome::kDone;
+  std::string token;
+  PORTAL_RETURN_IF_ERROR(store->CreateAccount(a, now, 5, &outcome, &token));
+  if (outcome != portal::AccountOutcome::kDone) {
+    return portal::Status::InvalidInput("the account store refused a benchmark account");
+  }
+  return portal::Status::Ok();
+}
+
+int Accounts(const std::map<std::string, std::string>& flags) {
+  const portal::StateLayout layout(Flag(flags, "--state"));
+  std::unique_ptr<portal::EnrollmentRegistry> registry;
+  portal::Status st =
+      portal::EnrollmentRegistry::Open(layout.registry_db, layout.keys_dir, &registry);
+  if (!st.ok()) return Fail(st);
+  std::unique_ptr<portal::AccountStore> store;
+  if (!(st = portal::AccountStore::Open(registry.get(), &store)).ok()) return Fail(st);
+  portal::AccountSecrets secrets;
+  if (!(st = portal::AccountSecrets::Load(layout.accounts_pepper, &secrets)).ok()) return Fail(st);
+  const int64_t now = portal::SystemClock().Now();
+  std::ofstream out(Flag(flags, "--out"));
+  for (const auto& [mrn, fingerprint] : ReadPairs(Flag(flags, "--patients"))) {
+    std::string logon_id, auth_key;
+    st = MakeAccount(layout, registry.get(), store.get(), secrets, {mrn, fingerprint}, now,
+                     &logon_id, &auth_key);
+    if (!st.ok()) return Fail(st);
+    out << logon_id << ' ' << portal::Base64Encode(auth_key) << '\n';
+  }
+  return out.good() ? 0 : 3;
+}
+
+int SignIn(const std::map<std::string, std::string>& flags) {
+  const auto connections = static_cast<int>(NumberFlag(flags, "--connections", 1, 100'000));
+  const auto port = static_cast<unsigned short>(NumberFlag(flags, "--port", 1, 65535));
+  const auto count = static_cast<size_t>(NumberFlag(flags, "--count", 1, 100'000'000));
+  const auto accounts = ReadPairs(Flag(flags, "--accounts"));
+  std::vector<Request> requests;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& [logon_id, auth_key] = accounts[i % accounts.size()];
+    const json body = {{"logon_id", logon_id}, {"auth_key", auth_key}};
+    requests.push_back(JsonRequest(http::verb::post, "/v1/sessions", HostOf(port), body.dump()));
+  }
+  DriveAndReport(flags, port, connections, requests, 200, "sign_ins_per_s");
+  return 0;
+}
+
+int Registrations(const std::map<std::string, std::string>& flags) {
+  const auto port = static_cast<unsigned short>(NumberFlag(flags, "--port", 1, 65535));
+  const auto count = static_cast<size_t>(NumberFlag(flags, "--count", 1, 1'000'000));
+  const auto known = ReadPairs(Flag(flags, "--known"));
+  const auto unknown = ReadPairs(Flag(flags, "--unknown"));
+  std::vector<Request> requests;  // Even: known, odd: unknown.
+  for (size_t i = 0; i < count; ++i) {
+    for (const auto* side : {&known, &unknown}) {
+      const auto& [mrn, email] = (*side)[i % side->size()];
+      const json body = {{"mrn", mrn}, {"email", email}};
+      requests.push_back(
+          JsonRequest(http::verb::post, "/v1/registrations", HostOf(port), body.dump()));
     }
   }
+  double wall_s = 0;
+  int reconnects = 0;
+  // One connection: the requests go one at a time, in the interleaved order.
+  const auto results = Drive(port, 1, requests, &wall_s, &reconnects);
+  std::vector<double> ms[2];
+  std::map<std::string, int> statuses[2];
+  for (size_t i = 0; i < results.size(); ++i) {
+    ms[i % 2].push_back(results[i].ms);
+    ++statuses[i % 2][std::to_string(results[i].status)];
+  }
+  const double known_median = Median(ms[0]), unknown_median = Median(ms[1]);
+  const json report = {
+      {"count", count},
+      {"known",
+       {{"median_ms", Round3(known_median)},
+        {"statuses", statuses[0]},
+        {"latency_ms", Latencies(ms[0])}}},
+      {"unknown",
+       {{"median_ms", Round3(unknown_median)},
+        {"statuses", statuses[1]},
+        {"latency_ms", Latencies(ms[1])}}},
+      {"median_ratio", unknown_median > 0 ? Round3(known_median / unknown_median) : 0},
+      {"reconnects", reconnects}};
+  std::printf("%s\n", report.dump().c_str());
+  WriteLatencies(flags, results);
   return 0;
 }
 
@@ -358,10 +586,18 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sign") return Sign(ParseFlags(argc, argv));
   if (command == "run") return Run(ParseFlags(argc, argv));
+  if (command == "accounts") return Accounts(ParseFlags(argc, argv));
+  if (command == "signin") return SignIn(ParseFlags(argc, argv));
+  if (command == "registrations") return Registrations(ParseFlags(argc, argv));
   std::fprintf(stderr,
                "usage: mailbox_load sign --gnupghome DIR --patients FILE --count N --out FILE "
                "[--threads T] [--to IDS]\n"
                "       mailbox_load run --port P --connections C --requests FILE "
-               "[--receipts FILE] [--latencies FILE]\n");
+               "[--receipts FILE] [--latencies FILE]\n"
+               "       mailbox_load accounts --state DIR --patients FILE --out FILE\n"
+               "       mailbox_load signin --port P --connections C --accounts FILE --count N "
+               "[--latencies FILE]\n"
+               "       mailbox_load registrations --port P --known FILE --unknown FILE "
+               "--count N [--latencies FILE]\n");
   return 2;
 }
