@@ -14,7 +14,8 @@ std::string NewActivationCode();
 // and I or L as 1 (Crockford). False unless 15 symbols remain; *out is the 15 upper-case
 // symbols without dashes.
 bool NormalizeActivationCode(std::string_view typed, std::string* out);
-// What is stored of a normalized activation code: SHA-256 hex (75 random bits need no key).
+// What is stored of a normalized activation code: SHA-256 hex of "portal activation code v1\n"
+// and the code (75 random bits need no key).
 std::string ActivationCodeHash(std::string_view normalized);
 // "K7M2QXW..." -> "K7M2Q-8XW4T-R9D3B".
 std::string GroupActivationCode(std::string_view normalized);

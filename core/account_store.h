@@ -202,6 +202,23 @@ class AccountStore {
 
  private:
   explicit AccountStore(EnrollmentRegistry* registry) : registry_(registry) {}
+  Status LoadRecords(Account* a);
+  // The account matching `where` (SQL with ?1 = value).
+  Status FindWhere(const std::string& where, const std::string& value, Account* out, bool* found);
+  Status AddEvent(int64_t account_id, int64_t now, const std::string& event);
+  Status LinkRecord(int64_t account_id, const std::string& mrn, RecordRole role,
+                    const std::string& label);
+  Status SetCredentials(int64_t account_id, const KdfSettings& kdf,
+                        const std::string& auth_verifier, const std::string& key_blob, int64_t now);
+  // Uses up a staff code for `mrn` of `kind`; *spent when it is unknown, used, expired, for
+  // another record or kind (or another request used it first).
+  Status UseActivationCode(const std::string& code_hash, const std::string& mrn, CodeKind kind,
+                           int64_t now, bool* spent, ActivationCode* code);
+  // Uses up the newest live e-mailed code if it matches (a mismatch is not counted here: the
+  // handler's CheckMailedCode counted it).
+  Status UseMailedCode(const std::string& mrn, MailedPurpose purpose, const std::string& code_hash,
+                       int64_t now, int64_t max_tries, bool* spent);
+
   EnrollmentRegistry* registry_;
 };
 

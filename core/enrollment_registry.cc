@@ -240,6 +240,12 @@ Status EnrollmentRegistry::StaffKeys(std::vector<StaffKey>* out) {
 }
 
 Status EnrollmentRegistry::RemoveUnusedKeyFile(const std::string& fingerprint) {
+  // Inside a caller's transaction the rows may still come back (a rollback): the file goes only
+  // when SweepKeyFiles runs after the outer commit or rollback.
+  if (db_->InTransaction()) {
+    deferred_removals_.push_back(fingerprint);
+    return Status::Ok();
+  }
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(
       db_->Prepare("SELECT 1 FROM keys WHERE fingerprint = ?1 UNION ALL "
@@ -250,6 +256,13 @@ Status EnrollmentRegistry::RemoveUnusedKeyFile(const std::string& fingerprint) {
   PORTAL_RETURN_IF_ERROR(q->Step(&row));
   if (row) return Status::Ok();  // Still pinned for another patient (a shared proxy) or staff.
   return RemoveFileDurably(KeyFile(fingerprint));
+}
+
+Status EnrollmentRegistry::SweepKeyFiles() {
+  std::vector<std::string> pending;
+  pending.swap(deferred_removals_);
+  for (const auto& fingerprint : pending) PORTAL_RETURN_IF_ERROR(RemoveUnusedKeyFile(fingerprint));
+  return Status::Ok();
 }
 
 Status EnrollmentRegistry::LoadKeys(Enrollment* e) {

@@ -84,6 +84,10 @@ class EnrollmentRegistry {
   // The registry's connection: AccountStore (core/account_store.h) keeps its tables in the same
   // file, so that pinning a key and creating its account are one transaction.
   SqliteDb* db() { return db_.get(); }
+  // Key files left unused by changes made inside a caller's transaction are removed only here
+  // (checked again: a rolled-back change keeps its file). Call after the outer COMMIT or
+  // ROLLBACK.
+  Status SweepKeyFiles();
 
   Status GetSetting(const std::string& name, std::string* value, bool* found);
   Status SetSetting(const std::string& name, const std::string& value);
@@ -98,6 +102,7 @@ class EnrollmentRegistry {
 
   std::unique_ptr<SqliteDb> db_;
   std::filesystem::path keys_dir_;
+  std::vector<std::string> deferred_removals_;  // Fingerprints, see SweepKeyFiles.
 };
 
 }  // namespace portal
