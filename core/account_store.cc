@@ -87,6 +87,14 @@ void ReadAccount(const SqliteStatement& q, Account* a) {
   a->locked = q.Int(12) != 0;
 }
 
+// The key `fingerprint` if it is pinned on `e` (in any role).
+const EnrolledKey* PinnedKey(const Enrollment& e, const std::string& fingerprint) {
+  for (const EnrolledKey& k : e.keys) {
+    if (k.fingerprint == fingerprint) return &k;
+  }
+  return nullptr;
+}
+
 RecordRole RoleFrom(const std::string& word) {
   return word == "self" ? RecordRole::kSelf : RecordRole::kProxy;
 }
@@ -260,11 +268,15 @@ Status AccountStore::CreateAccount(const NewAccount& a, int64_t now, int64_t max
   PORTAL_RETURN_IF_ERROR(txn.Begin());
   // The code first: every later refusal is only for a holder of a valid code.
   bool spent = true;
+  std::string code_label;
   if (!a.activation_code_hash.empty()) {
     ActivationCode code;
     PORTAL_RETURN_IF_ERROR(UseActivationCode(
         a.activation_code_hash, a.mrn,
         a.role == RecordRole::kSelf ? CodeKind::kPatient : CodeKind::kProxy, now, &spent, &code));
+    code_label = code.label;
+  } else if (a.role == RecordRole::kProxy) {
+    spent = true;  // E-mailed codes open only the patient's own record.
   } else {
     PORTAL_RETURN_IF_ERROR(
         UseMailedCode(a.mrn, a.mailed_purpose, a.mailed_code_hash, now, max_tries, &spent));
@@ -289,24 +301,40 @@ Status AccountStore::CreateAccount(const NewAccount& a, int64_t now, int64_t max
   Enrollment enrolled;
   bool enrolled_found = false;
   PORTAL_RETURN_IF_ERROR(registry_->Find(a.mrn, &enrolled, &enrolled_found));
+  const EnrolledKey* pinned = enrolled_found ? PinnedKey(enrolled, a.key.fingerprint) : nullptr;
+  std::string label = a.label;
   if (a.role == RecordRole::kSelf) {
     PORTAL_RETURN_IF_ERROR(FindByRecord(a.mrn, RecordRole::kSelf, &other, &found));
     if (found) {
       *outcome = AccountOutcome::kHasAccount;
       return Status::Ok();
     }
-    // Enrolled at the desk with a key of their own but no account: this key replaces it.
-    PORTAL_RETURN_IF_ERROR(registry_->Enroll(a.mrn, a.patient_id, a.key, a.key_data,
-                                             /*replace_key=*/enrolled_found, now, token));
+    if (pinned != nullptr && pinned->role == EnrolledKey::Role::kProxy) {
+      *outcome = AccountOutcome::kKeyInUse;  // A patient is not their own proxy.
+      return Status::Ok();
+    }
+    if (pinned != nullptr) {
+      *token = enrolled.token;  // Staff pinned this very key at the desk: it stays as it is.
+    } else {
+      // Enrolled at the desk with another key but no account: this key replaces it (the token
+      // stays).
+      PORTAL_RETURN_IF_ERROR(registry_->Enroll(a.mrn, a.patient_id, a.key, a.key_data,
+                                               /*replace_key=*/enrolled_found, now, token));
+    }
   } else {
     if (!enrolled_found) {  // A proxy opens only an enrolled patient's record.
       *outcome = AccountOutcome::kCodeSpent;
+      return Status::Ok();
+    }
+    if (pinned != nullptr) {
+      *outcome = AccountOutcome::kKeyInUse;
       return Status::Ok();
     }
     EnrolledKey proxy = a.key;
     proxy.role = EnrolledKey::Role::kProxy;
     PORTAL_RETURN_IF_ERROR(registry_->GrantProxy(a.mrn, proxy, a.key_data, now));
     *token = enrolled.token;
+    if (label.empty()) label = code_label;
   }
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(registry_->db()->Prepare(
@@ -324,7 +352,7 @@ Status AccountStore::CreateAccount(const NewAccount& a, int64_t now, int64_t max
       .Bind(9, now);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(FindByFingerprint(a.key.fingerprint, &other, &found));
-  PORTAL_RETURN_IF_ERROR(LinkRecord(other.id, a.mrn, a.role, a.label));
+  PORTAL_RETURN_IF_ERROR(LinkRecord(other.id, a.mrn, a.role, label));
   PORTAL_RETURN_IF_ERROR(AddEvent(other.id, now, "created"));
   PORTAL_RETURN_IF_ERROR(txn.Commit());
   *outcome = AccountOutcome::kDone;
@@ -386,12 +414,19 @@ Status AccountStore::ResetKey(int64_t account_id, const std::string& mrn,
     *outcome = AccountOutcome::kCodeSpent;
     return Status::Ok();
   }
-  if (key.fingerprint != account.fingerprint) {
-    PORTAL_RETURN_IF_ERROR(FindByFingerprint(key.fingerprint, &other, &found));
-    if (found) {
-      *outcome = AccountOutcome::kKeyInUse;
-      return Status::Ok();
-    }
+  // The new key must be new to every record the account opens (the old key included) and
+  // nobody else's account key.
+  PORTAL_RETURN_IF_ERROR(FindByFingerprint(key.fingerprint, &other, &found));
+  bool in_use = found;
+  for (const AccountRecord& r : account.records) {
+    Enrollment e;
+    bool enrolled = false;
+    PORTAL_RETURN_IF_ERROR(registry_->Find(r.mrn, &e, &enrolled));
+    in_use = in_use || (enrolled && PinnedKey(e, key.fingerprint) != nullptr);
+  }
+  if (in_use) {
+    *outcome = AccountOutcome::kKeyInUse;
+    return Status::Ok();
   }
   // The account's key, wherever it is pinned: its own record's patient key, and its proxy
   // links. Other people's proxy keys on the patient's record stay.
@@ -459,11 +494,12 @@ Status AccountStore::LinkProxy(int64_t account_id, const std::string& activation
     *outcome = AccountOutcome::kCodeSpent;
     return Status::Ok();
   }
-  for (const AccountRecord& r : account.records) {
-    if (r.mrn == code.mrn) {
-      *outcome = AccountOutcome::kHasAccount;
-      return Status::Ok();
-    }
+  // Already one of the account's records, or its key pinned there at the desk.
+  const bool opens = std::any_of(account.records.begin(), account.records.end(),
+                                 [&](const AccountRecord& r) { return r.mrn == code.mrn; });
+  if (opens || PinnedKey(e, account.fingerprint) != nullptr) {
+    *outcome = AccountOutcome::kHasAccount;
+    return Status::Ok();
   }
   std::string key_data;
   PORTAL_RETURN_IF_ERROR(ReadFile(registry_->KeyFile(account.fingerprint), &key_data));
@@ -525,11 +561,20 @@ Status AccountStore::RemoveAccount(int64_t account_id) {
     if (r.role == RecordRole::kSelf) {
       PORTAL_RETURN_IF_ERROR(registry_->Unenroll(r.mrn));
     } else {
-      (void)registry_->RevokeProxy(r.mrn, account.fingerprint);
+      (void)registry_->RevokeProxy(r.mrn, account.fingerprint);  // Gone already: fine.
     }
   }
-  // Its history goes with it (ON DELETE CASCADE): the staff's audit trail keeps the removal.
   std::unique_ptr<SqliteStatement> q;
+  for (const AccountRecord& r : account.records) {
+    if (r.role != RecordRole::kSelf) continue;
+    // The unenrolled record's proxy keys went with it: other accounts' links to it go too (a
+    // new enrolment has a new token and needs new proxy codes).
+    PORTAL_RETURN_IF_ERROR(registry_->db()->Prepare(
+        "DELETE FROM account_records WHERE mrn = ?1 AND role = 'proxy'", &q));
+    q->Bind(1, r.mrn);
+    PORTAL_RETURN_IF_ERROR(q->Run());
+  }
+  // Its own history goes with it (ON DELETE CASCADE): the staff's audit trail keeps the removal.
   PORTAL_RETURN_IF_ERROR(registry_->db()->Prepare("DELETE FROM accounts WHERE id = ?1", &q));
   q->Bind(1, account_id);
   PORTAL_RETURN_IF_ERROR(q->Run());

@@ -134,16 +134,22 @@ class AccountStore {
   // one also under its try limit `max_tries`) and uses it up; refuses a taken Logon ID, a record
   // that already has a self account (self) and a key another account holds; pins the key on
   // the record (self: EnrollmentRegistry::Enroll, replacing the patient key if the record was
-  // enrolled without an account; proxy: GrantProxy); creates the account and its record link;
-  // logs "created". *token is the record's token. Nothing is written unless *outcome is kDone.
+  // enrolled without an account — unless staff pinned this very key; proxy: GrantProxy, the
+  // link labelled a.label or else the code's label); creates the account and its record link;
+  // logs "created". *token is the record's token. kKeyInUse also for a key pinned on the record
+  // in the other role. An e-mailed code opens only a self record. Nothing is written unless
+  // *outcome is kDone (a key file written before a rollback stays, unused: harmless).
   Status CreateAccount(const NewAccount& a, int64_t now, int64_t max_tries, AccountOutcome* outcome,
                        std::string* token);
 
   // Forgot Password, in one transaction: uses up the e-mailed recover code (as CreateAccount
   // checks it), pins `key` (+ `key_data`) instead of the account's old key on every record it
   // is pinned on (self: the patient key; proxy links: the proxy key; other people's proxies on
-  // the patient's record stay), replaces kdf, verifier and blob, clears the Logon ID's
-  // failures, logs "key-reset".
+  // the patient's record stay), replaces kdf, verifier and blob, logs "key-reset". kCodeSpent
+  // also when the account is not `mrn`'s self account; kKeyInUse when `key` is already pinned on
+  // one of its records or is another account's. The store cannot name the Logon ID's failure
+  // row (AccountSecrets::LogonKey is the caller's): after kDone the caller clears it
+  // (ClearSignInFailures).
   Status ResetKey(int64_t account_id, const std::string& mrn, const std::string& mailed_code_hash,
                   const EnrolledKey& key, const std::string& key_data, const KdfSettings& kdf,
                   const std::string& auth_verifier, const std::string& key_blob, int64_t now,
@@ -164,7 +170,9 @@ class AccountStore {
   // Staff: lock or unlock (logged "locked" / "unlocked").
   Status SetLocked(int64_t account_id, bool locked, int64_t now);
   // Staff: forgets the account and unpins its key everywhere: its self record is unenrolled
-  // (EnrollmentRegistry::Unenroll; the patient may register again), its proxy links revoked.
+  // (EnrollmentRegistry::Unenroll; the patient may register again) and with it every proxy key
+  // and other accounts' proxy links to it, its own proxy links revoked. Its history goes too
+  // (the staff audit log keeps the removal). InvalidInput if there is no such account.
   Status RemoveAccount(int64_t account_id);
   Status EventsOf(int64_t account_id, std::vector<AccountEvent>* out);
 
