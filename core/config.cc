@@ -144,6 +144,45 @@ void ReadMailbox(TomlTableReader r, PortalConfig::Mailbox* m, Status* st) {
   *st = r.Finish();
 }
 
+// A page of the patient app below site.base_url: relative, so it cannot point elsewhere, and
+// without a query or fragment (codes go in the fragment the code adds).
+bool IsAppPath(const std::string& path) {
+  static const std::regex kPath("[^/?#\\s][^?#\\s]*");
+  return std::regex_match(path, kPath) && path.find("..") == std::string::npos;
+}
+
+void ReadAccounts(TomlTableReader r, PortalConfig::Accounts* a, Status* st) {
+  auto bounded = [&](const char* key, long long* v, long long max) {
+    r.Int(key, v, false);
+    if (*v < 1 || *v > max) r.Fail(key, "must be 1 to " + std::to_string(max));
+  };
+  bounded("activation_code_days", &a->activation_code_days, 365);
+  bounded("email_code_minutes", &a->email_code_minutes, 24 * 60);
+  bounded("email_code_tries", &a->email_code_tries, 100);
+  bounded("email_codes_per_day", &a->email_codes_per_day, 100);
+  bounded("lockout_failures", &a->lockout_failures, 1000);
+  bounded("lockout_initial_seconds", &a->lockout_initial_seconds, 7 * 86400);
+  bounded("lockout_max_seconds", &a->lockout_max_seconds, 7 * 86400);
+  if (a->lockout_initial_seconds > a->lockout_max_seconds) {
+    r.Fail("lockout_max_seconds", "must be at least lockout_initial_seconds");
+  }
+  bounded("per_address_per_minute", &a->per_address_per_minute, 1000000);
+  bounded("per_address_burst", &a->per_address_burst, 1000000);
+  bounded("per_mrn_per_hour", &a->per_mrn_per_hour, 1000000);
+  bounded("max_key_blob_kib", &a->max_key_blob_kib, 1024);
+  bounded("max_public_key_kib", &a->max_public_key_kib, 1024);
+  for (const auto& [key, path] : {std::pair{"register_path", &a->register_path},
+                                  std::pair{"recover_path", &a->recover_path}}) {
+    r.String(key, path, false);
+    if (!IsAppPath(*path)) {
+      r.Fail(key,
+             "must be a path relative to site.base_url: no leading '/', no '..', no '?', '#' or "
+             "spaces");
+    }
+  }
+  *st = r.Finish();
+}
+
 void ReadStaff(TomlTableReader r, const fs::path& base, PortalConfig::Staff* s, Status* st) {
   r.Int("lease_minutes", &s->lease_minutes, false);
   if (s->lease_minutes < 1 || s->lease_minutes > 24 * 60) {
@@ -286,6 +325,11 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
   if (st.ok()) {
     if (const toml::table* t = r.Table("ingest", /*required=*/false)) {
       ReadIngest(r.Child(*t, "ingest"), &cfg->ingest, &st);
+    }
+  }
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("accounts", /*required=*/false)) {
+      ReadAccounts(r.Child(*t, "accounts"), &cfg->accounts, &st);
     }
   }
   cfg->staff.exports_dir = cfg->paths.state_dir / "exports";

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE config_test
 #include "core/config.h"
 
+#include <algorithm>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/test_util.h"
@@ -159,6 +161,79 @@ BOOST_AUTO_TEST_CASE(staff_and_notification_sections_are_optional_and_checked) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_accounts_section_is_optional_and_checked) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  // The defaults, written out.
+  BOOST_TEST(cfg.accounts.activation_code_days == 14);
+  BOOST_TEST(cfg.accounts.email_code_minutes == 30);
+  BOOST_TEST(cfg.accounts.email_code_tries == 5);
+  BOOST_TEST(cfg.accounts.email_codes_per_day == 3);
+  BOOST_TEST(cfg.accounts.lockout_failures == 5);
+  BOOST_TEST(cfg.accounts.lockout_initial_seconds == 60);
+  BOOST_TEST(cfg.accounts.lockout_max_seconds == 3600);
+  BOOST_TEST(cfg.accounts.per_mrn_per_hour == 6);
+  BOOST_TEST(cfg.accounts.register_path == "account/register");
+  BOOST_TEST(cfg.accounts.recover_path == "account/recover");
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[accounts]\nactivation_code_days = 7\nlockout_failures = 3\n"
+                    "lockout_initial_seconds = 10\nlockout_max_seconds = 10\n"
+                    "max_key_blob_kib = 32\nregister_path = \"app/#/join\"\n",
+                &cfg);
+  BOOST_TEST(!st.ok());  // A fragment in a path.
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[accounts]\nactivation_code_days = 7\nlockout_failures = 3\n"
+                    "lockout_initial_seconds = 10\nlockout_max_seconds = 10\n"
+                    "max_key_blob_kib = 32\nregister_path = \"app/join\"\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.accounts.activation_code_days == 7);
+  BOOST_TEST(cfg.accounts.lockout_failures == 3);
+  BOOST_TEST(cfg.accounts.lockout_initial_seconds == 10);
+  BOOST_TEST(cfg.accounts.lockout_max_seconds == 10);
+  BOOST_TEST(cfg.accounts.max_key_blob_kib == 32);
+  BOOST_TEST(cfg.accounts.register_path == "app/join");
+  BOOST_TEST(cfg.accounts.recover_path == "account/recover");
+  BOOST_TEST(cfg.accounts.email_code_tries == 5);
+  for (const char* bad : {"activation_code_days = 0",
+                          "email_code_minutes = -1",
+                          "email_code_tries = 0",
+                          "email_codes_per_day = 0",
+                          "lockout_failures = 0",
+                          "lockout_initial_seconds = 0",
+                          "lockout_max_seconds = 0",
+                          "per_address_per_minute = 0",
+                          "per_address_burst = 0",
+                          "per_mrn_per_hour = 0",
+                          "max_key_blob_kib = 0",
+                          "max_public_key_kib = 0",
+                          "lockout_initial_seconds = 120\nlockout_max_seconds = 60",
+                          "register_path = \"\"",
+                          "register_path = \"/account/register\"",
+                          "recover_path = \"../recover\"",
+                          "recover_path = \"a/../b\"",
+                          "register_path = \"register?code=1\"",
+                          "recover_path = \"recover#x\"",
+                          "register_path = \"my register\"",
+                          "activation_code_days = \"14\"",
+                          "register_path = 5"}) {
+    st = LoadText(dir, std::string(kValid) + "\n[accounts]\n" + bad + "\n", &cfg);
+    BOOST_TEST(!st.ok(), bad);
+    BOOST_TEST(st.message().find("accounts.") != std::string::npos, st.message());
+  }
+  // An unknown key, named with the file and its line (kValid ends on its own line).
+  const std::string text = std::string(kValid) + "[accounts]\nlockout_failures = 4\ncolour = 1\n";
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  st = LoadText(dir, text, &cfg);
+  BOOST_TEST(st.message().find("portal.toml:" + std::to_string(line) +
+                               ": accounts.colour: unknown key") != std::string::npos,
+             st.message());
+}
+
 BOOST_AUTO_TEST_CASE(root_base_url_gives_root_base_path) {
   TempDir dir;
   PortalConfig cfg;
@@ -313,6 +388,22 @@ BOOST_AUTO_TEST_CASE(the_project_config_loads_and_matches_the_seed_faq) {
   BOOST_TEST(cfg.release.sections.size() == 8u);
   BOOST_TEST(cfg.release.sections[0].id == "social_history");
   BOOST_TEST(cfg.release.sections[0].audience == "patient");
+  // The [accounts] section writes out the defaults.
+  const PortalConfig::Accounts defaults;
+  BOOST_TEST(cfg.accounts.activation_code_days == defaults.activation_code_days);
+  BOOST_TEST(cfg.accounts.email_code_minutes == defaults.email_code_minutes);
+  BOOST_TEST(cfg.accounts.email_code_tries == defaults.email_code_tries);
+  BOOST_TEST(cfg.accounts.email_codes_per_day == defaults.email_codes_per_day);
+  BOOST_TEST(cfg.accounts.lockout_failures == defaults.lockout_failures);
+  BOOST_TEST(cfg.accounts.lockout_initial_seconds == defaults.lockout_initial_seconds);
+  BOOST_TEST(cfg.accounts.lockout_max_seconds == defaults.lockout_max_seconds);
+  BOOST_TEST(cfg.accounts.per_address_per_minute == defaults.per_address_per_minute);
+  BOOST_TEST(cfg.accounts.per_address_burst == defaults.per_address_burst);
+  BOOST_TEST(cfg.accounts.per_mrn_per_hour == defaults.per_mrn_per_hour);
+  BOOST_TEST(cfg.accounts.max_key_blob_kib == defaults.max_key_blob_kib);
+  BOOST_TEST(cfg.accounts.max_public_key_kib == defaults.max_public_key_kib);
+  BOOST_TEST(cfg.accounts.register_path == defaults.register_path);
+  BOOST_TEST(cfg.accounts.recover_path == defaults.recover_path);
 }
 
 }  // namespace
