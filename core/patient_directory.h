@@ -29,15 +29,17 @@ struct DirectoryEntry {
   std::string patient_id;
   std::string birth_date;  // As written in the record ("1980-02-29", or partial "1980").
   Eligibility standing = Eligibility::kEligible;  // At the directory's as-of time.
-  std::vector<std::string> email_hashes;          // EmailHash of each address on the record.
+  std::vector<std::string> email_hashes;  // EmailHash of each address on the record (sorted).
 };
 
 // SHA-256 hex of the address trimmed of white space and in lower case (ASCII): what a patient
 // types is compared with what the record says.
 std::string EmailHash(std::string_view address);
 
-// The e-mail addresses of a Patient resource: telecom entries with system "email" and a value,
-// except those whose period has ended before `now`.
+// The e-mail addresses of a Patient resource, as written: telecom entries with system "email"
+// and a value, except those whose use is "old" or whose period has ended before `now` (a date
+// without a time ends with its last day; an end that does not parse counts as ended). Empty
+// for JSON that does not parse.
 std::vector<std::string> PatientEmails(std::string_view patient_json, int64_t now);
 
 struct DirectoryStamp {

@@ -12,6 +12,12 @@ Status SqliteError(sqlite3* db, const std::string& what) {
   return Status::IoError(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
 }
 
+// Before SQLite's first use: no global memory statistics, which take a mutex per allocation.
+void ConfigureOnce() {
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
@@ -69,9 +75,7 @@ SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 
 Status SqliteDb::Open(const std::filesystem::path& path, Journal journal,
                       std::unique_ptr<SqliteDb>* out) {
-  // Before SQLite's first use: no global memory statistics, which take a mutex per allocation.
-  static std::once_flag configured;
-  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  ConfigureOnce();
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
@@ -85,6 +89,19 @@ Status SqliteDb::Open(const std::filesystem::path& path, Journal journal,
   PORTAL_RETURN_IF_ERROR(db->Exec(std::string("PRAGMA journal_mode=") +
                                   (journal == Journal::kWal ? "WAL" : "TRUNCATE") +
                                   "; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  *out = std::move(db);
+  return Status::Ok();
+}
+
+Status SqliteDb::OpenReadOnly(const std::filesystem::path& path, std::unique_ptr<SqliteDb>* out) {
+  ConfigureOnce();
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  if (rc != SQLITE_OK) return SqliteError(raw, path.string());
+  // A writer changing the file in place (a short transaction) holds its lock briefly.
+  sqlite3_busy_timeout(raw, 5000);
   *out = std::move(db);
   return Status::Ok();
 }

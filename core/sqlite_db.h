@@ -60,6 +60,10 @@ class SqliteDb {
   // Opens (creating if needed, with its folder) the database at `path`.
   static Status Open(const std::filesystem::path& path, Journal journal,
                      std::unique_ptr<SqliteDb>* out);
+  // Opens the existing database at `path` for reading only: never creates it (a missing file
+  // is an error), writes no pragma, and every write through it fails. For a file another
+  // process replaces whole (core/patient_directory.h).
+  static Status OpenReadOnly(const std::filesystem::path& path, std::unique_ptr<SqliteDb>* out);
 
   Status Exec(const std::string& sql);
   Status Prepare(const std::string& sql, std::unique_ptr<SqliteStatement>* out);
