@@ -42,5 +42,80 @@ BOOST_AUTO_TEST_CASE(a_settings_table_keeps_one_value_per_name) {
   BOOST_TEST(q->Int(0) == 1);
 }
 
+std::string Rows(SqliteDb* db) {
+  std::unique_ptr<SqliteStatement> q;
+  BOOST_REQUIRE(
+      db->Prepare("SELECT coalesce(group_concat(v, ','), '') FROM (SELECT v FROM t ORDER BY v)", &q)
+          .ok());
+  BOOST_REQUIRE(q->Step().ok());
+  return q->Text(0);
+}
+
+void Insert(SqliteDb* db, const char* v) {
+  BOOST_REQUIRE(db->Exec(std::string("INSERT INTO t(v) VALUES('") + v + "')").ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_transaction_inside_another_is_a_savepoint_of_it) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "a.sqlite";
+  std::unique_ptr<SqliteDb> db;
+  BOOST_REQUIRE(SqliteDb::Open(path, SqliteDb::Journal::kWal, &db).ok());
+  BOOST_REQUIRE(db->Exec("CREATE TABLE t(v TEXT)").ok());
+  BOOST_TEST(!db->InTransaction());
+
+  // The inner one rolls back (no Commit): the outer's own writes stay and commit.
+  {
+    SqliteTransaction outer(db.get());
+    BOOST_REQUIRE(outer.Begin().ok());
+    Insert(db.get(), "a");
+    {
+      SqliteTransaction inner(db.get());
+      BOOST_REQUIRE(inner.Begin().ok());
+      Insert(db.get(), "b");
+    }
+    BOOST_TEST(db->InTransaction());  // Still the outer's.
+    Insert(db.get(), "c");
+    BOOST_REQUIRE(outer.Commit().ok());
+  }
+  BOOST_TEST(!db->InTransaction());
+  BOOST_TEST(Rows(db.get()) == "a,c");
+
+  // The inner one commits, the outer rolls back: both are gone.
+  {
+    SqliteTransaction outer(db.get());
+    BOOST_REQUIRE(outer.Begin().ok());
+    Insert(db.get(), "d");
+    {
+      SqliteTransaction inner(db.get());
+      BOOST_REQUIRE(inner.Begin().ok());
+      Insert(db.get(), "e");
+      BOOST_REQUIRE(inner.Commit().ok());
+    }
+  }
+  BOOST_TEST(!db->InTransaction());
+  BOOST_TEST(Rows(db.get()) == "a,c");
+
+  // Both commit, two levels deep: durable (seen by another connection).
+  {
+    SqliteTransaction outer(db.get());
+    BOOST_REQUIRE(outer.Begin().ok());
+    {
+      SqliteTransaction inner(db.get());
+      BOOST_REQUIRE(inner.Begin().ok());
+      {
+        SqliteTransaction innermost(db.get());
+        BOOST_REQUIRE(innermost.Begin().ok());
+        Insert(db.get(), "f");
+      }  // Rolled back: only f goes.
+      Insert(db.get(), "g");
+      BOOST_REQUIRE(inner.Commit().ok());
+    }
+    BOOST_REQUIRE(outer.Commit().ok());
+  }
+  std::unique_ptr<SqliteDb> other;
+  BOOST_REQUIRE(SqliteDb::Open(path, SqliteDb::Journal::kWal, &other).ok());
+  BOOST_TEST(Rows(other.get()) == "a,c,g");
+}
+
 }  // namespace
 }  // namespace portal
