@@ -37,6 +37,20 @@ std::string TimeZone::LocalDate(int64_t instant) const {
   return buf;
 }
 
+std::string TimeZone::LocalDateTime(int64_t instant) const {
+  const date::sys_seconds t{std::chrono::seconds{instant}};
+  const auto local =
+      zone_ == nullptr ? date::local_seconds{t.time_since_epoch()} : zone_->to_local(t);
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<std::chrono::seconds> time{local - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()));
+  return buf;
+}
+
 int64_t TimeZone::StartOfDay(int year, unsigned month, unsigned day) const {
   const date::local_days local{date::year{year} / date::month{month} / date::day{day}};
   if (zone_ == nullptr) return local.time_since_epoch() / std::chrono::seconds{1};

@@ -23,6 +23,8 @@ class TimeZone {
   const std::string& name() const { return name_; }
   // The local calendar date of an instant: "2016-12-31".
   std::string LocalDate(int64_t instant) const;
+  // The local date and time of an instant, to the minute: "2016-12-31 22:58".
+  std::string LocalDateTime(int64_t instant) const;
   // The instant the local day year-month-day begins (the first moment that exists, across a
   // daylight-saving gap).
   int64_t StartOfDay(int year, unsigned month, unsigned day) const;

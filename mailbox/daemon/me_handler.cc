@@ -1,13 +1,143 @@
-// STUB (issue 13 contract): the helper that owns this file replaces it.
 #include "mailbox/daemon/me_handler.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/fhir_time.h"
+#include "core/patient_directory.h"
+#include "core/reply_dropbox.h"
+#include "mailbox/daemon/account_checks.h"
+#include "mailbox/daemon/account_requests.h"
 #include "mailbox/daemon/problems.h"
+#include "mailbox/daemon/request_fields.h"
 
 namespace portal {
 
-HttpResponse HandleMe(MailboxContext*, const HttpRequest&, RequestOutcome* outcome) {
-  outcome->what = "not-built";
-  return Problem(501, "Not Implemented", "not built yet");
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// Where the site serves a token's files from, as GET /v1/me names them.
+constexpr char kPublishedPrefix[] = "patients/";
+
+// What the client signs (docs/architecture.md, "Patients' accounts").
+std::string MeQueryText(const std::string& fingerprint, const std::string& timestamp,
+                        const std::string& nonce) {
+  return "GET /v1/me\n" + fingerprint + "\n" + timestamp + "\n" + nonce + "\n";
+}
+
+// The query's parts, checked like a body's fields; a failure names the header.
+AccountAnswer CheckHeaders(const HttpRequest& request, int64_t now, std::string* fingerprint,
+                           std::string* nonce, RequestOutcome* outcome) {
+  const json parts = {{"timestamp", HeaderOf(request, "portal-timestamp")},
+                      {"nonce", HeaderOf(request, "portal-nonce")}};
+  std::string field, detail;
+  int64_t timestamp = 0;
+  if (!NormalizeFingerprint(HeaderOf(request, "portal-key"), fingerprint)) {
+    field = "Portal-Key";
+    detail = "Portal-Key: must be the account key's fingerprint (40 hex digits)";
+  } else if (Status st = GetTimestamp(parts, now, &timestamp, &field); !st.ok()) {
+    detail = "Portal-Timestamp" + st.message().substr(field.size());
+    field = "Portal-Timestamp";
+  } else if (Status st = GetNonce(parts, nonce, &field); !st.ok()) {
+    detail = "Portal-Nonce" + st.message().substr(field.size());
+    field = "Portal-Nonce";
+  } else {
+    return std::nullopt;
+  }
+  return Refuse(422, "invalid", field, detail, outcome);
+}
+
+// The reply files the nightly run published for `token`, by name ("" folder: none yet).
+std::vector<std::string> PublishedReplies(const fs::path& folder) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    const std::string name = it->path().filename().string();
+    if (it->is_regular_file(type_ec) && IsReplyFileName(name)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// One record of the account as the app shows it.
+json RecordJson(const PortalConfig& config, const AccountRecord& r, const std::string& token,
+                PatientDirectory* directory) {
+  const std::string base = std::string(kPublishedPrefix) + token + "/";
+  const fs::path folder = config.paths.summaries_output_dir / token;
+  std::error_code ec;
+  std::string summary = "pending";
+  if (fs::is_regular_file(folder / "summary.html.pgp", ec)) {
+    summary = "published";
+  } else if (directory != nullptr) {
+    DirectoryEntry entry;
+    bool found = false;
+    // Not in the store, or not allowed a summary now: none will come by waiting.
+    if (directory->Find(r.mrn, &entry, &found).ok() &&
+        (!found || entry.standing != Eligibility::kEligible)) {
+      summary = "unavailable";
+    }
+  }
+  json replies = json::array();
+  for (const std::string& name : PublishedReplies(folder / "replies")) {
+    replies.push_back(base + "replies/" + name);
+  }
+  return {{"mrn", r.mrn},      {"token", token},     {"role", std::string(ToString(r.role))},
+          {"label", r.label},  {"summary", summary}, {"summary_path", base + "summary.html.pgp"},
+          {"replies", replies}};
+}
+
+}  // namespace
+
+HttpResponse HandleMe(MailboxContext* context, const HttpRequest& request,
+                      RequestOutcome* outcome) {
+  const int64_t now = context->Now();
+  std::string fingerprint, nonce;
+  if (AccountAnswer a = CheckHeaders(request, now, &fingerprint, &nonce, outcome)) return *a;
+  // Signed as sent: the header's own spelling of the fingerprint.
+  const std::string text =
+      MeQueryText(HeaderOf(request, "portal-key"), HeaderOf(request, "portal-timestamp"), nonce);
+  Account account;
+  if (AccountAnswer a = AuthenticateAccount(
+          context, fingerprint, text, HeaderOf(request, "portal-signature"), &account, outcome)) {
+    return *a;
+  }
+  if (AccountAnswer a = UseAccountNonce(context, fingerprint, nonce, "Portal-Nonce", outcome)) {
+    return *a;
+  }
+  std::map<std::string, std::string> tokens;  // MRN -> token, for the records still enrolled.
+  const Status st = context->WithAccounts([&](EnrollmentRegistry& registry, AccountStore&) {
+    for (const AccountRecord& r : account.records) {
+      Enrollment e;
+      bool enrolled = false;
+      PORTAL_RETURN_IF_ERROR(registry.Find(r.mrn, &e, &enrolled));
+      if (enrolled) tokens[r.mrn] = e.token;
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return AccountsUnavailable("registry-error", outcome);
+  // Without a directory (never built) nothing is known to be unavailable, nor when it ran.
+  std::unique_ptr<PatientDirectory> directory;
+  if (!context->OpenDirectory(&directory).ok()) directory.reset();
+  DirectoryStamp stamp;
+  const bool stamped = directory != nullptr && directory->Stamp(&stamp).ok();
+  json records = json::array();
+  for (const AccountRecord& r : account.records) {
+    const auto it = tokens.find(r.mrn);
+    if (it != tokens.end()) {
+      records.push_back(RecordJson(context->config(), r, it->second, directory.get()));
+    }
+  }
+  outcome->what = "me";
+  json body = {{"fingerprint", account.fingerprint}, {"records", records}};
+  body["last_nightly_run"] =
+      stamped && stamp.last_nightly_at > 0 ? json(FormatInstant(stamp.last_nightly_at)) : json();
+  return JsonResponse(200, body);
 }
 
 }  // namespace portal

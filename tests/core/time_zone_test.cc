@@ -22,6 +22,14 @@ BOOST_AUTO_TEST_CASE(local_dates_follow_the_zone) {
   BOOST_TEST(Zone("Pacific/Kiritimati").LocalDate(1483228800 - 3600) == "2017-01-01");  // +14
 }
 
+BOOST_AUTO_TEST_CASE(local_times_follow_the_zone_and_its_summer_time) {
+  const TimeZone ny = Zone("America/New_York");
+  BOOST_TEST(ny.LocalDateTime(1483228800) == "2016-12-31 19:00");         // EST, UTC-5.
+  BOOST_TEST(ny.LocalDateTime(1483228800 + 3599) == "2016-12-31 19:59");  // To the minute.
+  BOOST_TEST(ny.LocalDateTime(1498867200) == "2017-06-30 20:00");         // EDT, UTC-4.
+  BOOST_TEST(TimeZone().LocalDateTime(1483228800 + 61) == "2017-01-01 00:01");
+}
+
 BOOST_AUTO_TEST_CASE(start_of_day_is_local_midnight) {
   const TimeZone ny = Zone("America/New_York");
   BOOST_TEST(ny.StartOfDay(2017, 1, 1) == 1483228800 + 5 * 3600);  // EST, UTC-5.
