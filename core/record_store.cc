@@ -102,6 +102,25 @@ Status RecordStore::PatientsByMrn(std::map<std::string, std::string>* ids,
   return Status::Ok();
 }
 
+Status RecordStore::ForEachPatientWithMrn(const std::function<Status(const IndexedPatient&)>& fn) {
+  std::unique_ptr<SqliteStatement> q;
+  PORTAL_RETURN_IF_ERROR(
+      db_->Prepare("SELECT p.mrn, p.id, COALESCE(r.json, '') FROM patients p LEFT JOIN resources r "
+                   "ON r.type = 'Patient' AND r.id = p.id WHERE p.mrn IS NOT NULL AND p.mrn != '' "
+                   "ORDER BY p.mrn, p.id",
+                   &q));
+  IndexedPatient patient;
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    patient.mrn = q->Text(0);
+    patient.id = q->Text(1);
+    patient.json = q->Text(2);
+    PORTAL_RETURN_IF_ERROR(fn(patient));
+  }
+  return Status::Ok();
+}
+
 Status RecordStore::LastRun(int64_t* run) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db_->Prepare("SELECT COALESCE(MAX(run), 0) FROM ingest_runs", &q));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -37,6 +38,15 @@ class RecordStore {
   // MRN -> patient id for every patient with an MRN; MRNs held by several patients go to
   // *ambiguous (and map to one of them).
   Status PatientsByMrn(std::map<std::string, std::string>* ids, std::set<std::string>* ambiguous);
+  // Every patient with an MRN with its Patient resource's JSON ("" if it has none), in MRN
+  // order, handed to `fn` one at a time (the resources are never all in memory); `fn`'s error
+  // stops the walk. MRNs held by several patients come once for each.
+  struct IndexedPatient {
+    std::string mrn;
+    std::string id;
+    std::string json;
+  };
+  Status ForEachPatientWithMrn(const std::function<Status(const IndexedPatient&)>& fn);
   // The newest ingest run's number (0 before the first).
   Status LastRun(int64_t* run);
   // Patients whose stored data changed in a run after `run`.

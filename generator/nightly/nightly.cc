@@ -12,6 +12,7 @@
 #include "core/sha256.h"
 #include "core/state_layout.h"
 #include "core/templates/template_set.h"
+#include "generator/nightly/nightly_directory.h"
 #include "generator/nightly/nightly_ingest.h"
 #include "generator/nightly/nightly_plan.h"
 #include "generator/nightly/nightly_replies.h"
@@ -61,6 +62,10 @@ class NightlyRun {
                          layout_.nightly_lock.string() + "); this run did nothing"));
     InstallMstchEscape();
     PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config_, layout_, clock, sink_, report_));
+    if (options_.shard == 0) {
+      PORTAL_RETURN_IF_ERROR(UpdatePatientDirectory(config_, layout_, options_.as_of, options_.full,
+                                                    clock, sink_, report_));
+    }
     PORTAL_RETURN_IF_ERROR(RenderSite());
     PORTAL_RETURN_IF_ERROR(ReadPlanInputs());
     PORTAL_RETURN_IF_ERROR(publisher_.Open());
@@ -73,6 +78,7 @@ class NightlyRun {
     PORTAL_RETURN_IF_ERROR(PublishReplies(layout_.replies_dir, enrolled_tokens_, options_.shard,
                                           options_.shard_count, &publisher_, sink_));
     PORTAL_RETURN_IF_ERROR(Finish());
+    if (options_.shard == 0) PORTAL_RETURN_IF_ERROR(MarkNightlyFinished(layout_, clock));
     return Outcome();
   }
 

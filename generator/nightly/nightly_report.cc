@@ -22,6 +22,12 @@ std::string NightlyReport::ToJson() const {
       {"records_read", records_read},         {"records_failed", records_failed},
       {"patients_touched", patients_touched}, {"types", TypeCountsJson(record_types)}};
   j["site"] = {{"files", site_files}};
+  j["directory"] = {{"rebuilt", directory_rebuilt}};
+  if (directory_rebuilt) {
+    j["directory"]["patients"] = directory_patients;
+    j["directory"]["with_email"] = directory_with_email;
+    j["directory"]["left_out"] = directory_left_out;
+  }
   nlohmann::ordered_json skip = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : skipped) skip[reason] = count;
   j["summaries"] = {{"enrolled", enrolled},      {"examined", examined}, {"rendered", rendered},

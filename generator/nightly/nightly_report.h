@@ -27,6 +27,12 @@ struct NightlyReport {
   std::map<std::string, IngestTypeCounts> record_types;  // Of the records read, by type.
   size_t site_files = 0;  // 0 when this shard does not render the site.
 
+  // The patient directory (shard 0 writes it); the counts are of a rebuilt one.
+  bool directory_rebuilt = false;
+  size_t directory_patients = 0;    // Entries: patients with an MRN.
+  size_t directory_with_email = 0;  // Of them, with a current e-mail address.
+  size_t directory_left_out = 0;    // Patients whose MRN is on another too, or unreadable.
+
   size_t enrolled = 0;   // Enrolled patients in this shard.
   size_t examined = 0;   // Patients whose records were read again (the rest were unchanged).
   size_t rendered = 0;   // Summaries made and encrypted again.

@@ -93,13 +93,15 @@ BOOST_FIXTURE_TEST_CASE(the_sink_hears_the_phases_a_record_problem_and_a_patient
 
   std::vector<std::string> names;
   for (const auto& [phase, line] : sink.phases) names.push_back(phase);
-  BOOST_TEST(names == (std::vector<std::string>{"ingest", "site", "plan"}),
+  BOOST_TEST(names == (std::vector<std::string>{"ingest", "directory", "site", "plan"}),
              boost::test_tools::per_element());
   BOOST_TEST(sink.phases[0].second ==
              "1 new or changed extract files (1 already read), 1 records, 1 failed");
-  BOOST_TEST(sink.phases[1].second.find(" questions, ") != std::string::npos);
+  BOOST_TEST(sink.phases[1].second ==
+             "rebuilt (not built yet): 2 patients, 0 with an e-mail address");
+  BOOST_TEST(sink.phases[2].second.find(" questions, ") != std::string::npos);
   BOOST_TEST(
-      sink.phases[2].second ==
+      sink.phases[3].second ==
       "2 enrolled in this shard, 2 to look at, 0 unchanged, 0 removed as no longer enrolled");
   BOOST_REQUIRE_EQUAL(sink.problems.size(), 1u);
   BOOST_TEST(sink.problems[0].find("002.ndjson:1: ") != std::string::npos, sink.problems[0]);
@@ -128,11 +130,11 @@ BOOST_FIXTURE_TEST_CASE(an_earlier_as_of_makes_the_plan_say_why_it_looks_at_ever
   RecordingSink second;
   NightlyReport again;
   BOOST_REQUIRE(RunNightly(config_values, options, clock, &second, &again).ok());
-  BOOST_REQUIRE_EQUAL(second.phases.size(), 4u);
-  BOOST_TEST(second.phases[2].first == "plan");
-  BOOST_TEST(second.phases[2].second ==
+  BOOST_REQUIRE_EQUAL(second.phases.size(), 5u);  // The directory is rebuilt for the new day.
+  BOOST_TEST(second.phases[3].first == "plan");
+  BOOST_TEST(second.phases[3].second ==
              "looking at every patient (--as-of earlier than the last run's)");
-  BOOST_TEST(second.phases[3].second.find("2 to look at") != std::string::npos);
+  BOOST_TEST(second.phases[4].second.find("2 to look at") != std::string::npos);
   BOOST_TEST(second.problems.empty());
   BOOST_TEST(second.failures.empty());
 }
