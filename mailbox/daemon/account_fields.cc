@@ -109,9 +109,12 @@ Status GetEmail(const json& request, const std::string& name, std::string* out,
                 std::string* field) {
   std::string email;
   PORTAL_RETURN_IF_ERROR(GetString(request, name, &email, field));
-  static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
-  if (email.size() < 3 || email.size() > 254 || HasControlCharacter(email) ||
-      !std::regex_match(email, kEmail)) {
+  // Printable ASCII without the characters that quote, group or list addresses: exactly what
+  // the SMTP sender (MailAddressIn) takes, so an accepted address can be mailed.
+  static const std::regex kEmail(R"([!-~]+@[!-~]+\.[!-~]+)");
+  const bool special = email.find_first_of("<>()[]\\,;:\"") != std::string::npos;
+  if (email.size() < 3 || email.size() > 254 || special ||
+      std::count(email.begin(), email.end(), '@') != 1 || !std::regex_match(email, kEmail)) {
     return FieldError(field, name, "must be an e-mail address");
   }
   *out = email;

@@ -28,8 +28,8 @@ Status GetKdf(const nlohmann::json& request, KdfSettings* out, std::string* fiel
 // The same object as the API writes it (prelogin).
 nlohmann::json KdfJson(const KdfSettings& kdf);
 
-// `name` is an e-mail address: 3 to 254 characters, one '@', a dot after it, no white space or
-// control characters.
+// `name` is an e-mail address: 3 to 254 characters of printable ASCII without white space or
+// any of <>()[]\,;:" (what the SMTP sender takes), one '@', a dot after it.
 Status GetEmail(const nlohmann::json& request, const std::string& name, std::string* out,
                 std::string* field);
 
