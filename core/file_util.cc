@@ -99,6 +99,22 @@ Status WriteFileParts(const fs::path& path, const std::vector<std::string_view>&
   return Status::Ok();
 }
 
+Status WriteNewFile(const fs::path& path, std::string_view data, unsigned mode) {
+  Fd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (file.get() < 0) {
+    const int err = errno;
+    if (err == EEXIST) return Status::InvalidInput(path.string() + ": exists already");
+    return Status::IoError(path.string() + ": cannot create: " + std::strerror(err));
+  }
+  const bool written = WriteAllParts(file.get(), {data}) && ::fsync(file.get()) == 0;
+  if (file.Close() != 0 || !written) {
+    const int err = errno;
+    ::unlink(path.c_str());  // Ours (O_EXCL made it): no half file stays behind.
+    return Status::IoError(path.string() + ": write failed: " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
 Status ListFiles(const fs::path& dir, std::string_view suffix, std::vector<fs::path>* out) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);

@@ -20,6 +20,11 @@ Status WriteFile(const std::filesystem::path& path, std::string_view data);
 Status WriteFileParts(const std::filesystem::path& path,
                       const std::vector<std::string_view>& parts);
 
+// Writes `data` to a new file at `path` with permissions `mode` and fsyncs it: never over
+// anything that exists (O_EXCL, no symlink followed). InvalidInput if `path` exists; IoError
+// otherwise, and a half-written file is removed.
+Status WriteNewFile(const std::filesystem::path& path, std::string_view data, unsigned mode);
+
 // Replaces `path` atomically and durably: writes a temporary file beside it, fsyncs it,
 // renames it over `path` and fsyncs the folder, so a reader (or a crash) sees the old bytes or
 // the new ones, never a part. Creates missing parent folders with `dir_mode`. With `temp_dir`

@@ -90,7 +90,8 @@ StateLayout::StateLayout(const fs::path& state_dir)
       outbox_db(state_dir / "outbox.sqlite"),
       directory_db(state_dir / "directory.sqlite"),
       accounts_pepper(state_dir / "accounts.pepper"),
-      intake_dir(state_dir / "gnupg" / "intake") {}
+      intake_dir(state_dir / "gnupg" / "intake"),
+      reply_copies_dir(state_dir / "replies-staff") {}
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);

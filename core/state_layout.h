@@ -36,6 +36,9 @@ struct StateLayout {
   std::filesystem::path accounts_pepper;
   // gnupg/intake: scratch homes where the daemon checks a new key's signature before pinning it.
   std::filesystem::path intake_dir;
+  // replies-staff/<receipt>/: each reply also sealed to the staff keys, so `reply --resend` can
+  // seal it again after the patient's key changed (0700 folders; portal-staff only).
+  std::filesystem::path reply_copies_dir;
 };
 
 // The one name of a pinned public key's file: <keys_dir>/<FINGERPRINT>.asc (enrolment writes it,

@@ -36,9 +36,12 @@ PRAGMA user_version = 1;
 constexpr char kColumns[] =
     "seq, at, staff_fingerprint, os_user, action, document, detail, prev_hash, hash";
 
-constexpr std::array<std::string_view, 12> kActions = {
-    "claim",  "release", "view",       "accept", "reject",    "complete",
-    "export", "reply",   "inbox-read", "purge",  "staff-add", "staff-remove"};
+constexpr std::array<std::string_view, 18> kActions = {
+    "claim", "release", "view", "accept", "reject", "complete", "export", "reply", "inbox-read",
+    "purge", "staff-add", "staff-remove",
+    // Patients' accounts (issue 13).
+    "activation-code", "account-view", "account-lock", "account-unlock", "account-remove",
+    "reply-resend"};
 constexpr size_t kMaxDetail = 500;
 constexpr size_t kMaxOsUser = 64;
 

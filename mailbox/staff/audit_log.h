@@ -18,7 +18,8 @@ struct AuditEntry {
   std::string staff_fingerprint;  // The staff member's key: 40 or 64 hex digits; "" for none.
   std::string os_user;            // Who ran the command.
   // claim, release, view, accept, reject, complete, export, reply, inbox-read, purge,
-  // staff-add or staff-remove.
+  // staff-add, staff-remove, activation-code, account-view, account-lock, account-unlock,
+  // account-remove or reply-resend.
   std::string action;
   std::string document;   // A receipt id (32 lower-case hex digits) or "".
   std::string detail;     // Short non-PHI text, e.g. "fields: email, address"; at most 500 bytes.

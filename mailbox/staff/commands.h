@@ -14,6 +14,8 @@
 //   audit verify|list                                   audit_commands.cc
 //   purge                                               purge_command.cc
 //   notify send                                         notify_command.cc
+//   activation-code                                     activation_code_command.cc
+//   account show|lock|unlock|remove                     account_commands.cc
 // The commands working the queue share work_session.h.
 #include "core/clock.h"
 #include "core/command_table.h"
@@ -34,5 +36,7 @@ void RegisterReplyCommand(CommandTable* table, const Clock& clock);
 void RegisterAuditCommands(CommandTable* table, const Clock& clock);
 void RegisterPurgeCommand(CommandTable* table, const Clock& clock);
 void RegisterNotifyCommand(CommandTable* table, const Clock& clock);
+void RegisterActivationCodeCommand(CommandTable* table, const Clock& clock);
+void RegisterAccountCommands(CommandTable* table, const Clock& clock);
 
 }  // namespace portal

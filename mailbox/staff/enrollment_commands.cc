@@ -32,57 +32,12 @@ struct EnrollmentOptions {
   bool email_clear = false;          // email: --clear.
 };
 
-Status CheckMrnFormat(const PortalConfig& config, const std::string& mrn) {
-  if (!std::regex_match(mrn, std::regex(config.mrn.pattern))) {
-    return Status::Usage("--mrn does not have the hospital's MRN format (" +
-                         config.mrn.description + ", e.g. " + config.mrn.example + ")");
-  }
-  return Status::Ok();
-}
-
 Status CheckEmail(const std::string& email) {
   static const std::regex kEmail(R"([^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+)");
   if (!email.empty() && (email.size() > 254 || !std::regex_match(email, kEmail))) {
     return Status::Usage("--email is not an e-mail address");
   }
   return Status::Ok();
-}
-
-// The patient must be in the record store and allowed a summary by the FAQ's rule, now.
-Status CheckPatient(const Session& s, const std::string& mrn, int64_t now,
-                    std::string* patient_id_out) {
-  std::unique_ptr<RecordStore> store;
-  std::error_code ec;
-  if (!std::filesystem::exists(s.layout->records_db, ec)) {
-    return Status::InvalidInput("the record store is empty (run portal-gen ingest first)");
-  }
-  PORTAL_RETURN_IF_ERROR(RecordStore::Open(s.layout->records_db, &store));
-  std::string patient_id;
-  bool found = false;
-  PORTAL_RETURN_IF_ERROR(store->PatientByMrn(mrn, &patient_id, &found));
-  if (!found) {
-    return Status::InvalidInput(
-        "refused: no patient with this MRN in the record store (check the number; a new "
-        "patient appears after the next extract)");
-  }
-  std::vector<RecordStore::StoredResource> resources;
-  PORTAL_RETURN_IF_ERROR(store->ResourcesOf(patient_id, &resources));
-  for (const auto& r : resources) {
-    if (r.type != "Patient") continue;
-    PatientFacts facts;
-    facts.mrn = mrn;
-    PORTAL_RETURN_IF_ERROR(
-        ReadPatientFacts(r.json, s.config.release.emancipated_extension_url, &facts));
-    const Eligibility e =
-        DecideEligibility(s.config.release, s.config.site.zone, facts, now, nullptr);
-    if (e != Eligibility::kEligible) {
-      return Status::InvalidInput(std::string("refused: ") + EligibilityReason(e));
-    }
-    *patient_id_out = patient_id;
-    return Status::Ok();
-  }
-  return Status::InvalidInput(std::string("refused: ") +
-                              EligibilityReason(Eligibility::kNoPatient));
 }
 
 void PrintKey(const char* what, const EnrolledKey& key) {
@@ -116,7 +71,7 @@ Status RunEnrollCommand(const EnrollmentOptions& options, const Clock& clock) {
   PORTAL_RETURN_IF_ERROR(CheckMrnFormat(s.config, options.mrn));
   PORTAL_RETURN_IF_ERROR(CheckEmail(options.email));
   std::string patient_id;
-  PORTAL_RETURN_IF_ERROR(CheckPatient(s, options.mrn, clock.Now(), &patient_id));
+  PORTAL_RETURN_IF_ERROR(CheckEligiblePatient(s, options.mrn, clock.Now(), &patient_id));
   EnrolledKey key;
   std::string data;
   PORTAL_RETURN_IF_ERROR(ReadUsableKey(s, options.key_file, &key, &data));

@@ -29,5 +29,7 @@ int main(int argc, char** argv) {
   portal::RegisterAuditCommands(&table, clock);
   portal::RegisterPurgeCommand(&table, clock);
   portal::RegisterNotifyCommand(&table, clock);
+  portal::RegisterActivationCodeCommand(&table, clock);
+  portal::RegisterAccountCommands(&table, clock);
   return table.Run(argc, argv);
 }

@@ -1,10 +1,12 @@
-// portal-staff purge: deletes completed items older than staff.retention_days from the queue;
-// each purge is an audit entry. Needs no staff key (a timer runs it).
+// portal-staff purge: deletes completed items older than staff.retention_days from the queue,
+// and the staff copies of their replies; each purge is an audit entry. Needs no staff key (a
+// timer runs it).
 #include <memory>
 #include <vector>
 
 #include "core/command_output.h"
 #include "mailbox/staff/commands.h"
+#include "mailbox/staff/reply_copies.h"
 #include "mailbox/staff/work_session.h"
 
 namespace portal {
@@ -19,8 +21,15 @@ Status RunPurge(const std::string& config_path, const WorkOptions& o, const Cloc
   std::vector<std::string> purged;
   PORTAL_RETURN_IF_ERROR(w.claims->PurgeCompleted(before, &purged));
   for (const auto& r : purged) PORTAL_RETURN_IF_ERROR(Audit(&w, "purge", r));
-  PrintResult(o.json, {{"purged", purged.size()}},
-              "purged " + std::to_string(purged.size()) + " completed item(s)");
+  // Every copy folder whose item is gone, not only today's: a purge cut short is finished here.
+  int copies = 0;
+  PORTAL_RETURN_IF_ERROR(
+      RemoveOrphanReplyCopies(w.s.layout->reply_copies_dir, w.queue.get(), &copies));
+  PrintResult(o.json, {{"purged", purged.size()}, {"reply_copies_removed", copies}},
+              "purged " + std::to_string(purged.size()) + " completed item(s)" +
+                  (copies > 0 ? "; removed the staff copies of replies to " +
+                                    std::to_string(copies) + " purged item(s)"
+                              : std::string()));
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 // portal-staff reply: a reply to a patient's message, signed with the portal's key and encrypted
 // to the patient's pinned keys into their reply folder (core/reply_dropbox.h); the next nightly
-// run publishes it beside their summary.
+// run publishes it beside their summary. A staff copy is kept (reply_copies.h), so that
+// `reply --resend` can re-seal the replies to a message for the keys pinned now.
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "core/reply_dropbox.h"
 #include "core/sha256.h"
 #include "mailbox/staff/commands.h"
+#include "mailbox/staff/reply_copies.h"
 #include "mailbox/staff/work_session.h"
 
 namespace portal {
@@ -24,8 +26,9 @@ namespace {
 constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 struct ReplyOptions {
-  WorkOptions work;
+  WorkOptions work;        // work.receipt: the message replied to.
   std::string reply_file;  // The reply's text (UTF-8).
+  std::string resend;      // --resend: the message whose replies are sealed again.
 };
 
 Status ReadReplyText(const std::string& path, std::string* text) {
@@ -85,31 +88,92 @@ Status Seal(const Work& w, const std::string& page, const std::vector<fs::path>&
   return gpg->SignAndEncryptToKeyFiles(page, key_files, sealed);
 }
 
-Status RunReply(const std::string& config_path, const ReplyOptions& o, const Clock& clock) {
+Status RunReply(Work* w, const ReplyOptions& o, const Clock& clock) {
   const std::string& receipt = o.work.receipt;
-  Work w;
-  PORTAL_RETURN_IF_ERROR(OpenWork(config_path, o.work, true, clock, &w));
   QueuedItem item;
   ParsedDocument doc;
-  PORTAL_RETURN_IF_ERROR(LoadItem(&w, receipt, &item, &doc));
+  PORTAL_RETURN_IF_ERROR(LoadItem(w, receipt, &item, &doc));
   if (item.kind != ItemKind::kMessage) return Status::InvalidInput("only messages are replied to");
   std::string text;
   PORTAL_RETURN_IF_ERROR(ReadReplyText(o.reply_file, &text));
   const int64_t now = clock.Now();
   Enrollment e;
-  std::vector<fs::path> key_files;
-  PORTAL_RETURN_IF_ERROR(PatientKeys(&w, doc, now, &e, &key_files));
-  std::string sealed;
-  PORTAL_RETURN_IF_ERROR(Seal(w, ReplyPage(w.s.config, item, doc, text), key_files, &sealed));
+  std::vector<fs::path> key_files, staff_files;
+  PORTAL_RETURN_IF_ERROR(PatientKeys(w, doc, now, &e, &key_files));
+  PORTAL_RETURN_IF_ERROR(UsableStaffKeyFiles(w->s, now, &staff_files));
+  const std::string page = ReplyPage(w->s.config, item, doc, text);
+  std::string sealed, copy;
+  PORTAL_RETURN_IF_ERROR(Seal(*w, page, key_files, &sealed));
+  PORTAL_RETURN_IF_ERROR(Seal(*w, page, staff_files, &copy));
   const std::string name = NewReplyFileName(now, RandomHex(8));
-  PORTAL_RETURN_IF_ERROR(
-      WriteFileAtomically(ReplyFolder(w.s.layout->replies_dir, e.token) / name, sealed, 0700));
-  PORTAL_RETURN_IF_ERROR(Audit(&w, "reply", receipt, "provider: " + item.provider));
-  QueueNotice(&w, doc, Notice::kReplyWaiting);
+  // The copy first: a reply the patient has can always be sealed again.
+  const fs::path copy_path = ReplyCopyFolder(w->s.layout->reply_copies_dir, receipt) / name;
+  PORTAL_RETURN_IF_ERROR(WriteFileAtomically(copy_path, copy, 0700));
+  const Status written =
+      WriteFileAtomically(ReplyFolder(w->s.layout->replies_dir, e.token) / name, sealed, 0700);
+  if (!written.ok()) {
+    // Best effort: the reply failed, so its copy must never be resent.
+    (void)RemoveFileDurably(copy_path);
+    return written;
+  }
+  PORTAL_RETURN_IF_ERROR(Audit(w, "reply", receipt, "provider: " + item.provider));
+  QueueNotice(w, doc, Notice::kReplyWaiting);
   PrintResult(o.work.json, {{"receipt", receipt}, {"reply", name}},
               "reply " + receipt + " sealed for the patient; the next nightly run publishes it (" +
                   name + ")");
   return Status::Ok();
+}
+
+// Each kept reply to `receipt` opened with the staff member's key, sealed again for the
+// patient's keys pinned now and put in place of the patient's file (same name, atomically):
+// the next nightly run publishes the changed files.
+Status RunResend(Work* w, const std::string& receipt, bool json, const Clock& clock) {
+  PORTAL_RETURN_IF_ERROR(CheckReceipt(receipt));
+  std::vector<fs::path> copies;
+  PORTAL_RETURN_IF_ERROR(ListReplyCopies(w->s.layout->reply_copies_dir, receipt, &copies));
+  if (copies.empty()) {
+    return Status::InvalidInput("no staff copy of a reply to " + receipt +
+                                " (replies written before copies were kept have none; purge "
+                                "removes them with their item)");
+  }
+  QueuedItem item;
+  ParsedDocument doc;
+  PORTAL_RETURN_IF_ERROR(LoadItem(w, receipt, &item, &doc));  // Whose: the MRN inside.
+  Enrollment e;
+  std::vector<fs::path> key_files;
+  PORTAL_RETURN_IF_ERROR(PatientKeys(w, doc, clock.Now(), &e, &key_files));
+  // Everything sealed before anything is replaced: a failure leaves every file as it was.
+  std::vector<std::pair<std::string, std::string>> resealed;  // (file name, sealed bytes)
+  for (const auto& c : copies) {
+    std::string copy, page, sealed;
+    PORTAL_RETURN_IF_ERROR(ReadFile(c, &copy));
+    PORTAL_RETURN_IF_ERROR(OpenReplyCopy(w->s, &w->who, copy, &page));
+    PORTAL_RETURN_IF_ERROR(Seal(*w, page, key_files, &sealed));
+    resealed.emplace_back(c.filename().string(), std::move(sealed));
+  }
+  nlohmann::ordered_json names = nlohmann::ordered_json::array();
+  for (const auto& [name, sealed] : resealed) {
+    PORTAL_RETURN_IF_ERROR(
+        WriteFileAtomically(ReplyFolder(w->s.layout->replies_dir, e.token) / name, sealed, 0700));
+    names.push_back(name);
+  }
+  const std::string count = std::to_string(resealed.size());
+  PORTAL_RETURN_IF_ERROR(Audit(w, "reply-resend", receipt, "replies: " + count));
+  PrintResult(json, {{"receipt", receipt}, {"replies", names}},
+              count + " reply file(s) to " + receipt +
+                  " sealed again for the keys pinned now; the next nightly run publishes them");
+  return Status::Ok();
+}
+
+Status Run(const std::string& config_path, const ReplyOptions& o, const Clock& clock) {
+  const bool resend = !o.resend.empty();
+  if (resend == !o.work.receipt.empty()) {
+    return Status::Usage("reply: give RECEIPT --file TEXT_FILE, or --resend RECEIPT");
+  }
+  if (!resend && o.reply_file.empty()) return Status::Usage("reply: --file is required");
+  Work w;
+  PORTAL_RETURN_IF_ERROR(OpenWork(config_path, o.work, true, clock, &w));
+  return resend ? RunResend(&w, o.resend, o.work.json, clock) : RunReply(&w, o, clock);
 }
 
 }  // namespace
@@ -118,9 +182,14 @@ void RegisterReplyCommand(CommandTable* table, const Clock& clock) {
   auto o = std::make_shared<ReplyOptions>();
   CLI::App* cmd = table->Add(
       nullptr, "reply", "Answer a message; the next nightly run publishes it beside the summary",
-      [table, o, &clock] { return RunReply(table->config_path(), *o, clock); });
-  AddWorkOptions(table, cmd, true, &o->work);
-  cmd->add_option("--file", o->reply_file, "The reply's text (UTF-8)")->required();
+      [table, o, &clock] { return Run(table->config_path(), *o, clock); });
+  AddWorkOptions(table, cmd, false, &o->work);
+  cmd->add_option("receipt", o->work.receipt, "The message's receipt id");
+  CLI::Option* file = cmd->add_option("--file", o->reply_file, "The reply's text (UTF-8)");
+  cmd->add_option("--resend", o->resend,
+                  "Seal the replies to this message again for the patient's keys pinned now "
+                  "(after a new key)")
+      ->excludes(file);
 }
 
 }  // namespace portal

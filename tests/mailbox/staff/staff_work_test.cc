@@ -203,6 +203,114 @@ BOOST_FIXTURE_TEST_CASE(messages_reach_the_provider_inbox_and_replies_reach_the_
   BOOST_TEST(Open(bob, published[0], &nothing).exit_code != 0);
 }
 
+// The published reply files under output/patients/*/replies, by name.
+std::map<std::string, fs::path> PublishedReplies(const fs::path& patients_out) {
+  std::map<std::string, fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(patients_out)) {
+    if (e.path().parent_path().filename() == "replies") out[e.path().filename()] = e.path();
+  }
+  return out;
+}
+
+unsigned Mode(const fs::path& path) {
+  return static_cast<unsigned>(fs::status(path).permissions());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_reply_is_sealed_again_for_the_key_pinned_after_a_key_change, Fixture) {
+  const std::string receipt = Submit(
+      "/v1/messages",
+      json::parse(MessageBody(kMrnA, "conncare", "Refill question", "Zanzibar?", Nonce())), alice);
+  BOOST_REQUIRE(StaffAs(staff, {"inbox", "conncare", "--read", receipt}).exit_code == 0);
+  testing::Spit(root() / "reply.txt", "Take the quixotic pills twice a day.");
+  const json sent =
+      Json(StaffAs(staff, {"reply", receipt, "--file", (root() / "reply.txt").string(), "--json"}));
+  const std::string name = sent["reply"].get<std::string>();
+
+  // The staff copy: beside the queue, 0700 folders, sealed to the staff keys and signed by the
+  // portal (the patient cannot open it).
+  const fs::path copy = var / "replies-staff" / receipt / name;
+  BOOST_REQUIRE(fs::exists(copy));
+  BOOST_TEST(Mode(var / "replies-staff") == 0700u);
+  BOOST_TEST(Mode(copy.parent_path()) == 0700u);
+  std::string page;
+  keys.Import(staff2.home, var / "portal-signing-key.asc");
+  const auto by_staff = keys.Decrypt(staff2.home, copy, &page);
+  BOOST_TEST(Has(by_staff.out, "[GNUPG:] VALIDSIG " + PortalFingerprint()), by_staff.out);
+  BOOST_TEST(Has(page, "Take the quixotic pills twice a day."), page);
+  std::string nothing;
+  BOOST_TEST(Open(alice, copy, &nothing).exit_code != 0);
+  auto r = Gen({"nightly"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  auto published = PublishedReplies(patients_out);
+  BOOST_REQUIRE(published.size() == 1u);  // The copy is never published.
+  BOOST_REQUIRE(published.count(name) == 1u);
+
+  // Forgot Password: a new key is pinned for the record (the token stays). The old reply is
+  // sealed to the old key only.
+  const Person renewed = NewPerson("patient_a_renewed");
+  r = Staff({"enroll", "--mrn", kMrnA, "--key", renewed.key_file.string(), "--replace-key"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  BOOST_TEST(Open(renewed, published[name], &nothing).exit_code != 0);
+
+  // Another staff member re-seals it: same name, the new key opens it, the old one no longer.
+  const json resent = Json(StaffAs(staff2, {"reply", "--resend", receipt, "--json"}));
+  BOOST_TEST(resent["replies"] == json::array({name}));
+  const fs::path file = fs::directory_iterator(var / "replies")->path() / name;  // Alice's.
+  std::string reopened;
+  const auto opened = Open(renewed, file, &reopened);
+  BOOST_TEST(Has(opened.out, "[GNUPG:] VALIDSIG " + PortalFingerprint()), opened.out);
+  BOOST_TEST(reopened == page);
+  BOOST_TEST(Open(alice, file, &nothing).exit_code != 0);
+  // The next nightly run publishes the changed file in place of the old one.
+  r = Gen({"nightly"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  published = PublishedReplies(patients_out);
+  BOOST_REQUIRE(published.size() == 1u);
+  BOOST_TEST(Open(renewed, published[name], &reopened).exit_code == 0);
+  BOOST_TEST(Open(alice, published[name], &nothing).exit_code != 0);
+
+  // Audited under the staff member who did it, with the receipt and no value.
+  const json trail = Json(Staff({"audit", "list", "--json", "--document", receipt}));
+  BOOST_TEST(trail.back()["action"] == "reply-resend");
+  BOOST_TEST(trail.back()["staff_fingerprint"] == staff2.fingerprint);
+  BOOST_TEST(trail.back()["detail"] == "replies: 1");
+  BOOST_TEST(Staff({"audit", "verify"}).exit_code == 0);
+
+  // Either a reply or a resend, and a receipt that has copies.
+  BOOST_TEST(StaffAs(staff, {"reply", "--resend", receipt, "--file", "x.txt"}).exit_code == 2);
+  BOOST_TEST(StaffAs(staff, {"reply"}).exit_code == 2);
+  BOOST_TEST(StaffAs(staff, {"reply", receipt}).exit_code == 2);
+  r = StaffAs(staff, {"reply", "--resend", std::string(32, 'a')});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "no staff copy"), r.out);
+
+  // A copy swapped for one a stranger signed is refused, and nothing is replaced.
+  const std::string before = testing::Slurp(file);
+  keys.Import(stranger.home, staff.key_file);
+  keys.Import(stranger.home, staff2.key_file);
+  const auto forged = testing::RunCommand(
+      {"/usr/bin/gpg", "--homedir", stranger.home.string(), "--batch", "--trust-model", "always",
+       "--yes", "-u", stranger.fingerprint, "-r", staff.fingerprint, "-r", staff2.fingerprint,
+       "--sign", "--encrypt", "-o", copy.string(), (root() / "reply.txt").string()});
+  BOOST_REQUIRE_MESSAGE(forged.exit_code == 0, forged.out);
+  r = StaffAs(staff, {"reply", "--resend", receipt});
+  BOOST_TEST(r.exit_code == 1, r.out);
+  BOOST_TEST(Has(r.out, "signature of the portal's key"), r.out);
+  BOOST_TEST(testing::Slurp(file) == before);
+
+  // Purged with its item.
+  {
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "mailbox.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    BOOST_REQUIRE(db->Exec("UPDATE documents SET completed_at = 1000").ok());
+  }
+  r = Staff({"purge"});
+  BOOST_TEST(Has(r.out, "purged 1"), r.out);
+  BOOST_TEST(!fs::exists(copy.parent_path()), r.out);
+  r = StaffAs(staff, {"reply", "--resend", receipt});
+  BOOST_TEST(Has(r.out, "no staff copy"), r.out);
+}
+
 BOOST_FIXTURE_TEST_CASE(an_accept_cut_short_before_its_export_is_finished_by_running_it_again,
                         Fixture) {
   const std::string receipt =
