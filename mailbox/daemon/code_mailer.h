@@ -2,15 +2,18 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "core/account_store.h"
+#include "core/status.h"
 
 namespace portal {
 
 class MailboxContext;
+class MailOutbox;
 
 // What a registration or recovery asked, before anything was looked up.
 struct CodeRequest {
@@ -40,6 +43,8 @@ class CodeMailer {
  private:
   void Run();
   void Work(const CodeRequest& request);
+  // Work's steps; *failed names the stage an error came from (the log names nothing else).
+  Status Answer(const CodeRequest& request, const char** failed);
 
   MailboxContext* context_;
   std::mutex mu_;
@@ -47,7 +52,8 @@ class CodeMailer {
   std::deque<CodeRequest> queue_;
   bool busy_ = false;
   bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<MailOutbox> outbox_;  // Opened on first use, by the mailer's thread only.
+  std::thread thread_;                  // Last: started when everything else is ready.
 };
 
 }  // namespace portal
