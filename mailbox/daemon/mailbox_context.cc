@@ -35,6 +35,12 @@ Status MailboxContext::Open(const PortalConfig& config, MailboxServiceOptions op
   std::vector<Enrollment> enrolled;
   PORTAL_RETURN_IF_ERROR(c->registry_->All(&enrolled));
   c->verifier_.RemoveLeftovers(enrolled);
+  // A daemon killed while checking a new key leaves its throw-away home behind: nothing in one
+  // is ever reused, so every one is removed before serving.
+  std::error_code ec;
+  for (const auto& leftover : std::filesystem::directory_iterator(layout.intake_dir, ec)) {
+    std::filesystem::remove_all(leftover.path(), ec);
+  }
   c->mailer_ = std::make_unique<CodeMailer>(c.get());
   *out = std::move(c);
   return Status::Ok();

@@ -823,5 +823,16 @@ BOOST_AUTO_TEST_CASE(a_proxy_link_adds_a_record_and_me_states_each_summary) {
   f.CheckNothingLeaked();
 }
 
+BOOST_AUTO_TEST_CASE(a_restarted_daemon_clears_the_intake_homes_a_killed_one_left) {
+  MailboxFixture f;
+  // What a daemon killed while checking a new key leaves: a half-made home with a key in it.
+  const fs::path leftover = f.var / "gnupg" / "intake" / "check-0123456789abcdef";
+  fs::create_directories(leftover);
+  Spit(leftover / "pubring.kbx", "not a keyring");
+  f.StartDaemon();
+  BOOST_TEST(!fs::exists(leftover));
+  BOOST_TEST(fs::is_empty(f.var / "gnupg" / "intake"));
+}
+
 }  // namespace
 }  // namespace portal::testing
