@@ -37,6 +37,7 @@ struct Nginx {
                       (dir / "error.log").string() +
                       ";\nevents {}\nhttp {\n  access_log off;\n"
                       "  limit_req_zone $binary_remote_addr zone=portal_mailbox:1m rate=100r/s;\n"
+                      "  limit_req_zone $binary_remote_addr zone=portal_accounts:1m rate=100r/s;\n"
                       "  server {\n    listen 127.0.0.1:" +
                       std::to_string(port) + ";\n    include " + (dir / "site.conf").string() +
                       ";\n  }\n}\n");
@@ -82,6 +83,28 @@ BOOST_AUTO_TEST_CASE(the_public_paths_reach_the_daemon_and_the_client_address_is
   BOOST_TEST(HttpCall(nginx.port, "GET", "/portal-mailbox/v2/messages", {}, "").status == 404);
   BOOST_TEST(HttpCall(nginx.port, "DELETE", "/portal-mailbox/v1/messages", {}, "").status == 403);
   BOOST_TEST(f.QueuedDocuments().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(the_account_endpoints_pass_through_nginx_with_their_own_methods) {
+  MailboxFixture f;
+  f.StartDaemon();
+  Nginx nginx(f.root(), f.daemon->port());
+  const std::map<std::string, std::string> json = {{"Content-Type", "application/json"}};
+  // The daemon's own answer (a salt for any Logon ID), through the accounts location.
+  const auto prelogin = HttpCall(nginx.port, "POST", "/portal-mailbox/v1/prelogin", json,
+                                 R"({"logon_id":"someone"})");
+  BOOST_TEST(prelogin.status == 200, prelogin.body);
+  BOOST_TEST(prelogin.body.find("\"salt\"") != std::string::npos, prelogin.body);
+  BOOST_TEST(prelogin.headers.at("cache-control") == "no-store");
+  // Only POST there: nginx refuses the rest before the daemon sees them.
+  BOOST_TEST(HttpCall(nginx.port, "GET", "/portal-mailbox/v1/sessions", {}, "").status == 403);
+  // A change of password is a PUT: nginx lets it reach the daemon, which wants a signature.
+  const auto put = HttpCall(nginx.port, "PUT", "/portal-mailbox/v1/key-blob", json, "{}");
+  BOOST_TEST((put.status == 400 || put.status == 401 || put.status == 422), put.body);
+  // A sign-in body bigger than the accounts location allows never reaches the daemon.
+  const auto big = HttpCall(nginx.port, "POST", "/portal-mailbox/v1/sessions", json,
+                            R"({"logon_id":")" + std::string(8000, 'a') + R"("})");
+  BOOST_TEST(big.status == 413);
 }
 
 }  // namespace
