@@ -123,6 +123,9 @@ Status Run(Options options) {
   portal::HttpServerOptions server;
   PORTAL_RETURN_IF_ERROR(ParseListen(options.listen, &server.address, &server.port));
   ApplyLimits(config, &server);
+  // Before the service starts its threads (the code mailer), so they inherit the blocked mask
+  // and the stop signals reach only sigwait.
+  BlockStopSignals();
   std::unique_ptr<portal::MailboxService> service;
   PORTAL_RETURN_IF_ERROR(portal::MailboxService::Open(
       config, portal::MailboxServiceOptions(portal::SystemClock()), &service));
