@@ -183,6 +183,35 @@ void ReadAccounts(TomlTableReader r, PortalConfig::Accounts* a, Status* st) {
   *st = r.Finish();
 }
 
+// The daemon's own bounds for a KDF it accepts (mailbox/daemon/account_fields.cc), so the app
+// never makes a verifier the daemon refuses.
+void ReadApp(TomlTableReader r, PortalConfig::App* a, Status* st) {
+  r.String("mailbox_path", &a->mailbox_path, false);
+  static const std::regex kAbsolute("/([^/?#\\s]+/)*");
+  if (!std::regex_match(a->mailbox_path, kAbsolute) ||
+      a->mailbox_path.find("..") != std::string::npos) {
+    r.Fail("mailbox_path",
+           "must be an absolute path ending in '/', without '..', '?', '#' or spaces");
+  }
+  r.String("sign_in_path", &a->sign_in_path, false);
+  if (!IsAppPath(a->sign_in_path)) {
+    r.Fail("sign_in_path",
+           "must be a path relative to site.base_url: no leading '/', no '..', no '?', '#' or "
+           "spaces");
+  }
+  auto bounded = [&](const char* key, long long* v, long long min, long long max) {
+    r.Int(key, v, false);
+    if (*v < min || *v > max) {
+      r.Fail(key, "must be " + std::to_string(min) + " to " + std::to_string(max));
+    }
+  };
+  bounded("kdf_passes", &a->kdf_passes, 1, 16);
+  bounded("kdf_memory_kib", &a->kdf_memory_kib, 19456, 1048576);
+  bounded("kdf_parallelism", &a->kdf_parallelism, 1, 16);
+  bounded("idle_minutes", &a->idle_minutes, 1, 240);
+  *st = r.Finish();
+}
+
 void ReadStaff(TomlTableReader r, const fs::path& base, PortalConfig::Staff* s, Status* st) {
   r.Int("lease_minutes", &s->lease_minutes, false);
   if (s->lease_minutes < 1 || s->lease_minutes > 24 * 60) {
@@ -330,6 +359,11 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
   if (st.ok()) {
     if (const toml::table* t = r.Table("accounts", /*required=*/false)) {
       ReadAccounts(r.Child(*t, "accounts"), &cfg->accounts, &st);
+    }
+  }
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("app", /*required=*/false)) {
+      ReadApp(r.Child(*t, "app"), &cfg->app, &st);
     }
   }
   cfg->staff.exports_dir = cfg->paths.state_dir / "exports";

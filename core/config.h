@@ -119,6 +119,16 @@ struct PortalConfig {
     std::string register_path = "account/register";
     std::string recover_path = "account/recover";
   };
+  // The patient app's pages ([app]; issue 14): where the daemon is, the sign-in page, and the
+  // Argon2id settings the app uses for new password verifiers (sign-in uses the account's own).
+  struct App {
+    std::string mailbox_path = "/portal-mailbox/";  // Absolute, ends in '/'; the API is <it>v1/.
+    std::string sign_in_path = "account/";          // Relative to site.base_url, like the others.
+    long long kdf_passes = 3;
+    long long kdf_memory_kib = 65536;  // At least 19456, the daemon's floor.
+    long long kdf_parallelism = 4;
+    long long idle_minutes = 15;  // The app locks after this long without input.
+  };
   struct Mailbox {
     std::string listen = "127.0.0.1:8787";  // Loopback: TLS and the public address are nginx's.
     long long threads = 8;                  // Request threads (each may wait on one gpg process).
@@ -168,6 +178,7 @@ struct PortalConfig {
   std::vector<std::string> summary_notices;  // Printed on every patient summary.
   Mailbox mailbox;
   Accounts accounts;
+  App app;
   Staff staff;
   Notifications notifications;
 };

@@ -234,6 +234,98 @@ BOOST_AUTO_TEST_CASE(the_accounts_section_is_optional_and_checked) {
              st.message());
 }
 
+// Every [app] value of `got` equals the one written out in `want`.
+void CheckApp(const PortalConfig::App& got, const PortalConfig::App& want) {
+  BOOST_TEST(got.mailbox_path == want.mailbox_path);
+  BOOST_TEST(got.sign_in_path == want.sign_in_path);
+  BOOST_TEST(got.kdf_passes == want.kdf_passes);
+  BOOST_TEST(got.kdf_memory_kib == want.kdf_memory_kib);
+  BOOST_TEST(got.kdf_parallelism == want.kdf_parallelism);
+  BOOST_TEST(got.idle_minutes == want.idle_minutes);
+}
+
+BOOST_AUTO_TEST_CASE(the_app_section_is_optional_and_checked) {
+  TempDir dir;
+  PortalConfig cfg;
+  Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  // The defaults, written out (issue 14's design).
+  CheckApp(cfg.app, {.mailbox_path = "/portal-mailbox/",
+                     .sign_in_path = "account/",
+                     .kdf_passes = 3,
+                     .kdf_memory_kib = 65536,
+                     .kdf_parallelism = 4,
+                     .idle_minutes = 15});
+  // The small settings tests use, then the upper bounds.
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[app]\nmailbox_path = \"/mb/\"\nsign_in_path = \"patients/in\"\n"
+                    "kdf_passes = 1\nkdf_memory_kib = 19456\nkdf_parallelism = 1\n"
+                    "idle_minutes = 1\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  CheckApp(cfg.app, {.mailbox_path = "/mb/",
+                     .sign_in_path = "patients/in",
+                     .kdf_passes = 1,
+                     .kdf_memory_kib = 19456,
+                     .kdf_parallelism = 1,
+                     .idle_minutes = 1});
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[app]\nkdf_passes = 16\nkdf_memory_kib = 1048576\n"
+                    "kdf_parallelism = 16\nidle_minutes = 240\nmailbox_path = \"/\"\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  CheckApp(cfg.app, {.mailbox_path = "/",
+                     .sign_in_path = "account/",
+                     .kdf_passes = 16,
+                     .kdf_memory_kib = 1048576,
+                     .kdf_parallelism = 16,
+                     .idle_minutes = 240});
+  for (const char* bad : {"kdf_passes = 0",
+                          "kdf_passes = 17",
+                          "kdf_memory_kib = 19455",
+                          "kdf_memory_kib = 1048577",
+                          "kdf_parallelism = 0",
+                          "kdf_parallelism = 17",
+                          "idle_minutes = 0",
+                          "idle_minutes = 241",
+                          "kdf_passes = \"3\"",
+                          "kdf_memory_kib = 64.0",
+                          "mailbox_path = \"portal-mailbox/\"",
+                          "mailbox_path = \"/portal-mailbox\"",
+                          "mailbox_path = \"/a/../b/\"",
+                          "mailbox_path = \"/a b/\"",
+                          "mailbox_path = \"/a?b/\"",
+                          "mailbox_path = \"//\"",
+                          "mailbox_path = \"https://example.org/mb/\"",
+                          "mailbox_path = 5",
+                          "sign_in_path = \"\"",
+                          "sign_in_path = \"/account/\"",
+                          "sign_in_path = \"../account/\"",
+                          "sign_in_path = \"account/#x\"",
+                          "sign_in_path = \"my account/\"",
+                          "sign_in_path = true"}) {
+    st = LoadText(dir, std::string(kValid) + "\n[app]\n" + bad + "\n", &cfg);
+    BOOST_TEST(!st.ok(), bad);
+    BOOST_TEST(st.message().find("app.") != std::string::npos, st.message());
+  }
+  // An out-of-range value and an unknown key, each named with the file and its line.
+  std::string text = std::string(kValid) + "[app]\nidle_minutes = 15\nkdf_memory_kib = 1024\n";
+  int line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  st = LoadText(dir, text, &cfg);
+  BOOST_TEST(
+      st.message().find("portal.toml:" + std::to_string(line) +
+                        ": app.kdf_memory_kib: must be 19456 to 1048576") != std::string::npos,
+      st.message());
+  text = std::string(kValid) + "[app]\nidle_minutes = 15\nidle_seconds = 1\n";
+  line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  st = LoadText(dir, text, &cfg);
+  BOOST_TEST(st.message().find("portal.toml:" + std::to_string(line) +
+                               ": app.idle_seconds: unknown key") != std::string::npos,
+             st.message());
+}
+
 BOOST_AUTO_TEST_CASE(root_base_url_gives_root_base_path) {
   TempDir dir;
   PortalConfig cfg;
@@ -404,6 +496,8 @@ BOOST_AUTO_TEST_CASE(the_project_config_loads_and_matches_the_seed_faq) {
   BOOST_TEST(cfg.accounts.max_public_key_kib == defaults.max_public_key_kib);
   BOOST_TEST(cfg.accounts.register_path == defaults.register_path);
   BOOST_TEST(cfg.accounts.recover_path == defaults.recover_path);
+  // The [app] section writes out the defaults, which are production settings.
+  CheckApp(cfg.app, PortalConfig::App{});
 }
 
 }  // namespace
