@@ -16,9 +16,8 @@
 //
 // node app_kdf_test.mjs --app site_templates/app --vendor site_templates/vendor/node_modules
 //                       --work DIR
-import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
+import { layOut, serve, testConfig, writePage } from './app_test_page.mjs';
 import { assert, check, finish, launchChromium, parseArgs } from './browser_support.mjs';
 
 const CASES = [
@@ -49,53 +48,6 @@ const CASES = [
   },
 ];
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript',
-  '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-
-function copyTree(from, to) {
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    const src = path.join(from, entry.name);
-    const dst = path.join(to, entry.name);
-    if (entry.isDirectory()) copyTree(src, dst);
-    else fs.copyFileSync(src, dst);
-  }
-}
-
-// The page a site build would make, reduced to what kdf.js reads: #portal-app's config.
-function page(root) {
-  const config = {
-    start: 'sign-in', hospital: { name: 'Test Hospital' },
-    help_line: { name: 'help line', display: '555 0100', tel: '+15550100' },
-    pages: { home: '/', faq: '/faq/', sign_in: '/', register: '/register/', recover: '/recover/' },
-    mailbox: '/portal-mailbox/v1/', mrn: { pattern: '^M[0-9]{6}$' }, providers: [],
-    profile_fields: [], limits: { subject_chars: 200, body_chars: 10000 },
-    kdf: { t: 1, m: 19456, p: 1 }, idle_minutes: 15,
-    signing_key: { url: '/key.asc', fingerprint: '0'.repeat(40) },
-    vendor: { openpgp: '/openpgp/openpgp.min.mjs', argon2id: '/argon2id/' },
-  };
-  const attr = JSON.stringify(config).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  fs.writeFileSync(path.join(root, 'index.html'),
-    `<!doctype html><html lang="en"><title>kdf</title><div id="portal-app" data-config="${attr}">` +
-    '</div></html>');
-}
-
-function serve(root, refuse, asked) {
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    asked.push(rel);
-    const file = path.resolve(root, `.${rel.endsWith('/') ? `${rel}index.html` : rel}`);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || refuse.has(rel)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    res.end(fs.readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 async function derive(page, c) {
   return page.evaluate(async (k) => {
     const kdf = await import('/app/crypto/kdf.js');
@@ -108,20 +60,12 @@ async function derive(page, c) {
 
 async function main() {
   const opt = parseArgs(['app', 'vendor', 'work']);
-  const argon2 = path.join(opt.vendor, 'argon2id');
-  if (!fs.existsSync(path.join(argon2, 'lib', 'setup.js'))) {
-    throw new Error(`${argon2} is missing: run "npm ci" in site_templates/vendor (./dev does)`);
-  }
   const root = path.resolve(opt.work, 'site');
-  fs.rmSync(root, { recursive: true, force: true });
-  copyTree(opt.app, path.join(root, 'app'));
-  copyTree(path.join(argon2, 'lib'), path.join(root, 'argon2id', 'lib'));
-  copyTree(path.join(argon2, 'dist'), path.join(root, 'argon2id', 'dist'));
-  page(root);
-
+  layOut(root, opt.app, opt.vendor);
+  writePage(root, 'index', testConfig());
   const refuse = new Set();
   const asked = [];
-  const server = await serve(root, refuse, asked);
+  const server = await serve(root, { refuse, asked });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchChromium();
   try {
