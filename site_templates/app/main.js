@@ -49,36 +49,39 @@ let config = null;
 let current = null;  // the route on screen
 let cleanup = null;  // what the screen on show returned
 let renderCount = 0;
+let keepNotice = false;  // the next screen keeps the notice set for it
 
-// The page's parts, made when the shell does not have them: the nav slot before <main>, then
-// inside it #status (aria-live), the record switcher's slot and #view.
+// The page's parts (the shell, app.mustache, has #portal-app > #view and #status; whatever is
+// missing is made): the nav slot first in #portal-app, then a notice slot and the record
+// switcher's slot, then #view.
 function layout() {
-  const appEl = document.getElementById('portal-app');
-  let main = document.getElementById('main');
-  if (!main) {
-    main = h('main', { id: 'main' });
-    appEl.append(main);
+  let appEl = document.getElementById('portal-app');
+  if (!appEl) {
+    appEl = h('div', { id: 'portal-app' });
+    document.body.append(appEl);
   }
-  slots.nav = document.getElementById('portal-nav');
-  if (!slots.nav) {
-    slots.nav = h('div', { id: 'portal-nav', class: 'portal-nav' });
-    main.before(slots.nav);
-  }
-  slots.status = document.getElementById('status');
-  if (!slots.status) {
-    slots.status = h('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
-    main.prepend(slots.status);
-  }
-  slots.view = document.getElementById('view');
-  if (!slots.view) {
-    slots.view = h('div', { id: 'view' });
-    main.append(slots.view);
-  }
-  slots.records = document.getElementById('records');
-  if (!slots.records) {
-    slots.records = h('div', { id: 'records', class: 'records' });
-    slots.view.before(slots.records);
-  }
+  const make = (id, tag, attrs, place) => {
+    let el = document.getElementById(id);
+    if (!el) {
+      el = h(tag, { id, ...attrs });
+      place(el);
+    }
+    return el;
+  };
+  slots.view = make('view', 'div', {}, (el) => appEl.append(el));
+  slots.status = make('status', 'p', { class: 'status', role: 'status', 'aria-live': 'polite' },
+    (el) => appEl.after(el));
+  slots.nav = make('portal-nav', 'div', { class: 'portal-nav' }, (el) => appEl.prepend(el));
+  slots.notice = make('notice', 'div', { class: 'notice', hidden: true },
+    (el) => slots.view.before(el));
+  slots.records = make('records', 'div', { class: 'records' }, (el) => slots.view.before(el));
+}
+
+// A message that stays above the screen until the next one (e.g. the Logon ID after a reset).
+function setNotice(text) {
+  clear(slots.notice);
+  slots.notice.hidden = !text;
+  if (text) slots.notice.append(h('p', {}, text));
 }
 
 function routeFromHash() {
@@ -134,6 +137,8 @@ async function show(route) {
     cleanup = null;
   }
   current = route;
+  if (!keepNotice) setNotice('');
+  keepNotice = false;
   clear(slots.view);
   renderNav();
   if (SIGNED_IN_ROUTES.includes(route)) await renderRecords();
@@ -195,15 +200,21 @@ async function refreshMe() {
 
 /**
  * Signed in (after sign-in, registration or recovery): the state kept, the idle timer started,
- * GET me asked, then `route` (My summary by default). `message` is said in #status after.
+ * GET me asked, then `route` (My summary by default). `notice` stays above that screen and is
+ * said in #status.
  * @param {{logonId: ?string, fingerprint: string, privateKey: object, records: Array}} state
+ * @param {{route?: string, notice?: string}} [options]
  */
-async function enter(state, { route = 'summary', message = '' } = {}) {
+async function enter(state, { route = 'summary', notice = '' } = {}) {
   signIn(state);
   await refreshMe();
   if (!signedIn()) return;
+  if (notice) {
+    setNotice(notice);
+    keepNotice = true;
+  }
   await go(route);
-  if (message) announce(message);
+  if (notice) announce(notice);
 }
 
 /** The object every screen gets. */
@@ -257,7 +268,7 @@ function boot() {
   summaryPolicy();
   window.addEventListener('portal:signed-out', onSignedOut);
   window.addEventListener('hashchange', onHashChange);
-  dropHash();
+  // A fragment on arrival is the register page's #code=… (its screen reads and removes it).
   // Loaded ahead, while the patient types: the first Argon2 or key use then waits for nothing.
   keys.openpgp().catch(() => {});
   show(config.start);

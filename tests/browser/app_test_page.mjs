@@ -7,7 +7,8 @@ import http from 'node:http';
 import path from 'node:path';
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript',
-  '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.asc': 'text/plain' };
+  '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.asc': 'text/plain',
+  '.css': 'text/css' };
 
 export function copyTree(from, to, keep = () => true) {
   fs.mkdirSync(to, { recursive: true });
