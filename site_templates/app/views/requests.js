@@ -1,5 +1,5 @@
-// "My requests": the messages and profile changes this account sent, newest first, with where
-// each one is now. GET me lists them; an item it gives no state for is asked about with a
+// "My requests": the messages and profile changes this account sent for the record, newest
+// first, with where each one is now. GET me lists them; an item it gives no state for is asked about with a
 // signed receipt query.
 import { focusHeading, h } from '../dom.js';
 import { currentRecord, session } from '../session.js';
@@ -27,9 +27,10 @@ export function stateWords(state) {
   return STATE_WORDS[state] || 'Not known yet';
 }
 
+// GET me lists them per record (what this account's key sent for it).
 function requestsOf(me, record) {
-  if (me && Array.isArray(me.requests)) return me.requests;
   if (record && Array.isArray(record.requests)) return record.requests;
+  if (me && Array.isArray(me.requests)) return me.requests;
   return [];
 }
 
