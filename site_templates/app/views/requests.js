@@ -1,6 +1,6 @@
 // "My requests": the messages and profile changes this account sent for the record, newest
-// first, with where each one is now. GET me lists them; an item it gives no state for is asked about with a
-// signed receipt query.
+// first, with where each one is now. GET me lists them; an item it gives no state for is asked
+// about with a signed receipt query.
 import { focusHeading, h } from '../dom.js';
 import { currentRecord, session } from '../session.js';
 import { longDateTime, refreshMe } from './summary.js';
