@@ -72,15 +72,16 @@ function layout() {
   slots.status = make('status', 'p', { class: 'status', role: 'status', 'aria-live': 'polite' },
     (el) => appEl.after(el));
   slots.nav = make('portal-nav', 'div', { class: 'portal-nav' }, (el) => appEl.prepend(el));
-  slots.notice = make('notice', 'div', { class: 'notice', hidden: true },
+  slots.notice = make('notice', 'div', { class: 'notice', role: 'status' },
     (el) => slots.view.before(el));
   slots.records = make('records', 'div', { class: 'records' }, (el) => slots.view.before(el));
 }
 
-// A message that stays above the screen until the next one (e.g. the Logon ID after a reset).
+// A message that stays above the screen until the next one (e.g. the Logon ID after a reset);
+// a live region itself, so it is said once without a copy in #status.
 function setNotice(text) {
+  // Never hidden: a live region must be in the page before its text comes to be announced.
   clear(slots.notice);
-  slots.notice.hidden = !text;
   if (text) slots.notice.append(h('p', {}, text));
 }
 
@@ -153,8 +154,10 @@ async function show(route) {
       return;
     }
     if (typeof done === 'function') cleanup = done;
-  } catch {
+  } catch (err) {
     if (mine !== renderCount) return;
+    // The app's own errors name code, never a patient's data.
+    console.error('portal: the screen failed:', route, err && err.name, err && err.message);
     clear(slots.view);
     slots.view.append(h('h1', {}, 'Something went wrong'));
     alert(slots.view, 'This page could not be shown. Please reload the page and try again.');
@@ -200,8 +203,8 @@ async function refreshMe() {
 
 /**
  * Signed in (after sign-in, registration or recovery): the state kept, the idle timer started,
- * GET me asked, then `route` (My summary by default). `notice` stays above that screen and is
- * said in #status.
+ * GET me asked, then `route` (My summary by default). `notice` stays above that screen (and is
+ * said, as a live region).
  * @param {{logonId: ?string, fingerprint: string, privateKey: object, records: Array}} state
  * @param {{route?: string, notice?: string}} [options]
  */
@@ -214,7 +217,6 @@ async function enter(state, { route = 'summary', notice = '' } = {}) {
     keepNotice = true;
   }
   await go(route);
-  if (notice) announce(notice);
 }
 
 /** The object every screen gets. */
