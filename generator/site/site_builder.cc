@@ -13,6 +13,7 @@
 #include "core/templates/spliced_text.h"
 #include "core/templates/template_set.h"
 #include "core/version.h"
+#include "generator/site/app_pages.h"
 #include "generator/site/assets.h"
 #include "generator/site/content.h"
 #include "generator/site/markdown.h"
@@ -215,10 +216,14 @@ struct SiteInputs {
   std::vector<Asset> assets;
   std::map<std::string, std::string> asset_urls;  // Asset name -> its fingerprinted path.
   std::string index_path;                         // The search index's path.
+  AppBuild app;                                   // The patient app, when it is built.
 };
 
 Status LoadSiteInputs(const PortalConfig& config, int jobs, SiteInputs* in) {
-  PORTAL_RETURN_IF_ERROR(TemplateSet::Load(config.paths.templates_dir, kTemplates, &in->templates));
+  PORTAL_RETURN_IF_ERROR(LoadApp(config, &in->app));
+  std::vector<std::string> templates = kTemplates;
+  if (in->app.built) templates.push_back(kAppTemplate);
+  PORTAL_RETURN_IF_ERROR(TemplateSet::Load(config.paths.templates_dir, templates, &in->templates));
   PORTAL_RETURN_IF_ERROR(LoadSiteContent(config, jobs, &in->content));
   PORTAL_RETURN_IF_ERROR(
       LoadAssets(config.paths.templates_dir / "assets", &in->assets, &in->asset_urls));
@@ -307,6 +312,10 @@ Status BuildSite(const PortalConfig& config, const fs::path& output_dir, int job
   PORTAL_RETURN_IF_ERROR(staged.Open());
   SiteRenderer renderer(config, in.templates, in.content, BaseContext(config, &in), &staged);
   PORTAL_RETURN_IF_ERROR(WriteAll(&staged, in.assets, &result));
+  // The app's pages are not in the sitemap: they are noindex, and the same shell three times.
+  PORTAL_RETURN_IF_ERROR(
+      WriteApp(config, in.templates, BaseContext(config, &in), in.app, &staged, &result.files));
+  result.app = in.app.note;
   result.clock.Mark("load");
 
   std::vector<mstch::map> facts(jobs);  // One per worker: mstch data is not shared.

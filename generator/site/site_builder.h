@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "core/config.h"
 #include "core/phase_clock.h"
@@ -11,6 +12,7 @@ namespace portal {
 struct SiteReport {
   size_t questions = 0;
   size_t files = 0;  // Every file written, assets included.
+  std::string app;   // One line: the patient app's pages built, or why not (app_pages.h).
   PhaseClock clock;  // load, pages, lists, publish.
 };
 

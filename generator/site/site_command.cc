@@ -24,6 +24,7 @@ Status RunSiteCommand(const SiteCommandOptions& options) {
       BuildSite(config, output, options.jobs > 0 ? options.jobs : DefaultJobs(), &report));
   std::printf("site: %zu questions, %zu files -> %s\n", report.questions, report.files,
               output.c_str());
+  std::printf("%s\n", report.app.c_str());
   std::fprintf(stderr, "portal-gen: site phases: %s\n", report.clock.Summary().c_str());
   return Status::Ok();
 }
