@@ -64,7 +64,10 @@ std::string RenderSummaryPage(const PortalConfig& config, const TemplateSet& tem
   // publish the same page.
   const SummaryDate* newest = NewestDate(model);
   ctx["records_through"] = newest ? DateNode(*newest) : mstch::node(false);
-  // Printed at the top of every page (a CSS page-margin box): who, and how recent.
+  // Printed at the top of every page (a CSS page-margin box): who, and how recent. The only
+  // per-patient CSS, alone in <style data-print-header>: the main <style> is the same bytes
+  // for every patient, so the app's CSP can allow it by hash (the app applies this one as a
+  // constructed stylesheet, which CSP does not govern).
   std::string running = model.name + " · MRN " + model.mrn;
   if (newest) running += " · Records through " + ReadableDate(newest->text);
   ctx["print_header_css"] = CssString(running);

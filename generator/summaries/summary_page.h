@@ -10,7 +10,8 @@
 namespace portal {
 
 // The patient's summary as one self-contained HTML document (site_templates/summary.mustache).
-// Every value from the record is printed escaped.
+// Every value from the record is printed escaped. Its first <style> holds no value (the same
+// bytes for every patient); the print header's text is in a second, <style data-print-header>.
 std::string RenderSummaryPage(const PortalConfig& config, const TemplateSet& templates,
                               const SummaryModel& model);
 

@@ -247,21 +247,62 @@ BOOST_AUTO_TEST_CASE(record_values_print_as_text) {
              "Glucose <script>x</script> \"fasting\", oldest first: 99 mg/dL on Apr 15, 2024");
 }
 
-// Every printed page's header is a CSS string in the page's <style>: each character but letters,
+bool HasAttr(const GumboNode* el, const char* name) {
+  return gumbo_get_attribute(&el->v.element.attributes, name) != nullptr;
+}
+
+// The page's two <style> elements: the main one, and the print header's.
+std::pair<std::string, std::string> Styles(const std::string& html) {
+  const HtmlDoc doc(html);
+  const auto styles = doc.All(GUMBO_TAG_STYLE);
+  BOOST_REQUIRE_EQUAL(styles.size(), 2u);
+  BOOST_TEST(!HasAttr(styles[0], "data-print-header"));
+  BOOST_TEST(HasAttr(styles[1], "data-print-header"));
+  return {HtmlDoc::Text(styles[0]), HtmlDoc::Text(styles[1])};
+}
+
+// Every printed page's header is a CSS string in its own <style>: each character but letters,
 // digits and spaces a hex escape, so the name can end neither the string nor the element.
 BOOST_AUTO_TEST_CASE(print_header_names_the_patient_safely) {
-  const HtmlDoc doc(Render(Model()));
-  const auto styles = doc.All(GUMBO_TAG_STYLE);
-  BOOST_REQUIRE_EQUAL(styles.size(), 1u);
-  const std::string css = HtmlDoc::Text(styles[0]);
+  const auto [main_css, css] = Styles(Render(Model()));
   // Each escape ends in a space, which CSS consumes with it.
   const std::string expected =
-      "@top-left { content: \"Ann \\000022 \\00003C script\\00003E alert\\000028 1\\000029 "
-      "\\00003C \\00002F script\\00003E \\000022  Ames \\0000B7  MRN M100001 \\0000B7  Records "
-      "through May 20\\00002C  2025\";";
-  BOOST_TEST(css.find(expected) != std::string::npos, css.substr(css.find("@top-left"), 300));
+      "@media print { @page { @top-left { content: \"Ann \\000022 \\00003C script\\00003E "
+      "alert\\000028 1\\000029 \\00003C \\00002F script\\00003E \\000022  Ames \\0000B7  MRN "
+      "M100001 \\0000B7  Records through May 20\\00002C  2025\"; } } }";
+  BOOST_TEST(css == expected);
   BOOST_TEST(css.find('<') == std::string::npos);
-  BOOST_TEST(css.find("Records through") != std::string::npos);
+  // The main style only styles that box: no name, MRN or date in it.
+  BOOST_TEST(main_css.find("@top-left") != std::string::npos);
+  for (const char* value : {"Ames", "M100001", "Records through", "2025"}) {
+    BOOST_TEST(main_css.find(value) == std::string::npos, value);
+  }
+}
+
+// The app's CSP allows the summary's main <style> by the hash of its text in the template: it
+// must come out byte for byte as written there, whoever the patient is.
+BOOST_AUTO_TEST_CASE(the_main_style_is_the_same_bytes_for_every_patient) {
+  const std::string tpl =
+      testing::Slurp(testing::SourceDir() / "site_templates" / "summary.mustache");
+  const size_t open = tpl.find("<style>");
+  BOOST_REQUIRE(open != std::string::npos);
+  const size_t start = open + std::string("<style>").size();
+  const std::string written = tpl.substr(start, tpl.find("</style>", start) - start);
+  BOOST_TEST(written.find("{{") == std::string::npos);
+  BOOST_TEST(written.size() > 1000u);
+
+  SummaryModel other = Model();
+  other.name = "Bo Lind";
+  other.mrn = "M200002";
+  other.sections = {Medications()};
+  const auto [first_main, first_header] = Styles(Render(Model()));
+  const auto [other_main, other_header] = Styles(Render(other));
+  BOOST_TEST(first_main == written);
+  BOOST_TEST(other_main == written);
+  BOOST_TEST(first_header != other_header);
+  BOOST_TEST(other_header ==
+             "@media print { @page { @top-left { content: \"Bo Lind \\0000B7  MRN M200002 "
+             "\\0000B7  Records through Nov 2\\00002C  2024\"; } } }");
 }
 
 BOOST_AUTO_TEST_CASE(high_risk_allergy_is_marked_in_words) {
