@@ -130,8 +130,12 @@ class NightlyRun {
     PORTAL_RETURN_IF_ERROR(publisher_.ListTokens(&published));
     for (const auto& token : published) {
       if (enrolled_tokens_.count(token)) continue;
+      for (Audience audience : {Audience::kPatient, Audience::kProxy}) {
+        if (!publisher_.Exists(token, audience)) continue;
+        ++report_->removed;
+        if (audience == Audience::kProxy) ++report_->removed_proxy;
+      }
       PORTAL_RETURN_IF_ERROR(publisher_.Remove(token));
-      ++report_->removed;
     }
     std::vector<std::string> gone;
     for (const auto& [token, row] : in_.previous) {
@@ -155,18 +159,20 @@ class NightlyRun {
     PORTAL_RETURN_IF_ERROR(PrepareSummaryBuild(config_, signing_fpr_, build));
     in_.build_hash = build->build_hash;
     for (const auto& token : enrolled_tokens_) {
-      if (ShardOfToken(token, options_.shard_count) == options_.shard && IsTokenName(token) &&
-          publisher_.Exists(token)) {
-        in_.published.insert(token);
+      if (ShardOfToken(token, options_.shard_count) != options_.shard || !IsTokenName(token)) {
+        continue;
       }
+      if (publisher_.Exists(token, Audience::kPatient)) in_.published.insert(token);
+      if (publisher_.Exists(token, Audience::kProxy)) in_.published_proxy.insert(token);
     }
     *plan = PlanNightly(in_);
     Count(*plan);
     report_->clock.Mark("plan");
     sink_->Phase("plan", std::to_string(report_->enrolled) + " enrolled in this shard, " +
                              std::to_string(report_->examined) + " to look at, " +
-                             std::to_string(report_->unchanged) + " unchanged, " +
-                             std::to_string(report_->removed) + " removed as no longer enrolled");
+                             std::to_string(report_->unchanged) + " pages unchanged, " +
+                             std::to_string(report_->removed) +
+                             " pages removed as no longer enrolled");
     return Status::Ok();
   }
 
@@ -174,6 +180,7 @@ class NightlyRun {
   void Count(const NightlyPlan& plan) {
     report_->enrolled += plan.enrolled;
     report_->unchanged += plan.unchanged;
+    report_->unchanged_proxy += plan.unchanged_proxy;
     for (const auto& [reason, n] : plan.skipped) report_->skipped[reason] += n;
     for (const auto& failure : plan.failures) {
       ++report_->failed;

@@ -24,26 +24,40 @@ void MatchPatient(const NightlyPlanInputs& in, const Enrollment& e, PlannedPatie
   }
 }
 
-// The keys a summary is encrypted to now: those not expired at as_of.
-void UsableKeys(const NightlyPlanInputs& in, const Enrollment& e, PlannedPatient* p) {
-  std::vector<std::string> fprs;
-  for (const auto& k : e.keys) {
-    if (k.expires != 0 && k.expires <= in.as_of) continue;
-    fprs.push_back(k.fingerprint);
-    p->key_files.push_back(KeyFileIn(in.keys_dir, k.fingerprint));
-    p->keys_valid_until = EarliestOf(p->keys_valid_until, k.expires);
-  }
+// The hash of a key set: of its sorted fingerprints, "" for none.
+std::string KeysetHash(std::vector<std::string> fprs) {
+  if (fprs.empty()) return "";
   std::sort(fprs.begin(), fprs.end());
   std::string joined;
   for (const auto& f : fprs) joined += f + ",";
-  p->keyset_hash = Sha256Hex(joined);
-  if (p->skip_reason.empty() && fprs.empty()) p->skip_reason = "no usable key (expired)";
+  return Sha256Hex(joined);
+}
+
+// The keys each page is sealed to now: those of its role not expired at as_of. A proxy's key
+// never opens the patient's page, nor the patient's the proxies' page.
+void UsableKeys(const NightlyPlanInputs& in, const Enrollment& e, PlannedPatient* p) {
+  std::vector<std::string> patient_fprs, proxy_fprs;
+  for (const auto& k : e.keys) {
+    if (k.expires != 0 && k.expires <= in.as_of) continue;
+    const bool proxy = k.role == EnrolledKey::Role::kProxy;
+    (proxy ? proxy_fprs : patient_fprs).push_back(k.fingerprint);
+    (proxy ? p->proxy_keys : p->patient_keys)
+        .files.push_back(KeyFileIn(in.keys_dir, k.fingerprint));
+    p->keys_valid_until = EarliestOf(p->keys_valid_until, k.expires);
+  }
+  p->patient_keys.keyset_hash = KeysetHash(std::move(patient_fprs));
+  p->proxy_keys.keyset_hash = KeysetHash(std::move(proxy_fprs));
+  if (p->skip_reason.empty() && p->patient_keys.empty() && p->proxy_keys.empty()) {
+    p->skip_reason = "no usable key (expired)";
+  }
 }
 
 // Why the patient must be looked at again; false if what was done last time still holds.
 bool Stale(const NightlyPlanInputs& in, bool everyone, const PlannedPatient& p, Examine* why) {
   const SummaryState* s = p.previous;
-  const bool published = in.published.count(p.enrollment->token) > 0;
+  const std::string& token = p.enrollment->token;
+  const bool published = in.published.count(token) > 0;
+  const bool published_proxy = in.published_proxy.count(token) > 0;
   if (everyone) {
     *why = Examine::kEveryone;
   } else if (s == nullptr) {
@@ -52,13 +66,14 @@ bool Stale(const NightlyPlanInputs& in, bool everyone, const PlannedPatient& p, 
     *why = Examine::kOtherPatient;
   } else if (in.touched.count(p.patient_id) > 0) {
     *why = Examine::kTouched;
-  } else if (s->keyset_hash != p.keyset_hash) {
+  } else if (s->patient.keyset_hash != p.patient_keys.keyset_hash ||
+             s->proxy.keyset_hash != p.proxy_keys.keyset_hash) {
     *why = Examine::kKeysChanged;
   } else if (s->build_hash != in.build_hash) {
     *why = Examine::kBuildChanged;
   } else if (s->valid_until != 0 && s->valid_until <= in.as_of) {
     *why = Examine::kValidUntil;
-  } else if (s->published != published) {
+  } else if (s->patient.published != published || s->proxy.published != published_proxy) {
     *why = Examine::kFileMismatch;
   } else if (!p.skip_reason.empty()) {
     *why = Examine::kCannotSummarize;
@@ -119,8 +134,10 @@ NightlyPlan PlanNightly(const NightlyPlanInputs& in) {
     UsableKeys(in, e, &p);
     if (Stale(in, plan.full(), p, &p.reason)) {
       plan.examine.push_back(std::move(p));
-    } else if (p.previous->published) {
-      ++plan.unchanged;
+    } else if (p.previous->published()) {
+      plan.unchanged +=
+          (p.previous->patient.published ? 1 : 0) + (p.previous->proxy.published ? 1 : 0);
+      plan.unchanged_proxy += p.previous->proxy.published ? 1 : 0;
     } else {
       ++plan.skipped[p.previous->skip_reason];
     }

@@ -29,7 +29,8 @@ struct NightlyPlanInputs {
   int64_t last_run = 0;           // The record store's newest ingest run.
 
   std::map<std::string, SummaryState> previous;  // The render state, by token.
-  std::set<std::string> published;               // Tokens whose summary file is out there now.
+  std::set<std::string> published;               // Tokens whose patient's page is out there now.
+  std::set<std::string> published_proxy;         // Tokens whose proxies' page is out there now.
   int64_t seen_run = 0;     // The last ingest run this shard's summaries reflect.
   int64_t last_as_of = 0;   // The last finished run's --as-of.
   int64_t output_id = 0;    // This run's summaries folder (a hash of its path).
@@ -51,30 +52,45 @@ enum class Examine {
   kNoState,         // No render-state row: never looked at, or failed last time.
   kOtherPatient,    // The MRN now names another patient (or none).
   kTouched,         // An ingest run changed the patient's records.
-  kKeysChanged,     // The usable keys are not those it was encrypted to.
+  kKeysChanged,     // The usable keys of a page are not those it was sealed to.
   kBuildChanged,    // Templates, config, program or signing key changed.
   kValidUntil,      // Its valid-until passed.
-  kFileMismatch,    // The summary file is missing (or there when none should be).
+  kFileMismatch,    // A page's file is missing (or there when none should be).
   kCannotSummarize  // Nothing can be published (skip_reason): looked at to withdraw it.
+};
+
+// What one page is sealed to: the usable (unexpired) keys of one role, the patient's own for
+// the patient's page, the proxies' for theirs. No keys: no such page.
+struct PageKeys {
+  std::vector<std::filesystem::path> files;
+  std::string keyset_hash;  // Of their sorted fingerprints; "" when there are none.
+
+  bool empty() const { return files.empty(); }
 };
 
 // One enrolled patient of this shard the run must look at.
 struct PlannedPatient {
   const Enrollment* enrollment = nullptr;  // Points into the inputs' enrollments.
   std::string patient_id;                  // "" when the MRN is not (or ambiguously) in the store.
-  std::string skip_reason;  // Set when no summary can be made before reading records.
-  std::vector<std::filesystem::path> key_files;  // Of the usable (unexpired) keys.
-  std::string keyset_hash;                       // Of their sorted fingerprints.
-  int64_t keys_valid_until = 0;                  // First expiry of a usable key; 0 = none.
-  const SummaryState* previous = nullptr;        // Points into the inputs' previous; or null.
+  std::string skip_reason;       // Set when no summary can be made before reading records.
+  PageKeys patient_keys;         // Role patient: summary.html.pgp.
+  PageKeys proxy_keys;           // Role proxy: summary-proxy.html.pgp.
+  int64_t keys_valid_until = 0;  // First expiry of a usable key; 0 = none.
+  const SummaryState* previous = nullptr;  // Points into the inputs' previous; or null.
   Examine reason = Examine::kEveryone;
+
+  const PageKeys& keys(Audience a) const {
+    return a == Audience::kProxy ? proxy_keys : patient_keys;
+  }
 };
 
 struct NightlyPlan {
   Everyone everyone = Everyone::kNo;
-  size_t enrolled = 0;                    // Enrolments in this shard.
-  std::vector<PlannedPatient> examine;    // In enrolment order.
-  size_t unchanged = 0;                   // Published, and nothing they depend on changed.
+  size_t enrolled = 0;                  // Enrolments in this shard.
+  std::vector<PlannedPatient> examine;  // In enrolment order.
+  // Pages (files) of the patients left alone: published, and nothing they depend on changed.
+  size_t unchanged = 0;
+  size_t unchanged_proxy = 0;             // Of them, proxies' pages.
   std::map<std::string, size_t> skipped;  // Unchanged and unpublished, by the reason kept.
   std::vector<std::string> failures;      // Enrolments left alone (invalid tokens); no PHI.
 

@@ -14,7 +14,7 @@ Status PublishReplies(const fs::path& replies_dir, const std::set<std::string>& 
     const fs::path source = ReplyFolder(replies_dir, token);
     std::error_code ec;
     if (!fs::is_directory(source, ec) &&
-        !fs::is_directory(publisher->FileOf(token).parent_path() / "replies", ec)) {
+        !fs::is_directory(publisher->FolderOf(token) / "replies", ec)) {
       continue;
     }
     int n = 0;

@@ -33,6 +33,8 @@ std::string NightlyReport::ToJson() const {
   j["summaries"] = {{"enrolled", enrolled},      {"examined", examined}, {"rendered", rendered},
                     {"unchanged", unchanged},    {"removed", removed},   {"skipped", Skipped()},
                     {"skipped_by_reason", skip}, {"failed", failed},     {"failures", failures}};
+  j["summaries"]["proxy_pages"] = {
+      {"rendered", rendered_proxy}, {"unchanged", unchanged_proxy}, {"removed", removed_proxy}};
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, seconds] : clock.phases()) phases[name] = seconds;
   j["phases_seconds"] = phases;
@@ -46,10 +48,12 @@ std::string NightlyReport::HumanSummary() const {
     skip += (skip.empty() ? "" : ", ") + std::to_string(count) + " " + reason;
   }
   std::string out =
-      "nightly: " + std::to_string(enrolled) + " enrolled: " + std::to_string(rendered) +
+      "nightly: " + std::to_string(enrolled) + " enrolled: pages " + std::to_string(rendered) +
       " rendered, " + std::to_string(unchanged) + " unchanged, " + std::to_string(removed) +
-      " removed, " + std::to_string(Skipped()) + " skipped" +
-      (skip.empty() ? "" : " (" + skip + ")") + ", " + std::to_string(failed) + " failed\n";
+      " removed (proxies' pages among them: " + std::to_string(rendered_proxy) + ", " +
+      std::to_string(unchanged_proxy) + ", " + std::to_string(removed_proxy) + "); patients " +
+      std::to_string(Skipped()) + " skipped" + (skip.empty() ? "" : " (" + skip + ")") + ", " +
+      std::to_string(failed) + " failed\n";
   out += "nightly: extracts: " + std::to_string(extract_files_read) + " files read (" +
          std::to_string(extract_files_known) + " already read), " + std::to_string(records_read) +
          " records, " + std::to_string(records_failed) + " failed, " +

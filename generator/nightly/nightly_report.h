@@ -33,11 +33,16 @@ struct NightlyReport {
   size_t directory_with_email = 0;  // Of them, with a current e-mail address.
   size_t directory_left_out = 0;    // Patients whose MRN is on another too, or unreadable.
 
-  size_t enrolled = 0;   // Enrolled patients in this shard.
-  size_t examined = 0;   // Patients whose records were read again (the rest were unchanged).
-  size_t rendered = 0;   // Summaries made and encrypted again.
-  size_t unchanged = 0;  // Left as published (nothing they depend on changed).
-  size_t removed = 0;    // Published folders removed (unenrolled, no longer eligible, deleted).
+  size_t enrolled = 0;  // Enrolled patients in this shard.
+  size_t examined = 0;  // Patients whose records were read again (the rest were unchanged).
+  // Pages (files): a patient's own summary.html.pgp and, with a proxy, summary-proxy.html.pgp,
+  // each counted; the *_proxy counts say how many of them were proxies' pages.
+  size_t rendered = 0;   // Pages made and sealed again.
+  size_t unchanged = 0;  // Pages left as published (nothing they depend on changed).
+  size_t removed = 0;    // Pages removed (unenrolled, not eligible, deleted, no key left).
+  size_t rendered_proxy = 0;
+  size_t unchanged_proxy = 0;
+  size_t removed_proxy = 0;
   std::map<std::string, size_t> skipped;  // Reason -> patients without a summary.
   size_t failed = 0;
   std::vector<std::string> failures;  // "patient <token prefix>: problem"; no record values.

@@ -9,20 +9,32 @@
 
 #include "core/sqlite_db.h"
 #include "core/status.h"
+#include "generator/summaries/summary_model.h"
 
 namespace portal {
 
-// What the published summary of one enrolled patient (by token) was made from, so the nightly
-// run can tell without reading the records whether it must be made again.
+// One page of a patient's folder as the last run left it: the patient's own, or the proxies'.
+struct PageState {
+  bool published = false;    // Its file is out there.
+  std::string summary_hash;  // SummaryModel::Hash() of the published page.
+  std::string keyset_hash;   // Of the sorted fingerprints it was sealed to; "" = no such keys.
+};
+
+// What the published summaries of one enrolled patient (by token) were made from, so the
+// nightly run can tell without reading the records whether they must be made again.
 struct SummaryState {
   std::string token;
   std::string patient_id;
-  bool published = false;    // A file is out there (else: not eligible when last looked at).
-  std::string summary_hash;  // SummaryModel::Hash() of the published page.
-  std::string keyset_hash;   // Of the sorted fingerprints it was encrypted to.
-  std::string build_hash;    // Of templates + config + program version + signing key.
-  int64_t valid_until = 0;   // Look again at this instant even if nothing changed; 0 = never.
-  std::string skip_reason;   // Why nothing is published, when !published.
+  PageState patient;        // summary.html.pgp, sealed to the patient's own keys.
+  PageState proxy;          // summary-proxy.html.pgp, sealed to the proxies' keys.
+  std::string build_hash;   // Of templates + config + program version + signing key.
+  int64_t valid_until = 0;  // Look again at this instant even if nothing changed; 0 = never.
+  std::string skip_reason;  // Why nothing is published, when !published().
+
+  // Either page is out there (else: not eligible, or no usable key, when last looked at).
+  bool published() const { return patient.published || proxy.published; }
+  PageState& page(Audience a) { return a == Audience::kProxy ? proxy : patient; }
+  const PageState& page(Audience a) const { return a == Audience::kProxy ? proxy : patient; }
 };
 
 // nightly.sqlite under the state directory.

@@ -92,22 +92,36 @@ class SummaryRun {
   }
 
  private:
+  // What happened to each page: the patient's and the proxies' (by Audience).
+  struct PageCounts {
+    int rendered[2] = {0, 0};
+    int unchanged[2] = {0, 0};
+    int removed[2] = {0, 0};
+  };
+
   struct Outcome {
     SummaryState state;
-    bool keep_state = true;   // false: forget the row so the next run looks again.
     std::string skip_reason;  // Set: no summary for this patient now.
-    bool rendered = false;
-    bool unchanged = false;
-    bool removed = false;
+    PageCounts pages;
     std::string failure;
   };
+
+  // One page to publish: its audience's model, and the keys it is sealed to.
+  struct Page {
+    Audience audience;
+    const PageKeys* keys;
+    SummaryModel model;
+  };
+
+  static int Index(Audience a) { return a == Audience::kProxy ? 1 : 0; }
 
   // Everything one patient needs; runs on a worker thread with that worker's contexts.
   Status One(const PlannedPatient& job, GpgWorkerClient* gpg, RecordStore* store, Outcome* out) {
     const std::string& token = job.enrollment->token;
     out->state.token = token;
     out->state.patient_id = job.patient_id;
-    out->state.keyset_hash = job.keyset_hash;
+    out->state.patient.keyset_hash = job.patient_keys.keyset_hash;
+    out->state.proxy.keyset_hash = job.proxy_keys.keyset_hash;
     out->state.build_hash = build_hash_;
     if (!job.skip_reason.empty()) return Withdraw(job, job.skip_reason, 0, out);
     std::vector<RecordStore::StoredResource> resources;
@@ -116,45 +130,81 @@ class SummaryRun {
     if (!store->ResourcesOf(job.patient_id, &resources).ok()) {
       return Status::IoError("the stored records could not be read");
     }
-    SummaryModel model;
-    // The patient's own page; proxies' pages come with their accounts.
-    if (!BuildSummary(config_, resources, options_.as_of, Audience::kPatient, &model).ok()) {
-      return Status::InvalidInput("a stored resource could not be read by the release rules");
+    // Each audience with a usable key gets its own rendering: the proxies' page leaves out
+    // what is for the patient only, and is never sealed to the patient's key (nor the
+    // patient's page to a proxy's). The plan ensured at least one has keys.
+    std::vector<Page> pages;
+    for (Audience audience : {Audience::kPatient, Audience::kProxy}) {
+      if (job.keys(audience).empty()) continue;
+      Page page{audience, &job.keys(audience), SummaryModel()};
+      if (!BuildSummary(config_, resources, options_.as_of, audience, &page.model).ok()) {
+        return Status::InvalidInput("a stored resource could not be read by the release rules");
+      }
+      pages.push_back(std::move(page));
     }
-    if (model.eligibility != Eligibility::kEligible) {
-      return Withdraw(job, EligibilityTag(model.eligibility), model.valid_until, out);
+    // Eligibility is the patient's, the same for every audience.
+    const SummaryModel& first = pages.front().model;
+    if (first.eligibility != Eligibility::kEligible) {
+      return Withdraw(job, EligibilityTag(first.eligibility), first.valid_until, out);
     }
-    out->state.summary_hash = model.Hash();
-    out->state.valid_until = EarliestOf(model.valid_until, job.keys_valid_until);
-    out->state.published = true;
+    int64_t valid_until = job.keys_valid_until;
+    for (const Page& page : pages) {
+      valid_until = EarliestOf(valid_until, page.model.valid_until);
+      PORTAL_RETURN_IF_ERROR(PublishPage(job, page, gpg, out));
+    }
+    out->state.valid_until = valid_until;
+    // A page whose key set became empty (its last proxy revoked, the patient's key expired).
+    for (Audience audience : {Audience::kPatient, Audience::kProxy}) {
+      if (!job.keys(audience).empty() || !publisher_->Exists(token, audience)) continue;
+      if (!publisher_->RemovePage(token, audience).ok()) {
+        return Status::IoError("a published summary could not be removed");
+      }
+      ++out->pages.removed[Index(audience)];
+    }
+    return Status::Ok();
+  }
+
+  // Seals and publishes one page unless the one out there is already this page for these keys.
+  Status PublishPage(const PlannedPatient& job, const Page& page, GpgWorkerClient* gpg,
+                     Outcome* out) {
+    const std::string& token = job.enrollment->token;
+    PageState& state = out->state.page(page.audience);
+    state.summary_hash = page.model.Hash();
+    state.published = true;
     const SummaryState* p = job.previous;
-    if (!full_ && p != nullptr && p->published && p->summary_hash == out->state.summary_hash &&
-        p->keyset_hash == job.keyset_hash && p->build_hash == build_hash_ &&
-        p->patient_id == job.patient_id && publisher_->Exists(token)) {
-      out->unchanged = true;  // Records changed, but not what the page shows.
+    if (!full_ && p != nullptr && p->page(page.audience).published &&
+        p->page(page.audience).summary_hash == state.summary_hash &&
+        p->page(page.audience).keyset_hash == state.keyset_hash && p->build_hash == build_hash_ &&
+        p->patient_id == job.patient_id && publisher_->Exists(token, page.audience)) {
+      ++out->pages.unchanged[Index(page.audience)];  // Records changed, not what it shows.
       return Status::Ok();
     }
-    const std::string page = RenderSummaryPage(config_, templates_, model);
+    const std::string html = RenderSummaryPage(config_, templates_, page.model);
     std::string message;
-    PORTAL_RETURN_IF_ERROR(gpg->SignAndEncryptToKeyFiles(page, job.key_files, &message));
-    if (!publisher_->Publish(token, message).ok()) {
+    PORTAL_RETURN_IF_ERROR(gpg->SignAndEncryptToKeyFiles(html, page.keys->files, &message));
+    if (!publisher_->Publish(token, page.audience, message).ok()) {
       return Status::IoError("the summary could not be written to the output folder");
     }
-    out->rendered = true;
+    ++out->pages.rendered[Index(page.audience)];
     return Status::Ok();
   }
 
   Status Withdraw(const PlannedPatient& job, const std::string& reason, int64_t valid_until,
                   Outcome* out) {
+    const std::string& token = job.enrollment->token;
     out->skip_reason = reason;
     out->state.skip_reason = reason;
-    out->state.published = false;
+    out->state.patient = PageState{false, "", job.patient_keys.keyset_hash};
+    out->state.proxy = PageState{false, "", job.proxy_keys.keyset_hash};
     out->state.valid_until = valid_until;
-    if (publisher_->Exists(job.enrollment->token)) {
-      if (!publisher_->Remove(job.enrollment->token).ok()) {
-        return Status::IoError("the published summary could not be removed");
-      }
-      out->removed = true;
+    bool any = false;
+    for (Audience audience : {Audience::kPatient, Audience::kProxy}) {
+      if (!publisher_->Exists(token, audience)) continue;
+      ++out->pages.removed[Index(audience)];
+      any = true;
+    }
+    if (any && !publisher_->Remove(token).ok()) {
+      return Status::IoError("the published summary could not be removed");
     }
     return Status::Ok();
   }
@@ -168,9 +218,13 @@ class SummaryRun {
       sink_->Failure(report_->failures.back());
       forget_.push_back(job.enrollment->token);  // Looked at again next run.
     } else {
-      if (outcome.rendered) ++report_->rendered;
-      if (outcome.unchanged) ++report_->unchanged;
-      if (outcome.removed) ++report_->removed;
+      const PageCounts& c = outcome.pages;
+      report_->rendered += c.rendered[0] + c.rendered[1];
+      report_->rendered_proxy += c.rendered[1];
+      report_->unchanged += c.unchanged[0] + c.unchanged[1];
+      report_->unchanged_proxy += c.unchanged[1];
+      report_->removed += c.removed[0] + c.removed[1];
+      report_->removed_proxy += c.removed[1];
       if (!outcome.skip_reason.empty()) ++report_->skipped[outcome.skip_reason];
       rows_.push_back(std::move(outcome.state));
     }

@@ -47,20 +47,34 @@ Status SummaryPublisher::Open() {
   return Status::Ok();
 }
 
-fs::path SummaryPublisher::FileOf(const std::string& token) const {
-  return dir_ / token / kFileName;
+const char* SummaryPublisher::FileName(Audience audience) {
+  return audience == Audience::kProxy ? kProxyFileName : kPatientFileName;
 }
 
-bool SummaryPublisher::Exists(const std::string& token) const {
+fs::path SummaryPublisher::FolderOf(const std::string& token) const { return dir_ / token; }
+
+fs::path SummaryPublisher::FileOf(const std::string& token, Audience audience) const {
+  return FolderOf(token) / FileName(audience);
+}
+
+bool SummaryPublisher::Exists(const std::string& token, Audience audience) const {
   struct stat st {};
-  return ::stat(FileOf(token).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::stat(FileOf(token, audience).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Status SummaryPublisher::Publish(const std::string& token, std::string_view message) {
-  return WriteFileAtomically(FileOf(token), message, 0755, staging_, DirSync::kLater);
+Status SummaryPublisher::Publish(const std::string& token, Audience audience,
+                                 std::string_view message) {
+  return WriteFileAtomically(FileOf(token, audience), message, 0755, staging_, DirSync::kLater);
 }
 
 Status SummaryPublisher::Sync() const { return SyncFileSystem(dir_); }
+
+Status SummaryPublisher::RemovePage(const std::string& token, Audience audience) {
+  std::error_code ec;
+  fs::remove(FileOf(token, audience), ec);
+  if (ec) return Status::IoError("a published page cannot be removed: " + ec.message());
+  return Status::Ok();
+}
 
 Status SummaryPublisher::Remove(const std::string& token) {
   std::error_code ec;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "generator/summaries/summary_model.h"
 
 namespace portal {
 
@@ -16,25 +17,31 @@ int ShardOfToken(const std::string& token, int count);
 // True for what the registry issues as tokens (32 lower-case hex digits).
 bool IsTokenName(std::string_view name);
 
-// The published side of the summaries: DIR/<token>/summary.html.pgp, where DIR is
-// paths.summaries_output_dir (or `--output`/patients). Nothing in a path comes from the record.
-// Files are replaced atomically and durably; temporary files live in DIR/.staging-<shard>/,
-// emptied at the start of each run.
+// The published side of the summaries: DIR/<token>/summary.html.pgp (the patient's own page,
+// sealed to the patient's keys) and DIR/<token>/summary-proxy.html.pgp (the proxies' page,
+// sealed to theirs), where DIR is paths.summaries_output_dir (or `--output`/patients). Nothing
+// in a path comes from the record. Files are replaced atomically and durably; temporary files
+// live in DIR/.staging-<shard>/, emptied at the start of each run.
 class SummaryPublisher {
  public:
-  static constexpr char kFileName[] = "summary.html.pgp";
+  static constexpr char kPatientFileName[] = "summary.html.pgp";
+  static constexpr char kProxyFileName[] = "summary-proxy.html.pgp";
+  static const char* FileName(Audience audience);
 
   SummaryPublisher(std::filesystem::path dir, int shard, int shard_count);
 
   // Creates DIR and empties this shard's staging folder (left over by a killed run).
   Status Open();
 
-  std::filesystem::path FileOf(const std::string& token) const;
-  bool Exists(const std::string& token) const;
-  // Replaces the token's file atomically (data fsynced before the rename); the new names are
+  std::filesystem::path FolderOf(const std::string& token) const;
+  std::filesystem::path FileOf(const std::string& token, Audience audience) const;
+  bool Exists(const std::string& token, Audience audience) const;
+  // Replaces the token's page atomically (data fsynced before the rename); the new names are
   // durable after Sync().
-  Status Publish(const std::string& token, std::string_view message);
+  Status Publish(const std::string& token, Audience audience, std::string_view message);
   Status Sync() const;
+  // Removes one page of the token's folder (nothing if it is not there); durable after Sync().
+  Status RemovePage(const std::string& token, Audience audience);
   // Removes the token's folder with everything in it.
   Status Remove(const std::string& token);
   // Tokens of this shard that have a folder.

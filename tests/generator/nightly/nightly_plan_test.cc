@@ -37,9 +37,9 @@ NightlyPlanInputs Settled() {
   SummaryState s;
   s.token = kToken;
   s.patient_id = "p1";
-  s.published = true;
-  s.summary_hash = "page-1";
-  s.keyset_hash = Sha256Hex(kKey + ",");
+  s.patient.published = true;
+  s.patient.summary_hash = "page-1";
+  s.patient.keyset_hash = Sha256Hex(kKey + ",");
   s.build_hash = "build-1";
   in.previous[kToken] = s;
   in.published = {kToken};
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(a_settled_patient_is_left_alone) {
 
 BOOST_AUTO_TEST_CASE(an_unpublished_settled_patient_counts_as_skipped_for_the_kept_reason) {
   NightlyPlanInputs in = Settled();
-  in.previous[kToken].published = false;
+  in.previous[kToken].patient.published = false;
   in.previous[kToken].skip_reason = "deceased";
   in.published.clear();
   const NightlyPlan plan = PlanNightly(in);
@@ -90,12 +90,96 @@ BOOST_AUTO_TEST_CASE(a_patient_without_a_state_row_is_examined_with_its_keys) {
   BOOST_TEST(p.previous == nullptr);
   BOOST_TEST(p.patient_id == "p1");
   BOOST_TEST(p.skip_reason.empty());
-  BOOST_TEST(p.key_files == (std::vector<std::filesystem::path>{KeyFileIn("/state/keys", kKey),
-                                                                KeyFileIn("/state/keys", "BBBB"),
+  // Each page is sealed to its own role's keys only.
+  BOOST_TEST(
+      p.patient_keys.files == (std::vector<std::filesystem::path>{KeyFileIn("/state/keys", kKey)}),
+      boost::test_tools::per_element());
+  BOOST_TEST(p.patient_keys.keyset_hash == Sha256Hex(kKey + ","));
+  BOOST_TEST(
+      p.proxy_keys.files == (std::vector<std::filesystem::path>{KeyFileIn("/state/keys", "BBBB"),
                                                                 KeyFileIn("/state/keys", "0000")}),
-             boost::test_tools::per_element());
-  BOOST_TEST(p.keyset_hash == Sha256Hex("0000," + kKey + ",BBBB,"));  // Sorted.
-  BOOST_TEST(p.keys_valid_until == kAsOf + 100);                      // The first expiry.
+      boost::test_tools::per_element());
+  BOOST_TEST(p.proxy_keys.keyset_hash == Sha256Hex("0000,BBBB,"));  // Sorted.
+  BOOST_TEST(p.keys_valid_until == kAsOf + 100);                    // The first expiry.
+}
+
+BOOST_AUTO_TEST_CASE(a_patient_without_proxies_has_no_proxy_keys) {
+  NightlyPlanInputs in = Settled();
+  in.previous.clear();
+  const PlannedPatient& p = PlanNightly(in).examine.at(0);
+  BOOST_TEST(p.proxy_keys.empty());
+  BOOST_TEST(p.proxy_keys.keyset_hash == "");
+  BOOST_TEST(!p.patient_keys.empty());
+}
+
+// A patient with a proxy whose two pages are out there as the state says.
+NightlyPlanInputs SettledWithProxy() {
+  NightlyPlanInputs in = Settled();
+  in.enrollments[0].keys.push_back({"CCCC", EnrolledKey::Role::kProxy, 0, 0});
+  SummaryState& s = in.previous[kToken];
+  s.proxy.published = true;
+  s.proxy.summary_hash = "proxy-page-1";
+  s.proxy.keyset_hash = Sha256Hex("CCCC,");
+  in.published_proxy = {kToken};
+  return in;
+}
+
+BOOST_AUTO_TEST_CASE(both_pages_of_a_settled_patient_count_as_unchanged) {
+  const NightlyPlan plan = PlanNightly(SettledWithProxy());
+  BOOST_TEST(plan.examine.empty());
+  BOOST_TEST(plan.unchanged == 2u);
+  BOOST_TEST(plan.unchanged_proxy == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_change_to_either_page_examines_the_patient) {
+  {
+    NightlyPlanInputs in = SettledWithProxy();
+    in.enrollments[0].keys.push_back({"DDDD", EnrolledKey::Role::kProxy, 0, 0});
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kKeysChanged);
+  }
+  {
+    NightlyPlanInputs in = SettledWithProxy();
+    in.enrollments[0].keys.pop_back();  // The proxy revoked: its page must go.
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kKeysChanged);
+  }
+  {
+    NightlyPlanInputs in = SettledWithProxy();
+    in.enrollments[0].keys.back().expires = kAsOf;  // The proxy's key expired.
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kKeysChanged);
+  }
+  {
+    NightlyPlanInputs in = SettledWithProxy();
+    in.published_proxy.clear();  // The proxies' page went missing.
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kFileMismatch);
+  }
+  {
+    NightlyPlanInputs in = Settled();
+    in.published_proxy = {kToken};  // A proxies' page out there that should not be.
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kFileMismatch);
+  }
+  {
+    // A state written when one page was sealed to every key: the patient's keys alone differ.
+    NightlyPlanInputs in = SettledWithProxy();
+    in.previous[kToken].patient.keyset_hash = Sha256Hex(kKey + ",CCCC,");
+    in.previous[kToken].proxy = PageState();
+    in.published_proxy.clear();
+    BOOST_TEST(Only(PlanNightly(in)) == Examine::kKeysChanged);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_proxy_with_a_usable_key_keeps_a_patient_whose_own_key_expired) {
+  NightlyPlanInputs in = SettledWithProxy();
+  in.enrollments[0].keys[0].expires = kAsOf;
+  const NightlyPlan plan = PlanNightly(in);
+  BOOST_REQUIRE_EQUAL(plan.examine.size(), 1u);
+  const PlannedPatient& p = plan.examine[0];
+  BOOST_TEST(p.reason == Examine::kKeysChanged);
+  BOOST_TEST(p.skip_reason.empty());  // The proxies' page is still made.
+  BOOST_TEST(p.patient_keys.empty());
+  BOOST_TEST(p.proxy_keys.files.size() == 1u);
+  // Every key expired: nothing can be published.
+  in.enrollments[0].keys[1].expires = kAsOf;
+  BOOST_TEST(PlanNightly(in).examine.at(0).skip_reason == "no usable key (expired)");
 }
 
 BOOST_AUTO_TEST_CASE(each_change_since_the_last_run_names_its_reason) {
@@ -159,7 +243,7 @@ BOOST_AUTO_TEST_CASE(an_enrolment_that_cannot_be_summarized_is_examined_to_withd
   NightlyPlanInputs in = Settled();
   in.patient_by_mrn.clear();
   in.previous[kToken].patient_id = "";
-  in.previous[kToken].published = false;
+  in.previous[kToken].patient.published = false;
   in.published.clear();
   BOOST_TEST(Only(PlanNightly(in)) == Examine::kCannotSummarize);
 }

@@ -102,7 +102,8 @@ BOOST_FIXTURE_TEST_CASE(the_sink_hears_the_phases_a_record_problem_and_a_patient
   BOOST_TEST(sink.phases[2].second.find(" questions, ") != std::string::npos);
   BOOST_TEST(
       sink.phases[3].second ==
-      "2 enrolled in this shard, 2 to look at, 0 unchanged, 0 removed as no longer enrolled");
+      "2 enrolled in this shard, 2 to look at, 0 pages unchanged, 0 pages removed as no longer "
+      "enrolled");
   BOOST_REQUIRE_EQUAL(sink.problems.size(), 1u);
   BOOST_TEST(sink.problems[0].find("002.ndjson:1: ") != std::string::npos, sink.problems[0]);
   // The report counts the records by type: the malformed line has none.

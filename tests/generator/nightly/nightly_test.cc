@@ -8,6 +8,8 @@
 #include <regex>
 #include <set>
 
+#include "core/sha256.h"
+#include "core/sqlite_db.h"
 #include "tests/portal_fixture.h"
 #include "tests/test_util.h"
 
@@ -91,8 +93,11 @@ void ExpectNoPhi(const PortalFixture& f, const std::vector<FakePatient>& people,
       BOOST_TEST(logs.find(secret) == std::string::npos, "a log line holds a patient value");
     }
   }
+  // An armored private key as gpg writes one: its header line, ended by a real newline (the
+  // site's copy of OpenPGP.js holds the header as a string with an escaped one).
   for (const auto& [path, bytes] : tree) {
-    BOOST_TEST(bytes.find("PRIVATE KEY") == std::string::npos, path);
+    BOOST_TEST(bytes.find("-----BEGIN PGP PRIVATE KEY BLOCK-----\n") == std::string::npos, path);
+    BOOST_TEST(bytes.find("-----BEGIN PGP PRIVATE KEY BLOCK-----\r\n") == std::string::npos, path);
   }
 }
 
@@ -122,46 +127,230 @@ BOOST_AUTO_TEST_CASE(nightly_on_an_unprepared_state_directory_names_portal_staff
   BOOST_TEST(r.out.find("portal-staff init") != std::string::npos, r.out);
 }
 
-BOOST_FIXTURE_TEST_CASE(summaries_open_for_their_patient_and_proxies_only, TwoPatients) {
-  auto grant = Staff({"proxy", "grant", "--mrn", kAda.mrn, "--key", proxy_key.key_file.string()});
-  BOOST_REQUIRE_MESSAGE(grant.exit_code == 0, grant.out);
+// A social-history finding of Ada's: in the shipped config's `social_history` section, which
+// is for the patient only (audience = "patient").
+std::string SocialFindingLine(const std::string& id, const std::string& code,
+                              const std::string& display) {
+  return json({{"resourceType", "Condition"},
+               {"id", id},
+               {"subject", {{"reference", "Patient/pa"}}},
+               {"clinicalStatus",
+                {{"coding",
+                  json::array(
+                      {{{"system", "http://terminology.hl7.org/CodeSystem/condition-clinical"},
+                        {"code", "active"}}})}}},
+               {"code",
+                {{"coding", json::array({{{"system", "http://snomed.info/sct"},
+                                          {"code", code},
+                                          {"display", display}}})}}},
+               {"onsetDateTime", "2024-03-01"}})
+      .dump();
+}
+
+fs::path ProxyFile(const PortalFixture& f, const std::string& token) {
+  return f.patients_out / token / "summary-proxy.html.pgp";
+}
+
+// How many recipients a message was sealed to, from gpg's status lines.
+size_t Recipients(const testing::CommandResult& r) {
+  size_t n = 0;
+  for (size_t at = r.out.find("[GNUPG:] ENC_TO "); at != std::string::npos;
+       at = r.out.find("[GNUPG:] ENC_TO ", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Ada has a proxy and a social-history finding; Bob has neither.
+struct WithProxy : TwoPatients {
+  WithProxy() {
+    WriteExtract("002.ndjson", {SocialFindingLine("sa1", "706893006",
+                                                  "Victim of intimate partner abuse (finding)")});
+    auto grant = Staff({"proxy", "grant", "--mrn", kAda.mrn, "--key", proxy_key.key_file.string()});
+    BOOST_REQUIRE_MESSAGE(grant.exit_code == 0, grant.out);
+  }
+};
+
+const char kFinding[] = "Victim of intimate partner abuse";
+
+BOOST_FIXTURE_TEST_CASE(the_patient_and_the_proxy_each_open_only_their_own_page, WithProxy) {
   Nightly n = RunNightly(*this);
   BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
   logs += n.run.out;
-  BOOST_TEST(n.report["summaries"]["rendered"] == 2);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 3);  // Ada's two pages, Bob's one.
+  BOOST_TEST(n.report["summaries"]["proxy_pages"]["rendered"] == 1);
   BOOST_TEST(PublishedTokens(*this) == (std::set<std::string>{ada, bob}));
+  BOOST_TEST(!fs::exists(ProxyFile(*this, bob)));  // No proxy, no proxies' page.
 
   const std::string portal_fpr = PortalFingerprint();
   std::string page;
-  for (const Person* who : {&ada_key, &proxy_key}) {
-    auto r = Open(*who, SummaryFile(*this, ada), &page);
-    BOOST_TEST(r.exit_code == 0, r.out);
-    BOOST_TEST(r.out.find("[GNUPG:] VALIDSIG " + portal_fpr) != std::string::npos, r.out);
-    BOOST_TEST(page.find("Adaline Quorvath") != std::string::npos);
-    BOOST_TEST(page.find("Glucose") != std::string::npos);
-    BOOST_TEST(page.find("Sodium") == std::string::npos);  // Bob's result.
-  }
-  auto wrong = Open(bob_key, SummaryFile(*this, ada), &page);
-  BOOST_TEST(wrong.exit_code != 0);
+  // The patient's own page: sealed to the patient's key alone, with the social history.
+  auto own = Open(ada_key, SummaryFile(*this, ada), &page);
+  BOOST_TEST(own.exit_code == 0, own.out);
+  BOOST_TEST(own.out.find("[GNUPG:] VALIDSIG " + portal_fpr) != std::string::npos, own.out);
+  BOOST_TEST(Recipients(own) == 1u, own.out);
+  BOOST_TEST(page.find("Adaline Quorvath") != std::string::npos);
+  BOOST_TEST(page.find("Glucose") != std::string::npos);
+  BOOST_TEST(page.find("id=\"s-social_history\"") != std::string::npos);
+  BOOST_TEST(page.find(kFinding) != std::string::npos);
+  BOOST_TEST(Open(proxy_key, SummaryFile(*this, ada), &page).exit_code != 0);
   BOOST_TEST(page.empty());
+
+  // The proxies' page: sealed to the proxy's key alone, without what is for the patient only.
+  auto proxy = Open(proxy_key, ProxyFile(*this, ada), &page);
+  BOOST_TEST(proxy.exit_code == 0, proxy.out);
+  BOOST_TEST(proxy.out.find("[GNUPG:] VALIDSIG " + portal_fpr) != std::string::npos, proxy.out);
+  BOOST_TEST(Recipients(proxy) == 1u, proxy.out);
+  BOOST_TEST(page.find("Adaline Quorvath") != std::string::npos);
+  BOOST_TEST(page.find("Glucose") != std::string::npos);
+  BOOST_TEST(page.find("s-social_history") == std::string::npos);
+  BOOST_TEST(page.find(kFinding) == std::string::npos);
+  BOOST_TEST(Open(ada_key, ProxyFile(*this, ada), &page).exit_code != 0);
+  BOOST_TEST(page.empty());
+
+  // Another patient's key opens neither.
+  BOOST_TEST(Open(bob_key, SummaryFile(*this, ada), &page).exit_code != 0);
+  BOOST_TEST(Open(bob_key, ProxyFile(*this, ada), &page).exit_code != 0);
   auto r = Open(bob_key, SummaryFile(*this, bob), &page);
   BOOST_TEST(r.exit_code == 0, r.out);
   BOOST_TEST(page.find("Sodium") != std::string::npos);
   // Patients check signatures with the published public key.
   BOOST_TEST(Slurp(patients_out / "portal-signing-key.asc") ==
              Slurp(var / "portal-signing-key.asc"));
+  ExpectNoPhi(*this, {kAda, kBob}, logs);
+}
 
-  // Revoking the proxy re-encrypts Ada's summary without their key.
+BOOST_FIXTURE_TEST_CASE(an_unchanged_night_reseals_neither_page, WithProxy) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  const auto before = ReadTree(patients_out);
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["examined"] == 0);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 0);
+  BOOST_TEST(n.report["summaries"]["unchanged"] == 3);
+  BOOST_TEST(n.report["summaries"]["proxy_pages"]["unchanged"] == 1);
+  BOOST_TEST((ReadTree(patients_out) == before));  // Sealing is randomized: nothing resealed.
+}
+
+BOOST_FIXTURE_TEST_CASE(a_change_for_the_patient_only_leaves_the_proxies_page_alone, WithProxy) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  const std::string own_before = Slurp(SummaryFile(*this, ada));
+  const std::string proxy_before = Slurp(ProxyFile(*this, ada));
+  WriteExtract("003.ndjson", {SocialFindingLine("sa2", "73595000", "Stress (finding)")});
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["examined"] == 1);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 1);
+  BOOST_TEST(n.report["summaries"]["proxy_pages"]["rendered"] == 0);
+  BOOST_TEST(n.report["summaries"]["unchanged"] == 2);  // Ada's proxies' page and Bob's.
+  BOOST_TEST(Slurp(ProxyFile(*this, ada)) == proxy_before);
+  BOOST_TEST(Slurp(SummaryFile(*this, ada)) != own_before);
+  std::string page;
+  BOOST_REQUIRE_EQUAL(Open(ada_key, SummaryFile(*this, ada), &page).exit_code, 0);
+  BOOST_TEST(page.find("Stress") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(revoking_the_last_proxy_removes_the_proxies_page, WithProxy) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  const std::string own_before = Slurp(SummaryFile(*this, ada));
   auto revoke =
       Staff({"proxy", "revoke", "--mrn", kAda.mrn, "--fingerprint", proxy_key.fingerprint});
   BOOST_REQUIRE_MESSAGE(revoke.exit_code == 0, revoke.out);
-  n = RunNightly(*this);
-  logs += n.run.out;
-  BOOST_TEST(n.report["summaries"]["rendered"] == 1);
-  BOOST_TEST(n.report["summaries"]["unchanged"] == 1);
-  BOOST_TEST(Open(proxy_key, SummaryFile(*this, ada), &page).exit_code != 0);
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["examined"] == 1);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 0);  // The patient's keys did not change.
+  BOOST_TEST(n.report["summaries"]["removed"] == 1);
+  BOOST_TEST(n.report["summaries"]["proxy_pages"]["removed"] == 1);
+  BOOST_TEST(!fs::exists(ProxyFile(*this, ada)));
+  BOOST_TEST(Slurp(SummaryFile(*this, ada)) == own_before);
+  std::string page;
   BOOST_TEST(Open(ada_key, SummaryFile(*this, ada), &page).exit_code == 0);
-  ExpectNoPhi(*this, {kAda, kBob}, logs);
+  // And the next night leaves it so.
+  n = RunNightly(*this);
+  BOOST_TEST(n.report["summaries"]["examined"] == 0);
+  BOOST_TEST(n.report["summaries"]["unchanged"] == 2);
+  BOOST_TEST(!fs::exists(ProxyFile(*this, ada)));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_patient_whose_own_key_expired_keeps_the_proxies_page, TwoPatients) {
+  // Ada's own key expires in 2040; the proxy's never does.
+  PortalFixture::Person expiring;
+  expiring.home = keys.Home("expiring");
+  expiring.fingerprint =
+      keys.Generate(expiring.home, "E <e@test.invalid>", "default", "default", "20400101T000000");
+  expiring.key_file = keys.Export(expiring.home, expiring.fingerprint, "expiring.asc");
+  auto replace =
+      Staff({"enroll", "--mrn", kAda.mrn, "--key", expiring.key_file.string(), "--replace-key"});
+  BOOST_REQUIRE_MESSAGE(replace.exit_code == 0, replace.out);
+  auto grant = Staff({"proxy", "grant", "--mrn", kAda.mrn, "--key", proxy_key.key_file.string()});
+  BOOST_REQUIRE_MESSAGE(grant.exit_code == 0, grant.out);
+  Nightly before = RunNightly(*this, {"--as-of", "2039-12-31T00:00:00Z"});
+  BOOST_REQUIRE_MESSAGE(before.run.exit_code == 0, before.run.out);
+  BOOST_TEST(fs::exists(SummaryFile(*this, ada)));
+  BOOST_TEST(fs::exists(ProxyFile(*this, ada)));
+  Nightly after = RunNightly(*this, {"--as-of", "2040-01-02T00:00:00Z"});
+  BOOST_REQUIRE_MESSAGE(after.run.exit_code == 0, after.run.out);
+  BOOST_TEST(!fs::exists(SummaryFile(*this, ada)));
+  BOOST_TEST(after.report["summaries"]["removed"] == 1);
+  std::string page;
+  BOOST_TEST(Open(proxy_key, ProxyFile(*this, ada), &page).exit_code == 0);
+  BOOST_TEST(page.find("Glucose") != std::string::npos);
+}
+
+// The render state as a version-1 portal-gen left it: one page per patient, sealed to every
+// key (so its keyset_hash is of the proxy's key too), and no proxies' page.
+void MakeVersionOneState(const PortalFixture& f, const std::string& token,
+                         const std::vector<std::string>& fingerprints) {
+  std::unique_ptr<SqliteDb> db;
+  BOOST_REQUIRE(SqliteDb::Open(f.var / "nightly.sqlite", SqliteDb::Journal::kWal, &db).ok());
+  std::vector<std::string> sorted = fingerprints;
+  std::sort(sorted.begin(), sorted.end());
+  std::string joined;
+  for (const auto& fpr : sorted) joined += fpr + ",";
+  const Status st = db->Exec(
+      "BEGIN;"
+      "CREATE TABLE v1(token TEXT PRIMARY KEY, patient_id TEXT NOT NULL, published INTEGER NOT "
+      "NULL, summary_hash TEXT NOT NULL, keyset_hash TEXT NOT NULL, build_hash TEXT NOT NULL, "
+      "valid_until INTEGER NOT NULL, skip_reason TEXT NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO v1 SELECT token, patient_id, published, summary_hash, keyset_hash, "
+      "build_hash, valid_until, skip_reason FROM summaries;"
+      "DROP TABLE summaries; ALTER TABLE v1 RENAME TO summaries;"
+      "UPDATE summaries SET keyset_hash = '" +
+      Sha256Hex(joined) + "' WHERE token = '" + token +
+      "';"
+      "PRAGMA user_version = 1; COMMIT;");
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  fs::remove(ProxyFile(f, token));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_version_one_state_upgrades_and_splits_the_pages, WithProxy) {
+  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  MakeVersionOneState(*this, ada, {ada_key.fingerprint, proxy_key.fingerprint});
+  const std::string bob_before = Slurp(SummaryFile(*this, bob));
+  Nightly n = RunNightly(*this);
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  // Ada's page was sealed to the proxy too: sealed again to Ada alone, and the proxies' page
+  // made. Bob's page was sealed to his key alone, as now: left as it was.
+  BOOST_TEST(n.report["summaries"]["examined"] == 1);
+  BOOST_TEST(n.report["summaries"]["rendered"] == 2);
+  BOOST_TEST(n.report["summaries"]["proxy_pages"]["rendered"] == 1);
+  BOOST_TEST(n.report["summaries"]["unchanged"] == 1);
+  BOOST_TEST(Slurp(SummaryFile(*this, bob)) == bob_before);
+  std::string page;
+  BOOST_TEST(Open(proxy_key, ProxyFile(*this, ada), &page).exit_code == 0);
+  BOOST_TEST(Open(proxy_key, SummaryFile(*this, ada), &page).exit_code != 0);
+  {
+    std::unique_ptr<SqliteDb> db;
+    BOOST_REQUIRE(SqliteDb::Open(var / "nightly.sqlite", SqliteDb::Journal::kWal, &db).ok());
+    int64_t version = 0;
+    BOOST_REQUIRE(db->UserVersion(&version).ok());
+    BOOST_TEST(version == 2);
+  }
+  n = RunNightly(*this);  // Upgraded once: the next night has nothing to do.
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
+  BOOST_TEST(n.report["summaries"]["examined"] == 0);
+  BOOST_TEST(n.report["summaries"]["unchanged"] == 3);
 }
 
 BOOST_FIXTURE_TEST_CASE(an_unchanged_night_encrypts_nothing, TwoPatients) {
