@@ -11,7 +11,8 @@
 //   keygen    the app's crypto/keys.js generateAccountKey(), as registration calls it, timed
 //             with performance.now() around the call in the page;
 //   sign-in   click "Sign in" → the signed-in "My summary" screen (h1 and nav), and → the
-//             summary's frame showing (the app goes there after signing in);
+//             summary's frame showing (the app goes there after signing in); and crypto/kdf.js
+//             deriveAccountKeys() alone, timed in the page;
 //   summary   with the key unlocked (signed in, on Messages): click "My summary" → the frame
 //             showing the verified page, sized to it; and decryptVerified() alone on the same
 //             bytes, timed in the page;
@@ -163,6 +164,18 @@ async function keygen(page, base) {
   }, base);
 }
 
+// The sign-in's Argon2id alone: crypto/kdf.js deriveAccountKeys() with the production settings
+// (a fresh WebAssembly instance, as each sign-in makes one), timed in the page.
+async function argon2(page, base) {
+  return page.evaluate(async (b) => {
+    const kdf = await import(`${b}crypto/kdf.js`);
+    const settings = kdf.newKdfSettings({ t: 3, m: 65536, p: 4 });
+    const t0 = performance.now();
+    await kdf.deriveAccountKeys('a password for timing only', settings);
+    return performance.now() - t0;
+  }, base);
+}
+
 async function signIn(page) {
   await page.getByLabel('Logon ID').fill(LOGON_ID);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -266,6 +279,7 @@ function timingTable(results) {
   const rows = [
     ['key generation (generateAccountKey)', 'keygen'],
     ['sign-in: click → "My summary" screen', 'signedIn'],
+    ['  of which Argon2id alone (deriveAccountKeys)', 'argon2'],
     ['sign-in: click → summary frame shown', 'signInSummary'],
     ['summary, key unlocked: click → frame shown', 'summary'],
     ['  of which decryptVerified() alone', 'decrypt'],
@@ -322,8 +336,8 @@ async function main() {
 
     const results = {};
     for (const rate of RATES) {
-      results[rate] = { keygen: [], signedIn: [], signInSummary: [], summary: [], decrypt: [],
-        message: [] };
+      results[rate] = { keygen: [], argon2: [], signedIn: [], signInSummary: [], summary: [],
+        decrypt: [], message: [] };
     }
     let sizes = null;
     const loads = [];
@@ -335,6 +349,7 @@ async function main() {
         await setRate(cdp, rate);
         const base = await appBase(page);
         r.keygen.push(await keygen(page, base));
+        r.argon2.push(await argon2(page, base));
         const signed = await signIn(page);
         r.signedIn.push(signed['signed-in']);
         r.signInSummary.push(signed.summary);
