@@ -195,19 +195,26 @@ class SummaryView {
   frame(text, title) {
     const frame = h('iframe', { sandbox: 'allow-same-origin allow-modals', title,
       class: 'doc-frame' });
-    const entry = { frame, observer: null };
+    // The per-patient print header's style is taken out before the page goes in (the CSP
+    // would refuse it, with an error in the console) and applied as a constructed sheet.
+    let printCss = '';
+    const page = text.replace(PRINT_HEADER_STYLE, (whole, end, css) => {
+      printCss = css;
+      return end;
+    });
+    const entry = { frame, observer: null, printCss };
     this.frames.push(entry);
     frame.addEventListener('load', () => this.fit(entry));
     const policy = this.app.summaryPolicy && this.app.summaryPolicy();
     if (!policy) throw new Error('The page has no Trusted Types policy for summaries.');
-    frame.srcdoc = policy.createHTML(text);
+    frame.srcdoc = policy.createHTML(page);
     return frame;
   }
 
   fit(entry) {
     const doc = entry.frame.contentDocument;
     if (!this.alive || !doc || !doc.documentElement) return;
-    adoptPrintHeader(entry.frame, doc);
+    adoptPrintHeader(entry.frame, doc, entry.printCss);
     // The root element's own height is the content's (scrollHeight never drops below the
     // frame's), so the frame shrinks as well as grows when the width changes.
     const size = () => {
@@ -263,12 +270,19 @@ class SummaryView {
 }
 
 // The summary's per-patient print header is a second <style data-print-header>, which the app's
-// CSP refuses in the frame; a constructed stylesheet (which CSP does not govern) brings it back.
-// It must be made in the frame's own realm: a document adopts only its own sheets.
-function adoptPrintHeader(frame, doc) {
-  const style = doc.querySelector('style[data-print-header]');
-  if (!style || !frame.contentWindow) return;
-  const sheet = new frame.contentWindow.CSSStyleSheet();
-  sheet.replaceSync(style.textContent);
-  doc.adoptedStyleSheets = [sheet];
+// CSP would refuse in the frame; its one rule is added to the page's main sheet through CSSOM
+// (which CSP does not govern).
+// The element itself, right after the main style's end (the main style's comments name it too).
+const PRINT_HEADER_STYLE = /(<\/style>\s*)<style data-print-header>([^<]*)<\/style>/;
+
+function adoptPrintHeader(frame, doc, css) {
+  const sheet = doc.styleSheets[0];
+  if (!css || !sheet) return;
+  try {
+    // One rule (`@media print { @page { ... } }`) added to the page's own, allowed sheet:
+    // CSSOM is not governed by CSP, and nothing runs in the frame's realm.
+    sheet.insertRule(css, sheet.cssRules.length);
+  } catch {
+    // A header the browser cannot parse is left out; the page itself is whole.
+  }
 }
