@@ -117,14 +117,17 @@ function writeConfig(root, ports, { productionKdf }) {
 // Runs a program to its end; resolves {code, stdout, stderr}.
 function run(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args,
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({
-      code: code === null ? `killed by ${signal}` : code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+      code: code === null ? `killed by ${signal}` : code,
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8'),
     }));
   });
 }
@@ -304,7 +307,7 @@ export class Stack {
     await this.waitFor('nginx', () => accepts(this.ports.nginx), 'nginx.log');
   }
 
-  /** The address of `rel` under the site's base path ('account/' → http://…/portal-help/account/). */
+  /** The address of `rel` under the site's base path ('account/' → …/portal-help/account/). */
   url(rel = '') {
     return `${this.origin}${BASE_PATH}${rel.replace(/^\//, '')}`;
   }
@@ -353,6 +356,24 @@ export class Stack {
       throw new Error('portal-staff activation-code gave no code');
     }
     return code;
+  }
+
+  /**
+   * A fresh activation code with its printed letter (portal-staff activation-code --letter):
+   * the register address the letter prints, on this stack's origin, with the code in the
+   * fragment as the letter's QR code carries it. The letter is removed again.
+   * @returns {Promise<{code: string, address: string}>}
+   */
+  async activationLetter(mrn) {
+    const letter = path.join(this.root, 'activation-letter.html');
+    fs.rmSync(letter, { force: true });
+    const out = await this.staff(['activation-code', '--mrn', mrn, '--json', '--letter', letter]);
+    const code = JSON.parse(out.slice(out.indexOf('{'))).code;
+    const printed = /<span class="url">([^<]+)<\/span>/.exec(fs.readFileSync(letter, 'utf8'));
+    fs.rmSync(letter, { force: true });
+    if (!printed) throw new Error('the activation letter prints no register address');
+    const at = new URL(printed[1].replaceAll('&amp;', '&'));
+    return { code, address: `${this.origin}${at.pathname}#code=${code}` };
   }
 
   /**
