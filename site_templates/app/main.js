@@ -138,6 +138,8 @@ async function show(route) {
     cleanup = null;
   }
   current = route;
+  // What the last screen said ("Sent. Your receipt number is …") is not about the next one.
+  announce('');
   if (!keepNotice) setNotice('');
   keepNotice = false;
   clear(slots.view);

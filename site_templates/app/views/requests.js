@@ -67,10 +67,11 @@ export async function render(root, app) {
     return;
   }
   const rows = items.map((item, i) => h('tr', {},
-    h('td', { class: 'receipt-id' }, item.receipt || ''),
-    h('td', {}, KIND_WORDS[item.kind] || 'Request'),
-    h('td', {}, sentWords(item, app.config)),
-    h('td', { class: `state-${item.state || 'unknown'}` }, states[i])));
+    // data-label: the column's name, shown beside each value when a phone stacks the rows.
+    h('td', { class: 'receipt-id', 'data-label': 'Receipt' }, item.receipt || ''),
+    h('td', { 'data-label': 'What' }, KIND_WORDS[item.kind] || 'Request'),
+    h('td', { 'data-label': 'Sent' }, sentWords(item, app.config)),
+    h('td', { class: `state-${item.state || 'unknown'}`, 'data-label': 'State' }, states[i])));
   const col = (text) => h('th', { scope: 'col' }, text);
   slot.append(h('div', { class: 'table-scroll', role: 'region', tabindex: '0',
     'aria-labelledby': 'requests-caption' },
