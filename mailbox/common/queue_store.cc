@@ -44,6 +44,21 @@ ALTER TABLE documents ADD COLUMN completed_at INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: the key that signed each item ("" for the rows queued before), and the index that
+// lists one patient's items for GET /v1/me.
+constexpr char kVersion3[] = R"sql(
+ALTER TABLE documents ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS documents_by_owner ON documents(owner, received_at);
+PRAGMA user_version = 3;
+)sql";
+
+// Each migration in order, from the version it upgrades.
+struct Migration {
+  int64_t from;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {{1, kVersion2}, {2, kVersion3}};
+
 std::string Schema() {
   std::string schema = kSchemaTemplate;
   const auto fill = [&](const std::string& slot, const std::string& words) {
@@ -91,8 +106,8 @@ Status InsertNonce(SqliteDb* db, const std::string& owner, const std::string& no
 Status InsertDocument(SqliteDb* db, const Submission& s, const std::string& key_hash) {
   std::unique_ptr<SqliteStatement> q;
   PORTAL_RETURN_IF_ERROR(db->Prepare(
-      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      "INSERT INTO documents(receipt, kind, state, owner, provider, received_at, document, "
+      "sender) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
       &q));
   q->Bind(1, s.receipt)
       .Bind(2, ToString(s.kind))
@@ -101,6 +116,7 @@ Status InsertDocument(SqliteDb* db, const Submission& s, const std::string& key_
       .Bind(5, s.provider)
       .Bind(6, s.received_at);
   q->BindBlob(7, s.document);
+  q->Bind(8, s.sender);
   PORTAL_RETURN_IF_ERROR(q->Run());
   PORTAL_RETURN_IF_ERROR(
       db->Prepare("INSERT INTO idempotency(owner, key_hash, request_hash, receipt) "
@@ -145,10 +161,12 @@ Status QueueStore::Open(const std::filesystem::path& path, std::unique_ptr<Queue
   PORTAL_RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete = ON"));
   int64_t version = 0;
   PORTAL_RETURN_IF_ERROR(db->UserVersion(&version));
-  if (version < 2) {
+  // A new file (version 0) has the first schema: it takes every migration, like a version 1.
+  for (const Migration& m : kMigrations) {
+    if (version > m.from) continue;
     SqliteTransaction txn(db.get());
     PORTAL_RETURN_IF_ERROR(txn.Begin());
-    PORTAL_RETURN_IF_ERROR(db->Exec(kVersion2));
+    PORTAL_RETURN_IF_ERROR(db->Exec(m.sql));
     PORTAL_RETURN_IF_ERROR(txn.Commit());
   }
   out->reset(new QueueStore(std::move(db)));
@@ -214,6 +232,33 @@ Status QueueStore::StateOf(const std::string& receipt, const std::string& owner,
   PORTAL_RETURN_IF_ERROR(q->Step(found));
   if (*found && !ParseItemState(q->Text(0), state)) {
     return Status::IoError("the queue holds an unknown state for a receipt");
+  }
+  return Status::Ok();
+}
+
+Status QueueStore::SentBy(const std::string& owner, const std::string& sender,
+                          bool with_unattributed, int limit, std::vector<SentItem>* out) {
+  std::unique_ptr<SqliteStatement> q;
+  // rowid breaks ties within one second: the later insert is the newer item.
+  PORTAL_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT receipt, kind, state, received_at FROM documents WHERE owner = ?1 AND "
+      "(sender = ?2 OR (?3 AND sender = '')) ORDER BY received_at DESC, rowid DESC LIMIT ?4",
+      &q));
+  q->Bind(1, owner)
+      .Bind(2, sender)
+      .Bind(3, int64_t{with_unattributed ? 1 : 0})
+      .Bind(4, int64_t{limit});
+  out->clear();
+  for (bool row = false;;) {
+    PORTAL_RETURN_IF_ERROR(q->Step(&row));
+    if (!row) break;
+    SentItem i;
+    i.receipt = q->Text(0);
+    // The table's CHECKs admit only these words.
+    (void)ParseItemKind(q->Text(1), &i.kind);
+    (void)ParseItemState(q->Text(2), &i.state);
+    i.received_at = q->Int(3);
+    out->push_back(std::move(i));
   }
   return Status::Ok();
 }

@@ -28,6 +28,9 @@ struct Submission {
   std::string nonce;  // From the signed request; refused if seen before.
   int64_t received_at = 0;
   std::string document;  // Signed + encrypted bytes.
+  // The fingerprint of the patient's or proxy's key that signed (upper-case hex): GET /v1/me
+  // shows each key only what it sent itself. Not PHI; the registry pins the same fingerprint.
+  std::string sender;
 };
 
 struct QueuedItem {
@@ -53,6 +56,14 @@ struct QueuedItem {
   "claimed_user, lease_until, accepted_fields, reason, decided_at, completed_at"
 QueuedItem ReadQueuedItem(const SqliteStatement& row);
 
+// An item as its sender sees it in the app's "My requests": no content, no provider.
+struct SentItem {
+  std::string receipt;
+  ItemKind kind = ItemKind::kMessage;
+  ItemState state = ItemState::kReceived;
+  int64_t received_at = 0;
+};
+
 // The mailbox queue: SQLite in WAL mode with synchronous=FULL, so Submit() returns only after
 // the commit is durable — the daemon answers 202 after that, never before.
 class QueueStore {
@@ -77,6 +88,11 @@ class QueueStore {
   // receipt looks exactly like a missing one).
   Status StateOf(const std::string& receipt, const std::string& owner, ItemState* state,
                  bool* found);
+
+  // The items of `owner` that the key `sender` signed, newest first, at most `limit`; with
+  // `with_unattributed` also those queued before the queue kept the sender (sender "").
+  Status SentBy(const std::string& owner, const std::string& sender, bool with_unattributed,
+                int limit, std::vector<SentItem>* out);
 
   // Metadata of queued items, oldest first; `state` nullopt for every state.
   Status List(std::optional<ItemState> state, std::vector<QueuedItem>* out);

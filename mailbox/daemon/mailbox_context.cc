@@ -109,6 +109,12 @@ Status MailboxContext::QueryState(const std::string& owner, const std::string& n
   return queue_->StateOf(receipt, owner, state, found);
 }
 
+Status MailboxContext::SentBy(const std::string& owner, const std::string& sender,
+                              bool with_unattributed, int limit, std::vector<SentItem>* out) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  return queue_->SentBy(owner, sender, with_unattributed, limit, out);
+}
+
 Status MailboxContext::UseNonce(const std::string& owner, const std::string& nonce, int64_t now,
                                 bool* fresh) {
   std::lock_guard<std::mutex> lock(queue_mu_);

@@ -98,6 +98,9 @@ class MailboxContext {
   // `receipt` for that owner (QueueStore::StateOf), in one hold of the queue.
   Status QueryState(const std::string& owner, const std::string& nonce, int64_t now,
                     const std::string& receipt, bool* fresh, ItemState* state, bool* found);
+  // QueueStore::SentBy: what the key `sender` sent for `owner`, newest first.
+  Status SentBy(const std::string& owner, const std::string& sender, bool with_unattributed,
+                int limit, std::vector<SentItem>* out);
 
  private:
   MailboxContext(const PortalConfig& config, MailboxServiceOptions options,

@@ -23,6 +23,11 @@ namespace {
 
 // Where the site serves a token's files from, as GET /v1/me names them.
 constexpr char kPublishedPrefix[] = "patients/";
+// The nightly run's pages: the patient's own, and the proxies' (sealed to proxy keys only).
+constexpr char kPatientPage[] = "summary.html.pgp";
+constexpr char kProxyPage[] = "summary-proxy.html.pgp";
+// "My requests" shows this many of a record's newest items.
+constexpr int kRequestsShown = 50;
 
 // What the client signs (docs/architecture.md, "Patients' accounts").
 std::string MeQueryText(const std::string& fingerprint, const std::string& timestamp,
@@ -65,14 +70,32 @@ std::vector<std::string> PublishedReplies(const fs::path& folder) {
   return names;
 }
 
+// What `fingerprint` sent for the record, newest first. Items queued before the queue kept the
+// sender are the patient's own record's: a proxy sees only what its own key sent.
+Status RequestsJson(MailboxContext* context, const AccountRecord& r, const std::string& token,
+                    const std::string& fingerprint, json* out) {
+  std::vector<SentItem> items;
+  PORTAL_RETURN_IF_ERROR(
+      context->SentBy(token, fingerprint, r.role == RecordRole::kSelf, kRequestsShown, &items));
+  *out = json::array();
+  for (const SentItem& i : items) {
+    out->push_back({{"receipt", i.receipt},
+                    {"kind", std::string(ToString(i.kind))},
+                    {"state", std::string(ToString(i.state))},
+                    {"sent_at", FormatInstant(i.received_at)}});
+  }
+  return Status::Ok();
+}
+
 // One record of the account as the app shows it.
 json RecordJson(const PortalConfig& config, const AccountRecord& r, const std::string& token,
-                PatientDirectory* directory) {
+                PatientDirectory* directory, json requests) {
   const std::string base = std::string(kPublishedPrefix) + token + "/";
   const fs::path folder = config.paths.summaries_output_dir / token;
+  const std::string page = r.role == RecordRole::kProxy ? kProxyPage : kPatientPage;
   std::error_code ec;
   std::string summary = "pending";
-  if (fs::is_regular_file(folder / "summary.html.pgp", ec)) {
+  if (fs::is_regular_file(folder / page, ec)) {
     summary = "published";
   } else if (directory != nullptr) {
     DirectoryEntry entry;
@@ -87,9 +110,14 @@ json RecordJson(const PortalConfig& config, const AccountRecord& r, const std::s
   for (const std::string& name : PublishedReplies(folder / "replies")) {
     replies.push_back(base + "replies/" + name);
   }
-  return {{"mrn", r.mrn},      {"token", token},     {"role", std::string(ToString(r.role))},
-          {"label", r.label},  {"summary", summary}, {"summary_path", base + "summary.html.pgp"},
-          {"replies", replies}};
+  return {{"mrn", r.mrn},
+          {"token", token},
+          {"role", std::string(ToString(r.role))},
+          {"label", r.label},
+          {"summary", summary},
+          {"summary_path", base + page},
+          {"replies", replies},
+          {"requests", std::move(requests)}};
 }
 
 }  // namespace
@@ -129,9 +157,14 @@ HttpResponse HandleMe(MailboxContext* context, const HttpRequest& request,
   json records = json::array();
   for (const AccountRecord& r : account.records) {
     const auto it = tokens.find(r.mrn);
-    if (it != tokens.end()) {
-      records.push_back(RecordJson(context->config(), r, it->second, directory.get()));
+    if (it == tokens.end()) continue;
+    json requests;
+    if (!RequestsJson(context, r, it->second, account.fingerprint, &requests).ok()) {
+      outcome->what = "queue-error";
+      return Unavailable("the queue cannot be read; try again");
     }
+    records.push_back(
+        RecordJson(context->config(), r, it->second, directory.get(), std::move(requests)));
   }
   outcome->what = "me";
   json body = {{"fingerprint", account.fingerprint}, {"records", records}};

@@ -122,6 +122,7 @@ void BuildDocument(MailboxContext* c, const HttpRequest& request, Pending* p) {
   s.request_hash = ContentHash(p->kind.kind, request.body);
   s.nonce = p->request.nonce;
   s.received_at = p->now;
+  s.sender = p->fingerprint;
 }
 
 // Signed by the service key and encrypted to the staff: the queue never holds PHI in the clear.

@@ -397,6 +397,9 @@ BOOST_FIXTURE_TEST_CASE(staff_code_second_device_summary_proxy_and_lockout, Acco
   const json annika = RecordOf(me, kMrnA);
   BOOST_TEST(annika.value("role", "") == "proxy");
   BOOST_TEST(annika.value("label", "") == "Ottoline V.");
+  // A proxy reads the proxies' page, which the next run seals to the proxy keys only.
+  BOOST_TEST(annika.value("summary_path", "") ==
+             "patients/" + annika.value("token", "") + "/summary-proxy.html.pgp");
   // After the next run the proxy's key opens Annika's summary too.
   Nightly();
   REQUIRE_OK(OpenSummary(*first.device, RecordOf(Me(*first.device), kMrnA), &page));

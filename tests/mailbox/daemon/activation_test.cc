@@ -708,7 +708,8 @@ BOOST_AUTO_TEST_CASE(a_proxy_link_adds_a_record_and_me_states_each_summary) {
                    {"label", ""},
                    {"summary", "pending"},
                    {"summary_path", "patients/" + own_token + "/summary.html.pgp"},
-                   {"replies", json::array()}}));
+                   {"replies", json::array()},
+                   {"requests", json::array()}}));
   BOOST_TEST(me["last_nightly_run"].is_string());
 
   // Proxy codes: a wrong birth date, a patient's own code and an unknown code are all the one
@@ -757,9 +758,12 @@ BOOST_AUTO_TEST_CASE(a_proxy_link_adds_a_record_and_me_states_each_summary) {
   BOOST_TEST(f.MessageStatus(kMrnA, *neighbour.device) == 202);
   BOOST_TEST(f.PinnedKeys(kMrnA).size() == 3u);  // Annika's own, and two proxies.
 
-  // GET me: both records; Annika's summary was published by the fixture's nightly run, and a
-  // reply waits beside it (only reply files are listed).
-  const fs::path replies = f.patients_out / annika_token / "replies";
+  // GET me: both records. Annika's own page was published by the fixture's nightly run, but a
+  // proxy reads the proxies' page, which no run has made yet (her proxies came after it); a
+  // reply waits beside them (only reply files are listed).
+  const fs::path folder = f.patients_out / annika_token;
+  BOOST_REQUIRE(fs::exists(folder / "summary.html.pgp"));
+  const fs::path replies = folder / "replies";
   fs::create_directories(replies);
   Spit(replies / "reply-2026-01-01-ab12cd.html.pgp", "sealed");
   Spit(replies / "notes.txt", "not a reply");
@@ -767,15 +771,25 @@ BOOST_AUTO_TEST_CASE(a_proxy_link_adds_a_record_and_me_states_each_summary) {
   BOOST_REQUIRE_EQUAL(me["records"].size(), 2u);
   BOOST_TEST(me["records"][0]["mrn"] == kOttoline.mrn);
   BOOST_TEST(me["records"][0]["summary"] == "pending");
-  BOOST_TEST(me["records"][1] ==
+  json proxied = me["records"][1];
+  // The message this account's key sent for Annika (above) is its one request there.
+  BOOST_REQUIRE_EQUAL(proxied["requests"].size(), 1u);
+  BOOST_TEST(proxied["requests"][0]["kind"] == "message");
+  BOOST_TEST(proxied["requests"][0]["state"] == "received");
+  proxied.erase("requests");
+  BOOST_TEST(proxied ==
              json({{"mrn", kMrnA},
                    {"token", annika_token},
                    {"role", "proxy"},
                    {"label", "Ottoline V."},
-                   {"summary", "published"},
-                   {"summary_path", "patients/" + annika_token + "/summary.html.pgp"},
+                   {"summary", "pending"},
+                   {"summary_path", "patients/" + annika_token + "/summary-proxy.html.pgp"},
                    {"replies", json::array({"patients/" + annika_token +
                                             "/replies/reply-2026-01-01-ab12cd.html.pgp"})}}));
+  // Once the proxies' page is there (written here as the nightly run would), it is published.
+  Spit(folder / "summary-proxy.html.pgp", "sealed");
+  me = Json(GetMe(f.port(), *s.device));
+  BOOST_TEST(me["records"][1]["summary"] == "published");
 
   // A directory that says Ottoline may have no summary (written here as the nightly would).
   DirectoryStamp stamp;
@@ -820,6 +834,132 @@ BOOST_AUTO_TEST_CASE(a_proxy_link_adds_a_record_and_me_states_each_summary) {
                  Base64Encode(f.keys.SignDetached(f.stranger.home, f.stranger.fingerprint, text))}},
                "");
   BOOST_TEST(r.status == 401);
+  f.CheckNothingLeaked();
+}
+
+// "My requests": each account's key sees what it sent for a record, newest first, with the
+// queue's state as staff work on it; a proxy sees only its own, and reads the proxies' page.
+BOOST_AUTO_TEST_CASE(me_lists_what_each_key_sent_and_gives_a_proxy_the_proxies_page) {
+  ActivationFixture f;
+  AccountSession patient = f.SignUpOk("phone", "lantern orchard 1961 blue",
+                                      Fields(f.StaffCode(kOttoline.mrn, CodeKind::kPatient),
+                                             std::nullopt, kOttoline.birth_date, "otto.vaske"));
+  AccountSession proxy =
+      f.SignUpOk("neighbour-phone", "harbour copper 1988 red",
+                 Fields(f.StaffCode(kOttoline.mrn, CodeKind::kProxy, "Neighbour K."), std::nullopt,
+                        kOttoline.birth_date, "neighbour.k"));
+  const std::string token = patient.answer["token"].get<std::string>();
+  BOOST_REQUIRE(proxy.answer["token"] == token);
+  const auto sent = [&](const std::string& path, const std::string& body,
+                        const AccountSession& by) {
+    const HttpResult r = SendJson(f.port(), "POST", path, body, by.device.get());
+    BOOST_REQUIRE_MESSAGE(r.status == 202, r.status << " " << r.body);
+    return Json(r)["receipt"].get<std::string>();
+  };
+  const auto change = [&](const json& changes) {
+    return json({{"version", 1},
+                 {"mrn", kOttoline.mrn},
+                 {"changes", changes},
+                 {"nonce", MailboxFixture::Nonce()},
+                 {"timestamp", InstantFromNow()}})
+        .dump();
+  };
+  // The one record's requests in GET me, each sent_at checked to be a UTC instant between
+  // `earliest` and `latest`, then left out (the rest is compared whole).
+  const auto requests = [&](const AccountSession& s, const std::string& earliest,
+                            const std::string& latest) {
+    const json me = Json(GetMe(f.port(), *s.device));
+    BOOST_REQUIRE_EQUAL(me["records"].size(), 1u);
+    json out = me["records"][0]["requests"];
+    for (json& item : out) {
+      const std::string at = item.value("sent_at", "");
+      BOOST_TEST(std::regex_match(at, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z")), at);
+      BOOST_TEST(earliest <= at);
+      BOOST_TEST(at <= latest);
+      item.erase("sent_at");
+    }
+    return out;
+  };
+  const auto item = [](const std::string& receipt, const char* kind, const char* state) {
+    return json({{"receipt", receipt}, {"kind", kind}, {"state", state}});
+  };
+
+  const std::string earliest = InstantFromNow();
+  const std::string message =
+      sent("/v1/messages",
+           MailboxFixture::MessageBody(kOttoline.mrn, "conncare", "A question", "Is it still on?",
+                                       MailboxFixture::Nonce()),
+           patient);
+  const std::string accepted =
+      sent("/v1/profile-changes", change({{"religion", "Quakerly"}}), patient);
+  const std::string rejected =
+      sent("/v1/profile-changes", change({{"email", "otto.v@example.net"}}), patient);
+  const std::string from_proxy =
+      sent("/v1/messages",
+           MailboxFixture::MessageBody(kOttoline.mrn, "conncare", "For my friend", "Call her?",
+                                       MailboxFixture::Nonce()),
+           proxy);
+  const std::string latest = InstantFromNow();
+  for (const std::string* r : {&message, &accepted, &rejected, &from_proxy}) f.Sealed(*r);
+  f.Sealed("otto.v@example.net");
+  f.Sealed("Quakerly");
+
+  // Newest first; nothing of the content; neither sees the other's.
+  BOOST_TEST(requests(patient, earliest, latest) ==
+             json::array({item(rejected, "profile-change", "received"),
+                          item(accepted, "profile-change", "received"),
+                          item(message, "message", "received")}));
+  BOOST_TEST(requests(proxy, earliest, latest) ==
+             json::array({item(from_proxy, "message", "received")}));
+
+  // Staff decide: an accept whose export could not be written stays accepted, then completes
+  // when run again; a rejection completes at once (the queue's words, as receipts give them).
+  BOOST_REQUIRE(f.StaffAs(f.staff, {"claim", accepted}).exit_code == 0);
+  Spit(f.var / "exports", "a file where the exports folder should be");
+  BOOST_TEST(f.StaffAs(f.staff, {"accept", accepted}).exit_code != 0);
+  BOOST_TEST(requests(patient, earliest, latest)[1] ==
+             item(accepted, "profile-change", "accepted"));
+  fs::remove(f.var / "exports");
+  auto r = f.StaffAs(f.staff, {"accept", accepted});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  BOOST_REQUIRE(f.StaffAs(f.staff, {"claim", rejected}).exit_code == 0);
+  r = f.StaffAs(f.staff, {"reject", rejected, "--reason", "duplicate"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+  BOOST_TEST(requests(patient, earliest, latest) ==
+             json::array({item(rejected, "profile-change", "completed"),
+                          item(accepted, "profile-change", "completed"),
+                          item(message, "message", "received")}));
+  BOOST_TEST(requests(proxy, earliest, latest) ==
+             json::array({item(from_proxy, "message", "received")}));
+
+  // A row queued before the queue kept the sender (as an old queue upgraded holds it): the
+  // patient's own record lists it, a proxy's never does.
+  {
+    std::unique_ptr<SqliteDb> db;
+    REQUIRE_OK(SqliteDb::Open(f.var / "mailbox.sqlite", SqliteDb::Journal::kWal, &db));
+    REQUIRE_OK(db->Exec("UPDATE documents SET sender = '' WHERE receipt = '" + from_proxy + "'"));
+  }
+  BOOST_TEST(requests(patient, earliest, latest)[0] == item(from_proxy, "message", "received"));
+  BOOST_TEST(requests(proxy, earliest, latest) == json::array());
+
+  // Each reads its own page: the patient's, and the proxies' (sealed to proxy keys only).
+  const fs::path folder = f.patients_out / token;
+  const auto summary = [&](const AccountSession& s) {
+    const json me = Json(GetMe(f.port(), *s.device));
+    return std::make_pair(me["records"][0]["summary_path"].get<std::string>(),
+                          me["records"][0]["summary"].get<std::string>());
+  };
+  const std::string own_page = "patients/" + token + "/summary.html.pgp";
+  const std::string proxies_page = "patients/" + token + "/summary-proxy.html.pgp";
+  BOOST_TEST((summary(patient) == std::make_pair(own_page, std::string("pending"))));
+  BOOST_TEST((summary(proxy) == std::make_pair(proxies_page, std::string("pending"))));
+  // Written here as the nightly run would publish them: the patient's page first.
+  fs::create_directories(folder);
+  Spit(folder / "summary.html.pgp", "sealed");
+  BOOST_TEST((summary(patient) == std::make_pair(own_page, std::string("published"))));
+  BOOST_TEST((summary(proxy) == std::make_pair(proxies_page, std::string("pending"))));
+  Spit(folder / "summary-proxy.html.pgp", "sealed");
+  BOOST_TEST((summary(proxy) == std::make_pair(proxies_page, std::string("published"))));
   f.CheckNothingLeaked();
 }
 
