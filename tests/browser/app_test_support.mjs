@@ -175,6 +175,9 @@ function gpg(args, input) {
       else reject(new Error(`gpg ${args.filter((a) => a.startsWith('--')).slice(-1)} exited ` +
         `${code}: ${Buffer.concat(err).toString('utf8').trim()}`));
     });
+    // A gpg that needs no input may exit before we finish writing: that EPIPE is not an error
+    // (its exit code, read on close, says how it went).
+    child.stdin.on('error', () => {});
     child.stdin.end(input === undefined ? '' : input);
   });
 }
