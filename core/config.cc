@@ -1,5 +1,8 @@
 #include "core/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <regex>
 #include <set>
 
@@ -141,6 +144,20 @@ void ReadMailbox(TomlTableReader r, PortalConfig::Mailbox* m, Status* st) {
   positive("per_key_per_minute", &m->per_key_per_minute, 1000000);
   positive("per_key_burst", &m->per_key_burst, 1000000);
   r.Bool("trust_proxy_header", &m->trust_proxy_header, false);
+  r.StringArray("trusted_proxies", &m->trusted_proxies, false);
+  for (const auto& a : m->trusted_proxies) {
+    unsigned char buf[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, a.c_str(), buf) != 1 && inet_pton(AF_INET6, a.c_str(), buf) != 1) {
+      r.Fail("trusted_proxies", "every entry must be an IP address");
+    }
+  }
+  std::string socket;
+  r.String("listen_socket", &socket, false);
+  if (!socket.empty()) m->listen_socket = socket;
+  if (!m->listen_socket.empty() && !m->listen_socket.is_absolute()) {
+    r.Fail("listen_socket", "must be an absolute path");
+  }
+  positive("max_connections_per_address", &m->max_connections_per_address, 100000);
   *st = r.Finish();
 }
 
@@ -171,6 +188,7 @@ void ReadAccounts(TomlTableReader r, PortalConfig::Accounts* a, Status* st) {
   bounded("per_mrn_per_hour", &a->per_mrn_per_hour, 1000000);
   bounded("max_key_blob_kib", &a->max_key_blob_kib, 1024);
   bounded("max_public_key_kib", &a->max_public_key_kib, 1024);
+  r.Bool("proxy_profile_changes", &a->proxy_profile_changes, false);
   for (const auto& [key, path] : {std::pair{"register_path", &a->register_path},
                                   std::pair{"recover_path", &a->recover_path}}) {
     r.String(key, path, false);
@@ -224,6 +242,9 @@ void ReadStaff(TomlTableReader r, const fs::path& base, PortalConfig::Staff* s, 
   if (s->retention_days < 1 || s->retention_days > 3650) {
     r.Fail("retention_days", "must be 1 to 3650");
   }
+  std::string anchor;
+  r.String("audit_anchor", &anchor, false);
+  if (!anchor.empty()) s->audit_anchor = ResolvePath(base, anchor);
   *st = r.Finish();
 }
 

@@ -114,6 +114,9 @@ struct PortalConfig {
     long long per_mrn_per_hour = 6;
     long long max_key_blob_kib = 16;  // The encrypted private key a client stores.
     long long max_public_key_kib = 16;
+    // Whether a proxy (a RelatedPerson with a proxy code) may send profile-change requests for
+    // the patient. Off by default: the FAQ's profile changes are the patient's own.
+    bool proxy_profile_changes = false;
     // The patient app's pages, relative to site.base_url (issue 14 builds them); codes travel
     // in the fragment (#code=...), never in the query.
     std::string register_path = "account/register";
@@ -142,6 +145,13 @@ struct PortalConfig {
     long long per_key_burst = 10;
     // Take the client address from X-Real-IP when the peer is loopback (behind nginx).
     bool trust_proxy_header = false;
+    // The proxies (IP addresses) whose X-Real-IP is believed; every other peer is its own
+    // address (issue 15).
+    std::vector<std::string> trusted_proxies;
+    // Optional unix socket the daemon also listens on (for nginx: 0660, nginx's group); a request
+    // through it is from the proxy, so its X-Real-IP is believed. "" = none.
+    std::filesystem::path listen_socket;
+    long long max_connections_per_address = 32;  // Beyond it: 503 for that address only.
   };
 
   // Records staff at work (portal-staff queue/inbox commands).
@@ -149,6 +159,9 @@ struct PortalConfig {
     long long lease_minutes = 30;       // A claim lasts this long unless released or finished.
     std::filesystem::path exports_dir;  // Accepted changes as FHIR NDJSON for the EHR.
     long long retention_days = 90;      // Completed items are purged after this many days.
+    // The audit trail's anchor outside the state directory: one line (seq, hash) per entry,
+    // appended; `audit verify` compares the trail with it. "" = none (verify says so).
+    std::filesystem::path audit_anchor;
   };
   // E-mail notices (libcurl SMTP). No PHI is ever in a notice. Optional: without smtp_url no
   // mail is queued.

@@ -124,7 +124,22 @@ BOOST_AUTO_TEST_CASE(the_mailbox_section_is_optional_and_checked) {
   BOOST_TEST(cfg.mailbox.per_key_burst == 3);
   BOOST_TEST(cfg.mailbox.per_key_per_minute == 20);
   BOOST_TEST(cfg.mailbox.trust_proxy_header);
-  for (const char* bad : {"listen = \"9000\"", "threads = 0", "max_body_kib = 4096", "rate = 5"}) {
+  BOOST_TEST(cfg.mailbox.trusted_proxies.empty());
+  BOOST_TEST(cfg.mailbox.listen_socket.empty());
+  BOOST_TEST(cfg.mailbox.max_connections_per_address == 32);
+  st = LoadText(dir,
+                std::string(kValid) +
+                    "\n[mailbox]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n"
+                    "listen_socket = \"/run/portal/mailboxd.sock\"\n"
+                    "max_connections_per_address = 4\n",
+                &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST((cfg.mailbox.trusted_proxies == std::vector<std::string>{"127.0.0.1", "::1"}));
+  BOOST_TEST(cfg.mailbox.listen_socket == "/run/portal/mailboxd.sock");
+  BOOST_TEST(cfg.mailbox.max_connections_per_address == 4);
+  for (const char* bad : {"listen = \"9000\"", "threads = 0", "max_body_kib = 4096", "rate = 5",
+                          "trusted_proxies = [\"nginx\"]", "trusted_proxies = [\"10.0.0.1/8\"]",
+                          "listen_socket = \"run/x.sock\"", "max_connections_per_address = 0"}) {
     st = LoadText(dir, std::string(kValid) + "\n[mailbox]\n" + bad + "\n", &cfg);
     BOOST_TEST(!st.ok(), bad);
     BOOST_TEST(st.message().find("mailbox.") != std::string::npos, st.message());
