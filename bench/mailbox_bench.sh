@@ -23,7 +23,8 @@
 #   bench/mailbox_bench.sh [RUNS=3] [REQUESTS=1000] [PATIENTS=200]
 # Environment: LEVELS (default "8 32 128"), THREADS ([mailbox] threads; default the config's),
 # SIGNINS (default 10000), SIGNIN_CONNECTIONS (default 32), REG_PATIENTS (default 200),
-# BUILD (build folder, default build), KEEP (a folder: each run's report, per-request latencies
+# BUILD (build folder, default build), BIN (a folder of already built programs, e.g. a copy of
+# an earlier commit's build/bin: used as is, nothing is built), KEEP (a folder: each run's report, per-request latencies
 # and the daemon's log are copied there; never keys).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,12 +53,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -f "$BUILD/build.ninja" ] || [ -f "$BUILD/Makefile" ]; then
+if [ -n "${BIN:-}" ]; then
+  BIN=$(cd "$BIN" && pwd)
+elif [ -f "$BUILD/build.ninja" ] || [ -f "$BUILD/Makefile" ]; then
   cmake --build "$BUILD" --target portal-gen portal-staff portal-mailboxd mailbox_load >/dev/null
+  BIN=$(cd "$BUILD/bin" && pwd)
 else
   ./dev demo >/dev/null
+  BIN=$(cd "$BUILD/bin" && pwd)
 fi
-BIN=$(cd "$BUILD/bin" && pwd)
 
 say() { echo "mailbox_bench: $*" >&2; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
