@@ -58,6 +58,41 @@ json ProviderRecipient(const PortalConfig& config, const std::string& provider) 
   return recipient;
 }
 
+// The id of the contained RelatedPerson a proxy's document names as its sender or requester.
+constexpr char kProxyId[] = "proxy";
+
+// Who sent it: the patient, or the proxy (a reference to the contained RelatedPerson).
+json Sender(const DocumentContext& context, const json& patient) {
+  if (!context.proxy) return patient;
+  return {{"reference", std::string("#") + kProxyId}};
+}
+
+// A proxy's document holds the proxy as a RelatedPerson of the patient (identified by the pinned
+// key, named by the link's label), and a Provenance saying the proxy wrote this resource
+// ("#": the container) on behalf of the patient. Nothing for the patient's own.
+void AddProxy(const DocumentContext& context, const json& patient, json* resource) {
+  if (!context.proxy) return;
+  json person = {
+      {"resourceType", "RelatedPerson"},
+      {"id", kProxyId},
+      {"identifier",
+       json::array({{{"system", fhir_systems::kProxyKey}, {"value", context.proxy->fingerprint}}})},
+      {"patient", patient}};
+  if (!context.proxy->label.empty()) {
+    person["name"] = json::array({{{"text", context.proxy->label}}});
+  }
+  const json author = {{"system", fhir_systems::kProvenanceParticipant}, {"code", "author"}};
+  const json provenance = {
+      {"resourceType", "Provenance"},
+      {"id", "sent-by-proxy"},
+      {"target", json::array({{{"reference", "#"}}})},
+      {"recorded", FormatInstant(context.received_at)},
+      {"agent", json::array({{{"type", {{"coding", json::array({author})}}},
+                              {"who", {{"reference", std::string("#") + kProxyId}}},
+                              {"onBehalfOf", patient}}})}};
+  (*resource)["contained"] = json::array({person, provenance});
+}
+
 // FHIR strings may not be empty: empty parts are left out.
 json Address(const PostalAddress& address) {
   json out = {{"use", "home"}};
@@ -138,22 +173,22 @@ json ProfileInputs(const ProfileChanges& changes) {
 std::string BuildCommunication(const PortalConfig& config, const DocumentContext& context,
                                const MessageRequest& message) {
   const json patient = PatientReference(config, context);
-  const json resource = {
-      {"resourceType", "Communication"},
-      {"id", context.receipt},
-      {"identifier", ReceiptIdentifier(context)},
-      // The patient sent it; the queue tracks its handling.
-      {"status", "completed"},
-      {"category", json::array({{{"text", "Patient portal message"}}})},
-      {"subject", patient},
-      {"sender", patient},
-      {"recipient", json::array({ProviderRecipient(config, message.provider)})},
-      {"topic", {{"text", message.subject}}},
-      {"sent", FormatInstant(message.timestamp)},
-      {"received", FormatInstant(context.received_at)},
-      {"payload", json::array({{{"contentString", message.body}},
-                               {{"contentAttachment", SignedRequest(context)}},
-                               {{"contentAttachment", RequestSignature(context)}}})}};
+  json resource = {{"resourceType", "Communication"},
+                   {"id", context.receipt},
+                   {"identifier", ReceiptIdentifier(context)},
+                   // Sent (by the patient or their proxy); the queue tracks its handling.
+                   {"status", "completed"},
+                   {"category", json::array({{{"text", "Patient portal message"}}})},
+                   {"subject", patient},
+                   {"sender", Sender(context, patient)},
+                   {"recipient", json::array({ProviderRecipient(config, message.provider)})},
+                   {"topic", {{"text", message.subject}}},
+                   {"sent", FormatInstant(message.timestamp)},
+                   {"received", FormatInstant(context.received_at)},
+                   {"payload", json::array({{{"contentString", message.body}},
+                                            {{"contentAttachment", SignedRequest(context)}},
+                                            {{"contentAttachment", RequestSignature(context)}}})}};
+  AddProxy(context, patient, &resource);
   return Dump(resource);
 }
 
@@ -168,18 +203,19 @@ std::string BuildChangeTask(const PortalConfig& config, const DocumentContext& c
   const json code = {{"system", fhir_systems::kTaskCode},
                      {"code", "change"},
                      {"display", "Change the focal resource"}};
-  const json resource = {{"resourceType", "Task"},
-                         {"id", context.receipt},
-                         {"identifier", ReceiptIdentifier(context)},
-                         {"status", "received"},
-                         {"intent", "proposal"},
-                         {"code", {{"coding", json::array({code})}}},
-                         {"focus", patient},
-                         {"for", patient},
-                         {"authoredOn", FormatInstant(request.timestamp)},
-                         {"lastModified", FormatInstant(context.received_at)},
-                         {"requester", patient},
-                         {"input", std::move(inputs)}};
+  json resource = {{"resourceType", "Task"},
+                   {"id", context.receipt},
+                   {"identifier", ReceiptIdentifier(context)},
+                   {"status", "received"},
+                   {"intent", "proposal"},
+                   {"code", {{"coding", json::array({code})}}},
+                   {"focus", patient},
+                   {"for", patient},
+                   {"authoredOn", FormatInstant(request.timestamp)},
+                   {"lastModified", FormatInstant(context.received_at)},
+                   {"requester", Sender(context, patient)},
+                   {"input", std::move(inputs)}};
+  AddProxy(context, patient, &resource);
   return Dump(resource);
 }
 

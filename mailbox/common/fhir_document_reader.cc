@@ -79,6 +79,46 @@ Status ReadPatient(JsonView ref, const std::string& where, const std::string& na
   return Status::Ok();
 }
 
+// The contained resource `reference` ("#<id>") names, of type `type`.
+Status ContainedResource(JsonView doc, const std::string& reference, const char* type,
+                         const std::string& where, const std::string& name, JsonView* out) {
+  const std::string id = reference.substr(1);
+  for (JsonView contained : doc["contained"]) {
+    if (contained["id"].Str() != id) continue;
+    if (contained["resourceType"].Str() != type) {
+      return Malformed(where, name + " is not a " + type);
+    }
+    *out = contained;
+    return Status::Ok();
+  }
+  return Malformed(where, name + " names no contained resource");
+}
+
+// Communication.sender, Task.requester: the patient (nothing to read: the subject or focus names
+// them), or "#<id>" naming a contained RelatedPerson with the proxy's key as its identifier.
+Status ReadSender(JsonView doc, const char* field, const std::string& where, SendingProxy* out) {
+  const JsonView reference = doc[field]["reference"];
+  if (!reference.IsString() || !reference.Str().starts_with("#")) return Status::Ok();
+  JsonView person;
+  PORTAL_RETURN_IF_ERROR(
+      ContainedResource(doc, reference.Str(), "RelatedPerson", where, field, &person));
+  for (JsonView identifier : person["identifier"]) {
+    if (identifier["system"].Str() == fhir_systems::kProxyKey) {
+      out->fingerprint = identifier["value"].Str();
+    }
+  }
+  if (out->fingerprint.empty()) {
+    return Malformed(where, std::string(field) + " RelatedPerson has no proxy key identifier");
+  }
+  const JsonView names = person["name"];
+  if (names.IsArray() && names.size() > 0) {
+    PORTAL_RETURN_IF_ERROR(
+        OptionalString(names[0]["text"], where, "RelatedPerson name", &out->label));
+  }
+  out->present = true;
+  return Status::Ok();
+}
+
 // An attachment's bytes; an error for a second one of the same name, or data not base64.
 Status ReadAttachment(JsonView attachment, const std::string& where, const std::string& name,
                       std::string* out, bool* seen) {
@@ -125,6 +165,13 @@ Status ReadPayloadPart(JsonView part, size_t index, ParsedDocument* out, Seen* s
 Status ReadCommunication(ParsedDocument* out) {
   const JsonView doc(out->resource);
   PORTAL_RETURN_IF_ERROR(ReadPatient(doc["subject"], kMessage, "subject", true, &out->patient));
+  PORTAL_RETURN_IF_ERROR(ReadSender(doc, "sender", kMessage, &out->proxy));
+  for (JsonView recipient : doc["recipient"]) {
+    const JsonView identifier = recipient["identifier"];
+    if (identifier["system"].Str() == fhir_systems::kProvider) {
+      out->provider = identifier["value"].Str();
+    }
+  }
   const JsonView topic = doc["topic"];
   if (!topic.empty() && !topic.IsObject()) return Malformed(kMessage, "topic is not an object");
   PORTAL_RETURN_IF_ERROR(OptionalString(topic["text"], kMessage, "topic.text", &out->subject));
@@ -208,6 +255,7 @@ Status ReadChangeTask(ParsedDocument* out) {
     }
   }
   PORTAL_RETURN_IF_ERROR(ReadPatient(doc["focus"], kChangeTask, "focus", true, &out->focus));
+  PORTAL_RETURN_IF_ERROR(ReadSender(doc, "requester", kChangeTask, &out->proxy));
   return ReadPatient(doc["for"], kChangeTask, "for", false, &out->patient);
 }
 
@@ -226,7 +274,39 @@ Status ReadDocument(ItemKind kind, std::string_view json_text, ParsedDocument* o
       JsonView(out->resource)["resourceType"].Str() != type) {
     return Malformed(message ? kMessage : kChangeTask, "not a FHIR " + type + " resource");
   }
+  const JsonView id = JsonView(out->resource)["id"];
+  if (!id.empty() && !id.IsString()) {
+    return Malformed(message ? kMessage : kChangeTask, "id is not a string");
+  }
+  out->receipt = id.Str();
   return message ? ReadCommunication(out) : ReadChangeTask(out);
+}
+
+Status ReadRowDocument(std::string_view receipt, ItemKind kind, std::string_view provider,
+                       std::string_view json_text, ParsedDocument* out) {
+  const Status moved = Status::InvalidInput("the document in queue row " + std::string(receipt) +
+                                            " belongs to another row; it was moved or copied");
+  // The kind first: a message copied into a Task's row is that, not a malformed Task.
+  nlohmann::json probe;
+  if (ParseJson(json_text, &probe)) {
+    const std::string type = JsonView(probe)["resourceType"].Str();
+    if ((type == "Communication" || type == "Task") &&
+        (type == "Communication") != (kind == ItemKind::kMessage)) {
+      return moved;
+    }
+  }
+  PORTAL_RETURN_IF_ERROR(ReadDocument(kind, json_text, out));
+  // Every document the daemon wrote has the receipt as its id and as a receipt identifier.
+  bool identified = false;
+  for (JsonView identifier : JsonView(out->resource)["identifier"]) {
+    if (identifier["system"].Str() != fhir_systems::kReceipt) continue;
+    if (identifier["value"].Str() != receipt) return moved;
+    identified = true;
+  }
+  if (!identified || out->receipt != receipt) return moved;
+  // A message's provider; a change request has none, in its row or in the Task.
+  if (out->provider != provider) return moved;
+  return Status::Ok();
 }
 
 bool IsTransportInput(JsonView input) {

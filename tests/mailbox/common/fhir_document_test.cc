@@ -481,6 +481,152 @@ BOOST_AUTO_TEST_CASE(a_malformed_change_task_is_an_error_naming_the_part) {
        {[](json* d) { (*d)["for"] = json::array(); }, "change Task: for names no Patient"}});
 }
 
+// A proxy's document, read with nlohmann directly: the proxy is a contained RelatedPerson of the
+// patient (its key as identifier, the link's label as name), the sender or requester; the
+// patient stays the subject (for); a contained Provenance says the proxy wrote it onBehalfOf
+// the patient.
+void CheckProxyParts(const json& doc, const char* sender_field) {
+  const json patient = {{"reference", "Patient/pat-1"},
+                        {"identifier",
+                         {{"type",
+                           {{"coding", json::array({{{"system",
+                                                      "http://terminology.hl7.org/CodeSystem/"
+                                                      "v2-0203"},
+                                                     {"code", "MR"}}})}}},
+                          {"value", "M123456"}}}};
+  BOOST_TEST(doc[sender_field] == json({{"reference", "#proxy"}}));
+  BOOST_REQUIRE(doc["contained"].is_array());
+  BOOST_REQUIRE(doc["contained"].size() == 2u);
+  const json expected_person = {
+      {"resourceType", "RelatedPerson"},
+      {"id", "proxy"},
+      {"identifier", json::array({{{"system", "urn:portal:proxy-key"},
+                                   {"value", "9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D3E2F1A0B"}}})},
+      {"patient", patient},
+      {"name", json::array({{{"text", "Neighbour K."}}})}};
+  BOOST_TEST(doc["contained"][0] == expected_person);
+  const json expected_provenance = {
+      {"resourceType", "Provenance"},
+      {"id", "sent-by-proxy"},
+      {"target", json::array({{{"reference", "#"}}})},
+      {"recorded", "2026-11-26T13:33:20Z"},
+      {"agent", json::array({{{"type",
+                               {{"coding", json::array({{{"system",
+                                                          "http://terminology.hl7.org/CodeSystem/"
+                                                          "provenance-participant-type"},
+                                                         {"code", "author"}}})}}},
+                              {"who", {{"reference", "#proxy"}}},
+                              {"onBehalfOf", patient}}})}};
+  BOOST_TEST(doc["contained"][1] == expected_provenance);
+}
+
+DocumentContext ProxyContext(const std::string& signed_request) {
+  DocumentContext c = Context(signed_request);
+  c.signer_fingerprint = "9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D3E2F1A0B";
+  c.proxy = DocumentProxy{c.signer_fingerprint, "Neighbour K."};
+  return c;
+}
+
+BOOST_AUTO_TEST_CASE(a_proxys_message_is_sent_by_a_related_person_for_the_patient) {
+  const std::string written = BuildCommunication(Config(), ProxyContext(kSignedMessage), Message());
+  const json doc = Parse(written);
+  CheckProxyParts(doc, "sender");
+  BOOST_TEST(doc["subject"]["reference"] == "Patient/pat-1");
+  BOOST_TEST(doc["subject"]["identifier"]["value"] == "M123456");
+  const ParsedDocument read = Read(ItemKind::kMessage, written);
+  BOOST_TEST(read.proxy.present);
+  BOOST_TEST(read.proxy.fingerprint == "9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D3E2F1A0B");
+  BOOST_TEST(read.proxy.label == "Neighbour K.");
+  BOOST_TEST(read.patient.mrn == "M123456");
+  // The patient's own message names no proxy and contains nothing.
+  const std::string own = BuildCommunication(Config(), Context(kSignedMessage), Message());
+  BOOST_TEST(!Parse(own).contains("contained"));
+  BOOST_TEST(Parse(own)["sender"] == Parse(own)["subject"]);
+  BOOST_TEST(!Read(ItemKind::kMessage, own).proxy.present);
+}
+
+BOOST_AUTO_TEST_CASE(a_proxys_change_task_is_requested_by_a_related_person_for_the_patient) {
+  const std::string signed_request = R"({"version":1,"mrn":"M123456"})";
+  DocumentContext context = ProxyContext(signed_request);
+  const std::string written = BuildChangeTask(Config(), context, EveryChange());
+  const json doc = Parse(written);
+  CheckProxyParts(doc, "requester");
+  BOOST_TEST(doc["for"]["reference"] == "Patient/pat-1");
+  BOOST_TEST(doc["focus"]["reference"] == "Patient/pat-1");
+  const ParsedDocument read = Read(ItemKind::kProfileChange, written);
+  BOOST_TEST(read.proxy.present);
+  BOOST_TEST(read.proxy.label == "Neighbour K.");
+  // Without a label the RelatedPerson has no name, and the key names the proxy.
+  context.proxy->label = "";
+  const ParsedDocument unlabelled =
+      Read(ItemKind::kProfileChange, BuildChangeTask(Config(), context, EveryChange()));
+  BOOST_TEST(unlabelled.proxy.present);
+  BOOST_TEST(unlabelled.proxy.label.empty());
+  BOOST_TEST(
+      !Parse(BuildChangeTask(Config(), context, EveryChange()))["contained"][0].contains("name"));
+}
+
+BOOST_AUTO_TEST_CASE(a_sender_naming_a_missing_or_wrong_contained_resource_is_an_error) {
+  json doc = Parse(BuildCommunication(Config(), ProxyContext(kSignedMessage), Message()));
+  ParsedDocument out;
+  json missing = doc;
+  missing.erase("contained");
+  Status st = ReadDocument(ItemKind::kMessage, missing.dump(), &out);
+  BOOST_TEST(st.message() == "message: sender names no contained resource", st.message());
+  json wrong = doc;
+  wrong["contained"][0]["resourceType"] = "Patient";
+  st = ReadDocument(ItemKind::kMessage, wrong.dump(), &out);
+  BOOST_TEST(st.message() == "message: sender is not a RelatedPerson", st.message());
+  json keyless = doc;
+  keyless["contained"][0].erase("identifier");
+  st = ReadDocument(ItemKind::kMessage, keyless.dump(), &out);
+  BOOST_TEST(st.message() == "message: sender RelatedPerson has no proxy key identifier",
+             st.message());
+}
+
+constexpr char kReceipt[] = "5d41402abc4b2a76b9719d911017c592";
+constexpr char kOtherReceipt[] = "0123456789abcdef0123456789abcdef";
+
+BOOST_AUTO_TEST_CASE(a_document_reads_only_in_its_own_queue_row) {
+  const std::string message = BuildCommunication(Config(), Context(kSignedMessage), Message());
+  const std::string task = BuildChangeTask(Config(), Context(R"({"version":1})"), EveryChange());
+  ParsedDocument out;
+  BOOST_TEST(ReadRowDocument(kReceipt, ItemKind::kMessage, "conncare", message, &out).ok());
+  BOOST_TEST(out.body == "Can my prescription be renewed?");
+  BOOST_TEST(out.provider == "conncare");
+  BOOST_TEST(out.receipt == kReceipt);
+  BOOST_TEST(ReadRowDocument(kReceipt, ItemKind::kProfileChange, "", task, &out).ok());
+  const std::string moved = std::string("the document in queue row ") + kOtherReceipt +
+                            " belongs to another row; it was moved or copied";
+  const auto refused = [&](ItemKind kind, const char* provider, const std::string& text) {
+    ParsedDocument doc;
+    const Status st = ReadRowDocument(kOtherReceipt, kind, provider, text, &doc);
+    BOOST_TEST((st.code() == Status::Code::kInvalidInput));
+    BOOST_TEST(st.message() == moved, st.message());
+  };
+  refused(ItemKind::kMessage, "conncare", message);  // Another row's receipt.
+  refused(ItemKind::kProfileChange, "", task);
+  // The right receipt in another provider's row, or in a row of the other kind.
+  const auto refused_here = [&](ItemKind kind, const char* provider, const std::string& text) {
+    ParsedDocument doc;
+    const Status st = ReadRowDocument(kReceipt, kind, provider, text, &doc);
+    BOOST_TEST(st.message() == std::string("the document in queue row ") + kReceipt +
+                                   " belongs to another row; it was moved or copied",
+               st.message());
+  };
+  refused_here(ItemKind::kMessage, "ob-gyn-services", message);
+  refused_here(ItemKind::kProfileChange, "", message);
+  refused_here(ItemKind::kMessage, "conncare", task);
+  refused_here(ItemKind::kProfileChange, "conncare", task);
+  // The id and the receipt identifier are both checked.
+  json relabelled = Parse(message);
+  relabelled["identifier"][0]["value"] = kOtherReceipt;
+  refused_here(ItemKind::kMessage, "conncare", relabelled.dump());
+  json unidentified = Parse(message);
+  unidentified.erase("identifier");
+  refused_here(ItemKind::kMessage, "conncare", unidentified.dump());
+}
+
 BOOST_AUTO_TEST_CASE(odd_json_never_crashes_the_reader) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   for (const std::string& text : std::vector<std::string>{
