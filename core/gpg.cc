@@ -1,6 +1,8 @@
 #include "core/gpg.h"
 
 #include <gpgme.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -18,9 +20,26 @@ Status GpgError(const std::string& what, gpgme_error_t err) {
   return Status::IoError(what + ": " + gpgme_strerror(err));
 }
 
+// The CPU seconds the gpg started by this thread's current operation may use; 0: no limit.
+// GPGME starts gpg with fork() in the calling thread, so the child inherits this value and the
+// fork handler below turns it into the child's RLIMIT_CPU before gpg is executed (inherited again
+// by GPGME's second fork). Only operations on a client's bytes set it, in homes where no
+// gpg-agent may start: no long-lived process is ever made under a limit.
+thread_local int t_child_cpu_seconds = 0;
+
+void LimitForkedChild() {
+  if (t_child_cpu_seconds <= 0) return;
+  const rlim_t soft = static_cast<rlim_t>(t_child_cpu_seconds);
+  const rlimit limit{soft, soft + 1};  // SIGXCPU at the soft limit, SIGKILL a second later.
+  ::setrlimit(RLIMIT_CPU, &limit);     // Async-signal-safe: a plain system call.
+}
+
 void InitGpgme() {
   static std::once_flag once;
-  std::call_once(once, [] { gpgme_check_version(nullptr); });
+  std::call_once(once, [] {
+    gpgme_check_version(nullptr);
+    ::pthread_atfork(nullptr, nullptr, LimitForkedChild);
+  });
 }
 
 struct DataDeleter {
@@ -46,6 +65,40 @@ std::string UsablePrimary(gpgme_ctx_t ctx, const char* fpr) {
 }
 
 }  // namespace
+
+ChildCpuLimit::ChildCpuLimit(int cpu_seconds) : previous_(t_child_cpu_seconds) {
+  InitGpgme();  // Registers the fork handler.
+  t_child_cpu_seconds = cpu_seconds;
+}
+
+ChildCpuLimit::~ChildCpuLimit() { t_child_cpu_seconds = previous_; }
+
+// Sets the thread's child CPU limit for one operation and tells afterwards whether the limit
+// stopped gpg: GPGME reports a killed gpg as an empty result, not an error, so a run that took
+// at least the limit in wall-clock time (CPU time cannot exceed it) is taken as stopped.
+class GpgContext::Limited {
+ public:
+  explicit Limited(GpgContext* ctx)
+      : ctx_(ctx), limit_(ctx->cpu_limit_seconds_), start_(std::chrono::steady_clock::now()) {}
+  Limited(const Limited&) = delete;
+  Limited& operator=(const Limited&) = delete;
+
+  // IoError when the limit stopped gpg (the context is then marked unusable); else `st`.
+  Status Check(Status st) {
+    const int limit = ctx_->cpu_limit_seconds_;
+    if (limit <= 0 || std::chrono::steady_clock::now() - start_ < std::chrono::seconds(limit)) {
+      return st;
+    }
+    ctx_->stopped_ = true;
+    return Status::IoError("gpg stopped at its " + std::to_string(limit) +
+                           " s CPU time limit on client data");
+  }
+
+ private:
+  GpgContext* ctx_;
+  ChildCpuLimit limit_;
+  const std::chrono::steady_clock::time_point start_;
+};
 
 Status PrepareGnupgHome(const fs::path& dir) {
   std::error_code ec;
@@ -119,8 +172,13 @@ Status GpgContext::SignAndEncryptToKeyFiles(std::string_view plaintext,
   Data in(in_raw);
   if (gpgme_error_t err = gpgme_data_new(&out_raw)) return GpgError("gpgme data", err);
   Data out(out_raw);
-  if (gpgme_error_t err = gpgme_op_encrypt_sign_ext(
-          ctx_, nullptr, recipients.c_str(), GPGME_ENCRYPT_ALWAYS_TRUST, in.get(), out.get())) {
+  // Hidden recipients (gpg --throw-keyids): every session key packet names key ID 0, so a
+  // reader of output/ or the queue cannot map a file to its recipients' keys; each decrypter
+  // tries its secret keys in turn (gpg and OpenPGP.js both do).
+  constexpr auto kEncryptFlags =
+      static_cast<gpgme_encrypt_flags_t>(GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_THROW_KEYIDS);
+  if (gpgme_error_t err = gpgme_op_encrypt_sign_ext(ctx_, nullptr, recipients.c_str(),
+                                                    kEncryptFlags, in.get(), out.get())) {
     return GpgError("sign and encrypt", err);
   }
   size_t len = 0;
@@ -159,49 +217,52 @@ Status GpgContext::SignDetached(std::string_view data, std::string* signature) {
 }
 
 Status GpgContext::InspectKeys(std::string_view data, std::vector<OpenPgpKeyInfo>* keys) {
-  keys->clear();
-  gpgme_data_t raw = nullptr;
-  if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data in(raw);
-  if (gpgme_error_t err = gpgme_op_keylist_from_data_start(ctx_, in.get(), 0)) {
-    return GpgError("reading keys", err);
-  }
-  for (;;) {
-    gpgme_key_t key_raw = nullptr;
-    gpgme_error_t err = gpgme_op_keylist_next(ctx_, &key_raw);
-    if (gpgme_err_code(err) == GPG_ERR_EOF) break;
-    if (err) {
-      gpgme_op_keylist_end(ctx_);
+  Limited limited(this);
+  return limited.Check([&]() -> Status {
+    keys->clear();
+    gpgme_data_t raw = nullptr;
+    if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
+      return GpgError("gpgme data", err);
+    }
+    Data in(raw);
+    if (gpgme_error_t err = gpgme_op_keylist_from_data_start(ctx_, in.get(), 0)) {
       return GpgError("reading keys", err);
     }
-    std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(key_raw);
-    OpenPgpKeyInfo info;
-    if (key->subkeys != nullptr && key->subkeys->fpr != nullptr) {
-      info.fingerprint = key->subkeys->fpr;
-    }
-    info.revoked = key->revoked;
-    info.expired = key->expired;
-    info.disabled = key->disabled;
-    info.invalid = key->invalid;
-    info.secret = key->secret;
-    int64_t encrypt_until = -1;  // -1: no usable encryption subkey; 0: never expires.
-    for (gpgme_subkey_t sub = key->subkeys; sub != nullptr; sub = sub->next) {
-      if (sub->secret) info.secret = true;
-      if (!sub->can_encrypt || sub->revoked || sub->expired || sub->disabled || sub->invalid) {
-        continue;
+    for (;;) {
+      gpgme_key_t key_raw = nullptr;
+      gpgme_error_t err = gpgme_op_keylist_next(ctx_, &key_raw);
+      if (gpgme_err_code(err) == GPG_ERR_EOF) break;
+      if (err) {
+        gpgme_op_keylist_end(ctx_);
+        return GpgError("reading keys", err);
       }
-      const int64_t until = sub->expires;
-      if (encrypt_until != 0 && (until == 0 || until > encrypt_until)) encrypt_until = until;
+      std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter> key(key_raw);
+      OpenPgpKeyInfo info;
+      if (key->subkeys != nullptr && key->subkeys->fpr != nullptr) {
+        info.fingerprint = key->subkeys->fpr;
+      }
+      info.revoked = key->revoked;
+      info.expired = key->expired;
+      info.disabled = key->disabled;
+      info.invalid = key->invalid;
+      info.secret = key->secret;
+      int64_t encrypt_until = -1;  // -1: no usable encryption subkey; 0: never expires.
+      for (gpgme_subkey_t sub = key->subkeys; sub != nullptr; sub = sub->next) {
+        if (sub->secret) info.secret = true;
+        if (!sub->can_encrypt || sub->revoked || sub->expired || sub->disabled || sub->invalid) {
+          continue;
+        }
+        const int64_t until = sub->expires;
+        if (encrypt_until != 0 && (until == 0 || until > encrypt_until)) encrypt_until = until;
+      }
+      info.can_encrypt = encrypt_until >= 0 && !info.revoked && !info.expired;
+      const int64_t primary = key->subkeys != nullptr ? key->subkeys->expires : 0;
+      info.expires = encrypt_until > 0 ? encrypt_until : 0;
+      if (primary > 0 && (info.expires == 0 || primary < info.expires)) info.expires = primary;
+      keys->push_back(std::move(info));
     }
-    info.can_encrypt = encrypt_until >= 0 && !info.revoked && !info.expired;
-    const int64_t primary = key->subkeys != nullptr ? key->subkeys->expires : 0;
-    info.expires = encrypt_until > 0 ? encrypt_until : 0;
-    if (primary > 0 && (info.expires == 0 || primary < info.expires)) info.expires = primary;
-    keys->push_back(std::move(info));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  }());
 }
 
 Status GpgContext::CreateSigningKey(const std::string& user_id, std::string* fingerprint) {
@@ -242,17 +303,20 @@ Status GpgContext::ExportPublicKey(const std::string& fingerprint, std::string* 
 }
 
 Status GpgContext::ImportKeys(std::string_view data) {
-  gpgme_data_t raw = nullptr;
-  if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data in(raw);
-  if (gpgme_error_t err = gpgme_op_import(ctx_, in.get())) return GpgError("importing keys", err);
-  gpgme_import_result_t result = gpgme_op_import_result(ctx_);
-  if (result == nullptr || result->considered == 0 || result->not_imported > 0) {
-    return Status::InvalidInput("importing keys: no usable key in the data");
-  }
-  return Status::Ok();
+  Limited limited(this);
+  return limited.Check([&]() -> Status {
+    gpgme_data_t raw = nullptr;
+    if (gpgme_error_t err = gpgme_data_new_from_mem(&raw, data.data(), data.size(), /*copy=*/0)) {
+      return GpgError("gpgme data", err);
+    }
+    Data in(raw);
+    if (gpgme_error_t err = gpgme_op_import(ctx_, in.get())) return GpgError("importing keys", err);
+    gpgme_import_result_t result = gpgme_op_import_result(ctx_);
+    if (result == nullptr || result->considered == 0 || result->not_imported > 0) {
+      return Status::InvalidInput("importing keys: no usable key in the data");
+    }
+    return Status::Ok();
+  }());
 }
 
 Status GpgContext::VerifyDetached(std::string_view signed_data, std::string_view signature,
@@ -317,42 +381,46 @@ Status GpgContext::SecretKeyFingerprints(std::vector<std::string>* fingerprints)
 
 Status GpgContext::VerifyDetachedQuick(std::string_view signed_data, std::string_view signature,
                                        bool* good, std::string* signing_fingerprint) {
-  *good = false;
-  signing_fingerprint->clear();
-  gpgme_data_t sig_raw = nullptr, text_raw = nullptr;
-  if (gpgme_error_t err =
-          gpgme_data_new_from_mem(&sig_raw, signature.data(), signature.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data sig(sig_raw);
-  if (gpgme_error_t err =
-          gpgme_data_new_from_mem(&text_raw, signed_data.data(), signed_data.size(), /*copy=*/0)) {
-    return GpgError("gpgme data", err);
-  }
-  Data text(text_raw);
-  if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
-    // Not a signature at all (garbage, wrong packet): a bad signature, not a system failure.
-    if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
+  Limited limited(this);
+  return limited.Check([&]() -> Status {
+    *good = false;
+    signing_fingerprint->clear();
+    gpgme_data_t sig_raw = nullptr, text_raw = nullptr;
+    if (gpgme_error_t err =
+            gpgme_data_new_from_mem(&sig_raw, signature.data(), signature.size(), /*copy=*/0)) {
+      return GpgError("gpgme data", err);
+    }
+    Data sig(sig_raw);
+    if (gpgme_error_t err = gpgme_data_new_from_mem(&text_raw, signed_data.data(),
+                                                    signed_data.size(), /*copy=*/0)) {
+      return GpgError("gpgme data", err);
+    }
+    Data text(text_raw);
+    if (gpgme_error_t err = gpgme_op_verify(ctx_, sig.get(), text.get(), nullptr)) {
+      // Not a signature at all (garbage, wrong packet): a bad signature, not a system failure.
+      if (gpgme_err_code(err) == GPG_ERR_NO_DATA || gpgme_err_code(err) == GPG_ERR_BAD_DATA) {
+        return Status::Ok();
+      }
+      return GpgError("verifying", err);
+    }
+    gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
+    if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
+      // None, or more than one: not what a request carries.
       return Status::Ok();
     }
-    return GpgError("verifying", err);
-  }
-  gpgme_verify_result_t result = gpgme_op_verify_result(ctx_);
-  if (result == nullptr || result->signatures == nullptr || result->signatures->next != nullptr) {
-    // None, or more than one: not what a request carries.
+    const gpgme_signature_t s = result->signatures;
+    constexpr unsigned kBad = GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
+                              GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED |
+                              GPGME_SIGSUM_KEY_MISSING | GPGME_SIGSUM_BAD_POLICY |
+                              GPGME_SIGSUM_SYS_ERROR;
+    if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
+        (s->summary & kBad) != 0 || s->wrong_key_usage) {
+      return Status::Ok();
+    }
+    *signing_fingerprint = s->fpr;
+    *good = true;
     return Status::Ok();
-  }
-  const gpgme_signature_t s = result->signatures;
-  constexpr unsigned kBad = GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
-                            GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING |
-                            GPGME_SIGSUM_BAD_POLICY | GPGME_SIGSUM_SYS_ERROR;
-  if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->fpr == nullptr ||
-      (s->summary & kBad) != 0 || s->wrong_key_usage) {
-    return Status::Ok();
-  }
-  *signing_fingerprint = s->fpr;
-  *good = true;
-  return Status::Ok();
+  }());
 }
 
 Status GpgContext::KeyFingerprints(std::vector<std::pair<std::string, std::string>>* pairs) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -34,6 +35,21 @@ struct OpenPgpKeyInfo {
   int64_t expires = 0;       // When encryption to this key stops working; 0 = never.
 };
 
+// While one lives, every process this thread forks (GPGME's gpg among them) starts with an
+// RLIMIT_CPU of `cpu_seconds` (0: none): the kernel stops it past that much CPU time. A fork
+// handler sets the limit in the child; nothing changes for this process. GpgContext::SetCpuLimit
+// uses it; a test can watch it on any child.
+class ChildCpuLimit {
+ public:
+  explicit ChildCpuLimit(int cpu_seconds);
+  ~ChildCpuLimit();
+  ChildCpuLimit(const ChildCpuLimit&) = delete;
+  ChildCpuLimit& operator=(const ChildCpuLimit&) = delete;
+
+ private:
+  const int previous_;
+};
+
 // One GPGME context on one GNUPGHOME (RAII). Each operation starts one gpg process. A context is
 // for one thread at a time: give every worker its own.
 class GpgContext {
@@ -45,6 +61,16 @@ class GpgContext {
   // A context on `home`, producing ASCII-armored output when `armor`.
   static Status Open(const std::filesystem::path& home, bool armor,
                      std::unique_ptr<GpgContext>* out);
+
+  // From now on the gpg behind VerifyDetached(Quick), InspectKeys and ImportKeys (the
+  // operations that read a client's bytes) may use at most `cpu_seconds` of CPU time (1 or
+  // more; 0: no limit): it runs under RLIMIT_CPU and the kernel stops it past the limit. GPGME
+  // has no time-out and its cancel is seen only when gpg next writes, which a gpg busy inflating
+  // a compression bomb never does; a CPU limit also never stops an honest check that is merely
+  // waiting for a busy CPU. An operation stopped by the limit returns IoError("... time limit")
+  // and leaves the context unusable (usable() false: do not pool it).
+  void SetCpuLimit(int cpu_seconds) { cpu_limit_seconds_ = cpu_seconds; }
+  bool usable() const { return !stopped_; }
 
   // Signs with the secret key `fingerprint` from now on (looked up once here, not per
   // operation).
@@ -101,7 +127,10 @@ class GpgContext {
 
  private:
   explicit GpgContext(gpgme_ctx_t ctx) : ctx_(ctx) {}
+  class Limited;  // Runs one operation under the CPU limit.
   gpgme_ctx_t ctx_;
+  int cpu_limit_seconds_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace portal
