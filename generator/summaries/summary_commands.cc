@@ -11,6 +11,7 @@
 #include "core/file_util.h"
 #include "core/record_store.h"
 #include "core/sha256.h"
+#include "core/terminal_text.h"
 #include "generator/summaries/release_policy.h"
 #include "generator/summaries/summary_page.h"
 
@@ -66,7 +67,9 @@ Status RunPreviewCommand(const SummaryCommandOptions& options, const Clock& cloc
   if (model.eligibility != Eligibility::kEligible) {
     return Status::InvalidInput(std::string("no summary: ") + EligibilityReason(model.eligibility));
   }
-  const std::string page = RenderSummaryPage(ctx.config, ctx.templates, model);
+  // Staff read it on a terminal: record data is HTML-escaped in the page, but a control there
+  // (ESC, NUL, C1) would still act on the terminal; it is shown escaped instead.
+  const std::string page = TerminalSafe(RenderSummaryPage(ctx.config, ctx.templates, model));
   std::fwrite(page.data(), 1, page.size(), stdout);
   return Status::Ok();
 }

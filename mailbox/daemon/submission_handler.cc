@@ -24,7 +24,8 @@ struct Pending {
   PatientRequest request;
   std::string idempotency_key;
   Enrollment enrollment;
-  std::string fingerprint;  // Of the patient's key that signed.
+  std::string fingerprint;             // Of the key that signed: the patient's or a proxy's.
+  std::optional<DocumentProxy> proxy;  // Set when that key is a proxy's.
   std::vector<std::filesystem::path> staff_files;
   std::string document;  // The FHIR document, in the clear.
   Submission queued;     // The queue's row, with the document sealed.
@@ -93,6 +94,41 @@ Answer Verify(MailboxContext* c, const HttpRequest& request, Pending* p, Request
   return TooManyRequests("key", retry);
 }
 
+// Who signed: the patient, or a proxy (a key pinned for the enrolment with role proxy). A
+// proxy's profile change is refused unless [accounts] proxy_profile_changes; messages from
+// proxies are taken. The proxy's label (given by staff with the proxy code) is looked up for
+// the document; without one, the key's fingerprint names the proxy.
+Answer CheckSender(MailboxContext* c, Pending* p, RequestOutcome* outcome) {
+  bool proxy = false;
+  for (const auto& key : p->enrollment.keys) {
+    if (key.fingerprint == p->fingerprint) proxy = key.role == EnrolledKey::Role::kProxy;
+  }
+  if (!proxy) return std::nullopt;
+  if (p->kind.kind == ItemKind::kProfileChange && !c->config().accounts.proxy_profile_changes) {
+    outcome->what = "proxy-profile-change";
+    return Problem(403, "Forbidden",
+                   "a proxy may not request profile changes for this patient; nothing was "
+                   "stored; the patient can send the change themselves, or ask the records office");
+  }
+  DocumentProxy sender;
+  sender.fingerprint = p->fingerprint;
+  const Status st = c->WithAccounts([&](EnrollmentRegistry&, AccountStore& accounts) {
+    Account account;
+    bool found = false;
+    PORTAL_RETURN_IF_ERROR(accounts.FindByFingerprint(p->fingerprint, &account, &found));
+    for (const auto& record : account.records) {
+      if (found && record.mrn == p->request.mrn && record.role == RecordRole::kProxy) {
+        sender.label = record.label;
+      }
+    }
+    return Status::Ok();
+  });
+  // The label only names the proxy for staff; the key's fingerprint identifies them anyway.
+  if (!st.ok()) c->Log("proxy label lookup failed; the document names the proxy by key only");
+  p->proxy = sender;
+  return std::nullopt;
+}
+
 // Who the document is sealed to: the unexpired staff keys (none: nothing can be stored).
 Answer FindRecipients(MailboxContext* c, Pending* p, RequestOutcome* outcome) {
   const Status st = c->StaffKeyFiles(p->now, &p->staff_files);
@@ -109,6 +145,7 @@ void BuildDocument(MailboxContext* c, const HttpRequest& request, Pending* p) {
   context.mrn = p->request.mrn;
   context.received_at = p->now;
   context.signer_fingerprint = p->fingerprint;
+  context.proxy = p->proxy;
   context.signed_request = request.body;
   // Decoded once already by Authenticate, so it decodes.
   (void)Base64Decode(HeaderOf(request, kSignatureHeader), &context.request_signature);
@@ -176,6 +213,7 @@ HttpResponse HandleSubmission(MailboxContext* context, const HttpRequest& reques
   if (Answer a = CheckContentType(request, outcome)) return *a;
   if (Answer a = Parse(context, request, &p, outcome)) return *a;
   if (Answer a = Verify(context, request, &p, outcome)) return *a;
+  if (Answer a = CheckSender(context, &p, outcome)) return *a;
   if (Answer a = FindRecipients(context, &p, outcome)) return *a;
   BuildDocument(context, request, &p);
   if (Answer a = Seal(context, &p, outcome)) return *a;

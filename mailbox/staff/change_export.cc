@@ -110,7 +110,11 @@ json CompletedTask(const ParsedDocument& task, const ProfileChange& change,
   }
   out["status"] = "completed";
   out["lastModified"] = FormatInstant(now);
-  out["businessStatus"] = {{"text", "accepted: " + OrNone(yes) + "; rejected: " + OrNone(no)}};
+  std::string decided = "accepted: " + OrNone(yes) + "; rejected: " + OrNone(no);
+  // A proxy's request keeps its contained RelatedPerson and Provenance (requester "#proxy");
+  // the status says so too, for the EHR's staff reading the export.
+  if (task.proxy.present) decided += "; requested by a proxy for the patient";
+  out["businessStatus"] = {{"text", decided}};
   out["owner"] = {
       {"identifier", {{"system", fhir_systems::kStaffKey}, {"value", staff_fingerprint}}}};
   out.erase("input");  // FHIR lists may not be empty: each is set only when it has entries.

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "core/command_output.h"
+#include "core/terminal_text.h"
 #include "mailbox/staff/commands.h"
+#include "mailbox/staff/sender_text.h"
 #include "mailbox/staff/work_session.h"
 
 namespace portal {
@@ -57,16 +59,30 @@ Status ReadMessage(Work* w, const InboxOptions& o) {
     PORTAL_RETURN_IF_ERROR(w->claims->Complete(receipt, w->clock->Now()));
     PORTAL_RETURN_IF_ERROR(Audit(w, "complete", receipt));
   }
+  const ItemSender sender = SenderOf(w, doc, patient);
+  ojson sender_json = {{"role", sender.proxy ? "proxy" : "patient"}};
+  if (sender.proxy) {
+    sender_json["fingerprint"] = sender.fingerprint;
+    sender_json["label"] = sender.label;
+  }
+  // The patient's own: "from MRN …"; a proxy's: "sent by proxy … for MRN …".
+  const std::string from =
+      sender.proxy ? SentByText(sender, doc) : "from MRN " + TerminalSafe(doc.patient.mrn);
+  const std::string signature =
+      sender.proxy
+          ? "proxy signature " +
+                std::string(patient.good ? "good, key " + patient.fingerprint : "NOT VERIFIED")
+          : "patient signature " + std::string(patient.good ? "good" : "NOT VERIFIED");
   PrintResult(o.work.json,
               {{"receipt", receipt},
                {"mrn", doc.patient.mrn},
                {"sent", doc.sent},
                {"subject", doc.subject},
                {"body", doc.body},
-               {"patient_signature", patient.good}},
-              "from MRN " + doc.patient.mrn + ", sent " + doc.sent + " (patient signature " +
-                  (patient.good ? "good" : "NOT VERIFIED") + ")\nsubject: " + doc.subject + "\n\n" +
-                  doc.body);
+               {"patient_signature", patient.good},
+               {"sender", sender_json}},
+              from + ", sent " + TerminalSafe(doc.sent) + " (" + signature +
+                  ")\nsubject: " + TerminalSafe(doc.subject) + "\n\n" + TerminalSafe(doc.body));
   return Status::Ok();
 }
 

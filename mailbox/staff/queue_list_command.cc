@@ -10,6 +10,7 @@
 #include "core/command_output.h"
 #include "core/fhir_time.h"
 #include "core/parse_number.h"
+#include "core/terminal_text.h"
 #include "mailbox/common/queue_store.h"
 #include "mailbox/staff/commands.h"
 #include "mailbox/staff/staff_session.h"
@@ -92,8 +93,8 @@ void PrintItems(bool json, const std::vector<QueuedItem>& items, int64_t now) {
   for (const auto& i : items) {
     std::printf("%-32s  %-14s  %-9s  %-12s  %-20s  %s\n", i.receipt.c_str(),
                 std::string(ToString(i.kind)).c_str(), std::string(ToString(i.state)).c_str(),
-                i.provider.empty() ? "-" : i.provider.c_str(), FormatInstant(i.received_at).c_str(),
-                Waiting(now - i.received_at).c_str());
+                i.provider.empty() ? "-" : TerminalSafe(i.provider).c_str(),
+                FormatInstant(i.received_at).c_str(), Waiting(now - i.received_at).c_str());
   }
   std::printf("%zu item%s\n", items.size(), items.size() == 1 ? "" : "s");
 }

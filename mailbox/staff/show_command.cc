@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "core/command_output.h"
+#include "core/terminal_text.h"
 #include "mailbox/staff/commands.h"
 #include "mailbox/staff/profile_compare.h"
+#include "mailbox/staff/sender_text.h"
 #include "mailbox/staff/work_session.h"
 
 namespace portal {
@@ -20,8 +22,15 @@ struct Shown {
   QueuedItem item;
   ParsedDocument doc;
   PatientSignature patient;
+  ItemSender sender;
   std::vector<ProfileRow> rows;  // A profile change's fields.
 };
+
+// {"role": "patient"} or {"role": "proxy", "fingerprint": …, "label": …}.
+ojson SenderJson(const ItemSender& sender) {
+  if (!sender.proxy) return {{"role", "patient"}};
+  return {{"role", "proxy"}, {"fingerprint", sender.fingerprint}, {"label", sender.label}};
+}
 
 void PrintShownJson(const Shown& s) {
   ojson out = {
@@ -32,6 +41,7 @@ void PrintShownJson(const Shown& s) {
       {"claimed_by", s.item.claimed_user},
       {"service_signature", "good"},
       {"patient_signature", {{"good", s.patient.good}, {"fingerprint", s.patient.fingerprint}}},
+      {"sender", SenderJson(s.sender)},
       {"mrn", s.doc.patient.mrn}};
   if (s.item.kind == ItemKind::kProfileChange) {
     ojson fields = ojson::array();
@@ -52,15 +62,20 @@ void PrintShownJson(const Shown& s) {
   PrintJson(out);
 }
 
+// Values from the record and the request are escaped for the terminal before they are measured.
 void PrintFieldTable(const std::vector<ProfileRow>& rows) {
+  std::vector<ProfileRow> safe = rows;
   size_t w1 = 5, w2 = 9;
-  for (const auto& r : rows) {
+  for (auto& r : safe) {
+    r.field = TerminalSafe(r.field);
+    r.current = TerminalSafe(r.current);
+    r.proposed = TerminalSafe(r.proposed);
     w1 = std::max(w1, r.field.size());
     w2 = std::max(w2, r.current.size());
   }
   std::printf("\n%-*s  %-*s  %s\n", static_cast<int>(w1), "FIELD", static_cast<int>(w2),
               "ON RECORD", "PROPOSED");
-  for (const auto& r : rows) {
+  for (const auto& r : safe) {
     std::printf("%-*s  %-*s  %s\n", static_cast<int>(w1), r.field.c_str(), static_cast<int>(w2),
                 r.current.c_str(), r.proposed.c_str());
   }
@@ -71,14 +86,13 @@ void PrintShownText(const Shown& s) {
               std::string(ToString(s.item.kind)).c_str(),
               std::string(ToString(s.item.state)).c_str(), When(s.item.received_at).c_str());
   std::printf("mailbox signature: good\n");
-  std::printf("patient signature: %s\n",
-              s.patient.good ? ("good, key " + s.patient.fingerprint).c_str()
-                             : "NOT VERIFIED against the keys pinned now (key replaced or revoked "
-                               "since?) — check before acting");
-  std::printf("MRN: %s\n", s.doc.patient.mrn.c_str());
+  std::printf("%s\n", SignatureLine(s.sender, s.patient).c_str());
+  const std::string sent_by = SentByText(s.sender, s.doc);
+  if (!sent_by.empty()) std::printf("%s\n", sent_by.c_str());
+  std::printf("MRN: %s\n", TerminalSafe(s.doc.patient.mrn).c_str());
   if (s.item.kind == ItemKind::kMessage) {
-    std::printf("to: %s\nsubject: %s\n\n%s\n", s.item.provider.c_str(), s.doc.subject.c_str(),
-                s.doc.body.c_str());
+    std::printf("to: %s\nsubject: %s\n\n%s\n", TerminalSafe(s.item.provider).c_str(),
+                TerminalSafe(s.doc.subject).c_str(), TerminalSafe(s.doc.body).c_str());
     return;
   }
   PrintFieldTable(s.rows);
@@ -90,6 +104,7 @@ Status RunShow(const std::string& config_path, const WorkOptions& o, const Clock
   Shown s;
   PORTAL_RETURN_IF_ERROR(LoadItem(&w, o.receipt, &s.item, &s.doc));
   PORTAL_RETURN_IF_ERROR(CheckPatientSignature(&w, s.doc, &s.patient));
+  s.sender = SenderOf(&w, s.doc, s.patient);
   if (s.item.kind == ItemKind::kProfileChange) {
     PORTAL_RETURN_IF_ERROR(CompareProfile(w.s.config, RecordedPatient(w, s.doc), s.doc, &s.rows));
   }

@@ -59,7 +59,7 @@ Status LoadItem(Work* w, const std::string& receipt, QueuedItem* item, ParsedDoc
   if (!found) return Status::InvalidInput("no item " + receipt + " in the queue");
   std::string plain;
   PORTAL_RETURN_IF_ERROR(OpenSealedDocument(w->s, &w->who, sealed, &plain));
-  return ReadDocument(item->kind, plain, doc);
+  return ReadRowDocument(item->receipt, item->kind, item->provider, plain, doc);
 }
 
 Status RequireProfileChange(const QueuedItem& item) {
