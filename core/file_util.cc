@@ -80,23 +80,99 @@ bool WriteAllParts(int fd, const std::vector<std::string_view>& parts) {
   return true;
 }
 
-}  // namespace
+Status SyncDirectory(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    return Status::IoError(dir.string() + ": cannot sync folder: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
 
-Status WriteFileParts(const fs::path& path, const std::vector<std::string_view>& parts) {
+// With `exact`, each folder made gets `mode` itself (chmod: the umask does not narrow it).
+Status MakeDirectories(const fs::path& dir, unsigned mode, bool exact) {
+  if (dir.empty()) return Status::Ok();
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir.parent_path(), mode, exact));
+  if (::mkdir(dir.c_str(), mode) != 0) {
+    if (errno == EEXIST) return Status::Ok();  // Made meanwhile by another writer: theirs.
+    return Status::IoError(dir.string() + ": cannot create: " + std::strerror(errno));
+  }
+  if (exact && ::chmod(dir.c_str(), mode) != 0) {
+    return Status::IoError(dir.string() + ": cannot set its mode: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// WriteFileAtomically's work; with `modes`, folders made and the file get exactly those modes.
+Status WriteAtomically(const fs::path& path, std::string_view data, unsigned dir_mode,
+                       const PublicModes* modes, const fs::path& temp_dir, DirSync dir_sync) {
+  const fs::path dir = path.parent_path();
+  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode, /*exact=*/modes != nullptr));
+  // A temporary name unique to this process and call; a writer killed here leaves a ".tmp-"
+  // file behind (in `temp_dir` when given, for its owner to empty).
+  static std::atomic<unsigned long> counter{0};
+  const fs::path tmp = (temp_dir.empty() ? dir : temp_dir) /
+                       (".tmp-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(counter.fetch_add(1)) + "-" + path.filename().string());
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+      return Status::IoError(tmp.string() + ": cannot create: " + std::strerror(errno));
+    }
+    if ((modes != nullptr && ::fchmod(fd.get(), modes->file) != 0) ||
+        !WriteAllParts(fd.get(), {data}) || ::fsync(fd.get()) != 0 || fd.Close() != 0) {
+      const Status st = Status::IoError(tmp.string() + ": write failed: " + std::strerror(errno));
+      ::unlink(tmp.c_str());
+      return st;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const Status st =
+        Status::IoError(path.string() + ": cannot rename into place: " + std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (dir_sync == DirSync::kLater) return Status::Ok();
+  return SyncDirectory(dir);  // The new name; the temporary's removal need not be durable.
+}
+
+// WriteFileParts' work; with `modes`, folders and file get exactly those modes.
+Status WritePartsTo(const fs::path& path, const std::vector<std::string_view>& parts,
+                    const PublicModes* modes) {
   constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  int fd = ::open(path.c_str(), kFlags, 0644);
+  const unsigned file_mode = modes != nullptr ? modes->file : 0644;
+  int fd = ::open(path.c_str(), kFlags, file_mode);
   if (fd < 0 && errno == ENOENT && path.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
-    fd = ::open(path.c_str(), kFlags, 0644);
+    if (modes != nullptr) {
+      PORTAL_RETURN_IF_ERROR(MakeDirectories(path.parent_path(), modes->dir, /*exact=*/true));
+    } else {
+      std::error_code ec;
+      fs::create_directories(path.parent_path(), ec);
+      if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
+    }
+    fd = ::open(path.c_str(), kFlags, file_mode);
   }
   if (fd < 0) return Status::IoError(path.string() + ": cannot create: " + std::strerror(errno));
   Fd file(fd);
+  if (modes != nullptr && ::fchmod(file.get(), modes->file) != 0) {
+    return Status::IoError(path.string() + ": cannot set its mode: " + std::strerror(errno));
+  }
   if (!WriteAllParts(file.get(), parts) || file.Close() != 0) {
     return Status::IoError(path.string() + ": write failed: " + std::strerror(errno));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileParts(const fs::path& path, const std::vector<std::string_view>& parts) {
+  return WritePartsTo(path, parts, nullptr);
+}
+
+Status WriteFileParts(const fs::path& path, const std::vector<std::string_view>& parts,
+                      PublicModes modes) {
+  return WritePartsTo(path, parts, &modes);
 }
 
 Status WriteNewFile(const fs::path& path, std::string_view data, unsigned mode) {
@@ -131,58 +207,18 @@ Status ListFiles(const fs::path& dir, std::string_view suffix, std::vector<fs::p
   return Status::Ok();
 }
 
-namespace {
-
-Status SyncDirectory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-    return Status::IoError(dir.string() + ": cannot sync folder: " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-Status MakeDirectories(const fs::path& dir, unsigned mode) {
-  if (dir.empty()) return Status::Ok();
-  std::error_code ec;
-  if (fs::is_directory(dir, ec)) return Status::Ok();
-  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir.parent_path(), mode));
-  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
-    return Status::IoError(dir.string() + ": cannot create: " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Status WriteFileAtomically(const fs::path& path, std::string_view data, unsigned dir_mode,
                            const fs::path& temp_dir, DirSync dir_sync) {
-  const fs::path dir = path.parent_path();
-  PORTAL_RETURN_IF_ERROR(MakeDirectories(dir, dir_mode));
-  // A temporary name unique to this process and call; a writer killed here leaves a ".tmp-"
-  // file behind (in `temp_dir` when given, for its owner to empty).
-  static std::atomic<unsigned long> counter{0};
-  const fs::path tmp = (temp_dir.empty() ? dir : temp_dir) /
-                       (".tmp-" + std::to_string(::getpid()) + "-" +
-                        std::to_string(counter.fetch_add(1)) + "-" + path.filename().string());
-  {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (fd.get() < 0) {
-      return Status::IoError(tmp.string() + ": cannot create: " + std::strerror(errno));
-    }
-    if (!WriteAllParts(fd.get(), {data}) || ::fsync(fd.get()) != 0 || fd.Close() != 0) {
-      const Status st = Status::IoError(tmp.string() + ": write failed: " + std::strerror(errno));
-      ::unlink(tmp.c_str());
-      return st;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const Status st =
-        Status::IoError(path.string() + ": cannot rename into place: " + std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (dir_sync == DirSync::kLater) return Status::Ok();
-  return SyncDirectory(dir);  // The new name; the temporary's removal need not be durable.
+  return WriteAtomically(path, data, dir_mode, nullptr, temp_dir, dir_sync);
+}
+
+Status PublishFileAtomically(const fs::path& path, std::string_view data, PublicModes modes,
+                             const fs::path& temp_dir, DirSync dir_sync) {
+  return WriteAtomically(path, data, modes.dir, &modes, temp_dir, dir_sync);
+}
+
+Status MakeDirectoriesWithMode(const fs::path& dir, unsigned mode) {
+  return MakeDirectories(dir, mode, /*exact=*/true);
 }
 
 Status SyncFileSystem(const fs::path& dir) {

@@ -36,6 +36,28 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view d
                            unsigned dir_mode = 0755, const std::filesystem::path& temp_dir = {},
                            DirSync dir_sync = DirSync::kNow);
 
+// Exact modes for what other users must read (output/, served by nginx as its own user): set
+// with chmod/fchmod, so the process's umask (077, core/state_permissions.h) does not narrow them.
+struct PublicModes {
+  unsigned dir;   // Folders this call creates, e.g. 0711 (traversable, not listable) or 0755.
+  unsigned file;  // The file itself, e.g. 0644.
+};
+
+// WriteFileAtomically with exact modes: missing parent folders are made `modes.dir` and the file
+// `modes.file`, whatever the umask. Folders that exist keep their mode.
+Status PublishFileAtomically(const std::filesystem::path& path, std::string_view data,
+                             PublicModes modes, const std::filesystem::path& temp_dir = {},
+                             DirSync dir_sync = DirSync::kNow);
+
+// WriteFileParts with exact modes: missing parent folders `modes.dir`, the file `modes.file`
+// (also when it existed with another mode).
+Status WriteFileParts(const std::filesystem::path& path, const std::vector<std::string_view>& parts,
+                      PublicModes modes);
+
+// Creates `dir` and its missing parents with exactly `mode` (chmod after mkdir); folders that
+// exist keep theirs.
+Status MakeDirectoriesWithMode(const std::filesystem::path& dir, unsigned mode);
+
 // Flushes the whole file system holding `dir` (syncfs).
 Status SyncFileSystem(const std::filesystem::path& dir);
 

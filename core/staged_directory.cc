@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,9 @@ namespace portal {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The site is public: nginx (another user) reads every file; the umask (077) would narrow them.
+constexpr PublicModes kSiteModes{0755, 0644};
 
 fs::path WithSuffix(const fs::path& p, const char* suffix) {
   fs::path out = p;
@@ -67,16 +71,20 @@ StagedDirectory::StagedDirectory(fs::path target)
 StagedDirectory::~StagedDirectory() = default;
 
 Status StagedDirectory::Open() {
-  std::error_code ec;
-  if (target_.has_parent_path()) fs::create_directories(target_.parent_path(), ec);
-  if (ec) return Status::IoError(target_.parent_path().string() + ": " + ec.message());
+  if (target_.has_parent_path()) {
+    PORTAL_RETURN_IF_ERROR(MakeDirectoriesWithMode(target_.parent_path(), kSiteModes.dir));
+  }
   const fs::path lock = WithSuffix(target_, ".lock");
   PORTAL_RETURN_IF_ERROR(lock_.Acquire(
-      lock, 0644,
+      lock, 0600,
       target_.string() + ": another run is publishing here (lock " + lock.string() + ")"));
+  std::error_code ec;
   if (fs::exists(staging_, ec) && !fs::is_directory(staging_, ec)) fs::remove(staging_, ec);
-  fs::create_directories(staging_, ec);
-  if (ec) return Status::IoError(staging_.string() + ": " + ec.message());
+  PORTAL_RETURN_IF_ERROR(MakeDirectoriesWithMode(staging_, kSiteModes.dir));
+  // The back buffer becomes the live tree: its own mode too (also when a run made it 0700).
+  if (::chmod(staging_.c_str(), kSiteModes.dir) != 0) {
+    return Status::IoError(staging_.string() + ": cannot set its mode: " + std::strerror(errno));
+  }
   return Status::Ok();
 }
 
@@ -88,11 +96,18 @@ Status StagedDirectory::Write(const std::string& relative_path,
   }
   const fs::path path = staging_ / relative_path;
   // The back buffer usually holds this very file from two runs ago: leave it if unchanged.
-  if (SameContent(path, parts)) return Status::Ok();
-  Status st = WriteFileParts(path, parts);
+  if (SameContent(path, parts)) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 07777) != kSiteModes.file &&
+        ::chmod(path.c_str(), kSiteModes.file) != 0) {
+      return Status::IoError(path.string() + ": cannot set its mode: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+  Status st = WriteFileParts(path, parts, kSiteModes);
   if (st.ok()) return st;
   ClearWay(staging_, path);
-  return WriteFileParts(path, parts);
+  return WriteFileParts(path, parts, kSiteModes);
 }
 
 Status StagedDirectory::RemoveUnwritten() {

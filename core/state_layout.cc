@@ -4,12 +4,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "core/account_secrets.h"
 #include "core/enrollment_registry.h"
 #include "core/file_util.h"
 #include "core/gpg.h"
 #include "core/record_store.h"
+#include "core/state_permissions.h"
 
 namespace portal {
 
@@ -52,8 +55,21 @@ Status EnsureServiceKey(EnrollmentRegistry* registry, const fs::path& home, cons
   return WriteFileAtomically(public_path, public_key);
 }
 
+// SecureStateDir once per state directory and process (a staff command checks the folder
+// more than once; the first pass leaves nothing for a second to change).
+Status SecureStateDirOnce(const fs::path& root) {
+  static std::mutex mu;
+  static std::set<fs::path> secured;
+  std::lock_guard<std::mutex> lock(mu);
+  if (secured.count(root) != 0) return Status::Ok();
+  PORTAL_RETURN_IF_ERROR(SecureStateDir(root));
+  secured.insert(root);
+  return Status::Ok();
+}
+
 Status CheckKeySetting(const StateLayout& layout, const fs::path& home, const char* setting,
                        std::string* fingerprint) {
+  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root));
   const Status not_ready = Status::InvalidInput(
       layout.root.string() + ": state directory not prepared (run portal-staff init)");
   std::error_code ec;
@@ -95,6 +111,7 @@ StateLayout::StateLayout(const fs::path& state_dir)
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);
+  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root));  // An existing folder, as it was.
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.keys_dir));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root / "gnupg"));

@@ -1,6 +1,7 @@
 // portal-gen: the batch generator. Thin: builds the command table and runs it.
 #include "core/clock.h"
 #include "core/command_table.h"
+#include "core/state_permissions.h"
 #include "generator/nightly/nightly_command.h"
 #include "generator/records/ingest_command.h"
 #include "generator/site/site_command.h"
@@ -18,6 +19,8 @@ constexpr char kExitCodes[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // var/ is 0700/0600; output/ is given its modes explicitly (core/state_permissions.h).
+  portal::MakeCreatedFilesPrivate();
   portal::CommandTable table(kProgram, "portal-gen — the Patient Portal batch generator.",
                              kExitCodes);
   const portal::Clock& clock = portal::SystemClock();

@@ -14,6 +14,14 @@ namespace portal {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// nginx, another user, reads each sealed file by its exact name; nobody but us lists a folder.
+constexpr unsigned kFolderMode = 0711;
+constexpr PublicModes kModes{kFolderMode, 0644};
+
+}  // namespace
+
 int ShardOfToken(const std::string& token, int count) {
   if (count <= 1) return 0;
   uint64_t h = 0;
@@ -36,14 +44,39 @@ SummaryPublisher::SummaryPublisher(fs::path dir, int shard, int shard_count)
       shard_count_(shard_count) {}
 
 Status SummaryPublisher::Open() {
+  PORTAL_RETURN_IF_ERROR(MakeDirectoriesWithMode(dir_.parent_path(), 0755));
+  if (::mkdir(dir_.c_str(), kFolderMode) != 0 && errno != EEXIST) {
+    return Status::IoError(dir_.string() + ": cannot create: " + std::strerror(errno));
+  }
+  // Also an older run's 0755: nobody else lists the tokens.
+  if (::chmod(dir_.c_str(), kFolderMode) != 0) {
+    return Status::IoError(dir_.string() + ": cannot set its mode: " + std::strerror(errno));
+  }
+  PORTAL_RETURN_IF_ERROR(CloseTokenFolders());
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) return Status::IoError(dir_.string() + ": cannot create: " + ec.message());
   fs::remove_all(staging_, ec);
   if (ec) return Status::IoError(staging_.string() + ": cannot empty: " + ec.message());
   if (::mkdir(staging_.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::IoError(staging_.string() + ": cannot create: " + std::strerror(errno));
   }
+  return Status::Ok();
+}
+
+Status SummaryPublisher::CloseTokenFolders() const {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!IsTokenName(name) || ShardOfToken(name, shard_count_) != shard_) continue;
+    for (const fs::path& folder : {it->path(), it->path() / "replies"}) {
+      struct stat st {};
+      if (::lstat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if ((st.st_mode & 07777) != kFolderMode && ::chmod(folder.c_str(), kFolderMode) != 0) {
+        return Status::IoError(name +
+                               ": cannot set the published folder's mode: " + std::strerror(errno));
+      }
+    }
+  }
+  if (ec) return Status::IoError(dir_.string() + ": cannot list: " + ec.message());
   return Status::Ok();
 }
 
@@ -64,7 +97,7 @@ bool SummaryPublisher::Exists(const std::string& token, Audience audience) const
 
 Status SummaryPublisher::Publish(const std::string& token, Audience audience,
                                  std::string_view message) {
-  return WriteFileAtomically(FileOf(token, audience), message, 0755, staging_, DirSync::kLater);
+  return PublishFileAtomically(FileOf(token, audience), message, kModes, staging_, DirSync::kLater);
 }
 
 Status SummaryPublisher::Sync() const { return SyncFileSystem(dir_); }
@@ -109,7 +142,7 @@ Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& s
     PORTAL_RETURN_IF_ERROR(ReadFile(it->path(), &data));
     if (ReadFile(target / name, &current).ok() && current == data) continue;
     PORTAL_RETURN_IF_ERROR(
-        WriteFileAtomically(target / name, data, 0755, staging_, DirSync::kLater));
+        PublishFileAtomically(target / name, data, kModes, staging_, DirSync::kLater));
     ++*published;
   }
   for (fs::directory_iterator it(target, ec), end; !ec && it != end; it.increment(ec)) {
@@ -122,7 +155,7 @@ Status SummaryPublisher::SyncReplies(const std::string& token, const fs::path& s
 Status SummaryPublisher::PublishShared(const std::string& name, std::string_view data) {
   std::string current;
   if (ReadFile(dir_ / name, &current).ok() && current == data) return Status::Ok();
-  return WriteFileAtomically(dir_ / name, data, 0755, staging_);
+  return PublishFileAtomically(dir_ / name, data, kModes, staging_);
 }
 
 }  // namespace portal

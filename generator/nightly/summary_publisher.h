@@ -20,8 +20,10 @@ bool IsTokenName(std::string_view name);
 // The published side of the summaries: DIR/<token>/summary.html.pgp (the patient's own page,
 // sealed to the patient's keys) and DIR/<token>/summary-proxy.html.pgp (the proxies' page,
 // sealed to theirs), where DIR is paths.summaries_output_dir (or `--output`/patients). Nothing
-// in a path comes from the record. Files are replaced atomically and durably; temporary files
-// live in DIR/.staging-<shard>/, emptied at the start of each run.
+// in a path comes from the record. DIR and the token folders are 0711 (nginx, another user,
+// opens a file by its exact name; no local user lists the tokens), the files 0644 (sealed). Files
+// are replaced atomically and durably; temporary files live in DIR/.staging-<shard>/, emptied at
+// the start of each run.
 class SummaryPublisher {
  public:
   static constexpr char kPatientFileName[] = "summary.html.pgp";
@@ -30,7 +32,8 @@ class SummaryPublisher {
 
   SummaryPublisher(std::filesystem::path dir, int shard, int shard_count);
 
-  // Creates DIR and empties this shard's staging folder (left over by a killed run).
+  // Creates DIR (missing parents 0755), sets DIR and this shard's token folders to 0711 (an
+  // older run left 0755) and empties this shard's staging folder (left over by a killed run).
   Status Open();
 
   std::filesystem::path FolderOf(const std::string& token) const;
@@ -54,6 +57,8 @@ class SummaryPublisher {
   Status PublishShared(const std::string& name, std::string_view data);
 
  private:
+  Status CloseTokenFolders() const;
+
   std::filesystem::path dir_;
   std::filesystem::path staging_;
   int shard_;

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/fhir_time.h"
 #include "core/parse_number.h"
+#include "core/state_permissions.h"
 #include "mailbox/common/notice_pump.h"
 #include "mailbox/daemon/http_server.h"
 #include "mailbox/daemon/mailbox_service.h"
@@ -135,6 +136,7 @@ Status Run(Options options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  portal::MakeCreatedFilesPrivate();  // var/ is 0700/0600 (core/state_permissions.h).
   Options options;
   if (auto exit_code = ParseOptions(argc, argv, &options)) return *exit_code;
   const Status st = Run(std::move(options));

@@ -2,6 +2,7 @@
 // command's file registers it; mailbox/staff/commands.h says which) and runs it.
 #include "core/clock.h"
 #include "core/command_table.h"
+#include "core/state_permissions.h"
 #include "mailbox/staff/commands.h"
 
 namespace {
@@ -14,6 +15,7 @@ constexpr char kExitCodes[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  portal::MakeCreatedFilesPrivate();  // var/ is 0700/0600 (core/state_permissions.h).
   portal::CommandTable table(
       kProgram, "portal-staff — the records staff's tools for the Patient Portal.", kExitCodes);
   const portal::Clock& clock = portal::SystemClock();

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+
+namespace portal {
+
+// The state directory (paths.state_dir) holds PHI and keys: it is its owner's alone. Every file
+// under it is 0600 and every folder 0700, whoever creates them; only output/ is for others
+// (core/file_util.h's PublicModes).
+
+// Makes whatever this process creates from now on private to its user (umask 077). Each
+// program's main calls it first, so SQLite's files, gpg's and ours are 0600/0700 without a mode
+// at every call; files others must read are given their modes explicitly.
+void MakeCreatedFilesPrivate();
+
+// One line for the operator (a state directory or file made private); goes to stderr by default.
+using PermissionNote = std::function<void(const std::string& line)>;
+void NoteOnStderr(const std::string& line);
+
+// Checks the state directory before anything in it is opened. InvalidInput, naming the folder,
+// its owner and how to fix it, when it is not a folder or belongs to another user (this process
+// could neither fix it nor keep its files private). A folder of ours open to group or others is
+// made 0700, and every folder and regular file inside with group or other bits set loses them
+// (an older install's 0644 records.sqlite becomes 0600); each change is one `note`. Symbolic links
+// are not followed. A missing folder is fine (nothing to protect yet).
+Status SecureStateDir(const std::filesystem::path& root, const PermissionNote& note = NoteOnStderr);
+
+}  // namespace portal
