@@ -60,11 +60,6 @@ Status ReadMessage(Work* w, const InboxOptions& o) {
     PORTAL_RETURN_IF_ERROR(Audit(w, "complete", receipt));
   }
   const ItemSender sender = SenderOf(w, doc, patient);
-  ojson sender_json = {{"role", sender.proxy ? "proxy" : "patient"}};
-  if (sender.proxy) {
-    sender_json["fingerprint"] = sender.fingerprint;
-    sender_json["label"] = sender.label;
-  }
   // The patient's own: "from MRN …"; a proxy's: "sent by proxy … for MRN …".
   const std::string from =
       sender.proxy ? SentByText(sender, doc) : "from MRN " + TerminalSafe(doc.patient.mrn);
@@ -80,7 +75,7 @@ Status ReadMessage(Work* w, const InboxOptions& o) {
                {"subject", doc.subject},
                {"body", doc.body},
                {"patient_signature", patient.good},
-               {"sender", sender_json}},
+               {"sender", SenderJson(sender)}},
               from + ", sent " + TerminalSafe(doc.sent) + " (" + signature +
                   ")\nsubject: " + TerminalSafe(doc.subject) + "\n\n" + TerminalSafe(doc.body));
   return Status::Ok();

@@ -31,6 +31,11 @@ std::string SentByText(const ItemSender& sender, const ParsedDocument& doc) {
   return TerminalSafe("sent by proxy " + who + " for MRN " + doc.patient.mrn);
 }
 
+nlohmann::ordered_json SenderJson(const ItemSender& sender) {
+  if (!sender.proxy) return {{"role", "patient"}};
+  return {{"role", "proxy"}, {"fingerprint", sender.fingerprint}, {"label", sender.label}};
+}
+
 std::string SignatureLine(const ItemSender& sender, const PatientSignature& signature) {
   const std::string whose = sender.proxy ? "proxy" : "patient";
   if (!signature.good) {

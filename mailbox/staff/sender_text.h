@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "mailbox/common/fhir_document_reader.h"
@@ -22,6 +23,9 @@ ItemSender SenderOf(Work* w, const ParsedDocument& doc, const PatientSignature& 
 // "sent by proxy Neighbour K. for MRN M100001" ("proxy key <fingerprint>" without a label);
 // "" for the patient's own. Safe for a terminal (TerminalSafe).
 std::string SentByText(const ItemSender& sender, const ParsedDocument& doc);
+
+// For --json: {"role": "patient"} or {"role": "proxy", "fingerprint": …, "label": …}.
+nlohmann::ordered_json SenderJson(const ItemSender& sender);
 
 // "patient signature: good, key <fpr>" or "proxy signature: good, key <fpr>", or the NOT
 // VERIFIED warning.

@@ -26,12 +26,6 @@ struct Shown {
   std::vector<ProfileRow> rows;  // A profile change's fields.
 };
 
-// {"role": "patient"} or {"role": "proxy", "fingerprint": …, "label": …}.
-ojson SenderJson(const ItemSender& sender) {
-  if (!sender.proxy) return {{"role", "patient"}};
-  return {{"role", "proxy"}, {"fingerprint", sender.fingerprint}, {"label", sender.label}};
-}
-
 void PrintShownJson(const Shown& s) {
   ojson out = {
       {"receipt", s.item.receipt},
