@@ -55,21 +55,23 @@ Status EnsureServiceKey(EnrollmentRegistry* registry, const fs::path& home, cons
   return WriteFileAtomically(public_path, public_key);
 }
 
-// SecureStateDir once per state directory and process (a staff command checks the folder
+// SecureStateDir once per state directory, depth and process (a staff command checks the folder
 // more than once; the first pass leaves nothing for a second to change).
-Status SecureStateDirOnce(const fs::path& root) {
+Status SecureStateDirOnce(const fs::path& root, StateDepth depth) {
   static std::mutex mu;
-  static std::set<fs::path> secured;
+  static std::set<std::pair<fs::path, StateDepth>> secured;
   std::lock_guard<std::mutex> lock(mu);
-  if (secured.count(root) != 0) return Status::Ok();
-  PORTAL_RETURN_IF_ERROR(SecureStateDir(root));
-  secured.insert(root);
+  if (secured.count({root, depth}) != 0 || secured.count({root, StateDepth::kTree}) != 0) {
+    return Status::Ok();
+  }
+  PORTAL_RETURN_IF_ERROR(SecureStateDir(root, depth));
+  secured.insert({root, depth});
   return Status::Ok();
 }
 
 Status CheckKeySetting(const StateLayout& layout, const fs::path& home, const char* setting,
                        std::string* fingerprint) {
-  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root));
+  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root, StateDepth::kTop));
   const Status not_ready = Status::InvalidInput(
       layout.root.string() + ": state directory not prepared (run portal-staff init)");
   std::error_code ec;
@@ -111,7 +113,8 @@ StateLayout::StateLayout(const fs::path& state_dir)
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);
-  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root));  // An existing folder, as it was.
+  // An existing folder as it was, all of it: init is where an operator fixes an older install.
+  PORTAL_RETURN_IF_ERROR(SecureStateDirOnce(layout.root, StateDepth::kTree));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.keys_dir));
   PORTAL_RETURN_IF_ERROR(MakePrivateDir(layout.root / "gnupg"));
@@ -131,6 +134,10 @@ Status InitStateDir(const PortalConfig& config, InitReport* report) {
                           config.hospital.name + " Patient Portal mailbox",
                           layout.mailbox_public_key, &report->mailbox_fingerprint,
                           &report->created_mailbox_key);
+}
+
+Status SecureWholeStateDir(const StateLayout& layout) {
+  return SecureStateDirOnce(layout.root, StateDepth::kTree);
 }
 
 Status CheckStateDir(const StateLayout& layout, std::string* signing_fingerprint) {

@@ -56,14 +56,16 @@ struct InitReport {
 
 // Prepares the state directory once (idempotent): the folder (0700), the databases, the
 // GNUPGHOMEs, the portal's signing key and the mailbox's service key (each created on first
-// use, kept afterwards). An existing folder is first checked as SecureStateDir does.
+// use, kept afterwards). An existing folder is first checked as SecureStateDir(kTree) does.
 Status InitStateDir(const PortalConfig& config, InitReport* report);
 
 // InvalidInput naming `portal-staff init` unless the state directory was prepared; sets
-// *signing_fingerprint. First (once per process) SecureStateDir (core/state_permissions.h):
-// refused when another user's, made private when open to group or others.
+// *signing_fingerprint. First (once per process) SecureStateDir(kTop) (core/state_permissions.h):
+// refused when another user's; the folder and its entries made private when open to others.
 Status CheckStateDir(const StateLayout& layout, std::string* signing_fingerprint);
 // The same for the mailbox daemon: sets *service_fingerprint (the mailbox's service key).
 Status CheckMailboxState(const StateLayout& layout, std::string* service_fingerprint);
+// SecureStateDir(kTree) once per process: the nightly run's pass over the whole state directory.
+Status SecureWholeStateDir(const StateLayout& layout);
 
 }  // namespace portal

@@ -74,7 +74,7 @@ void MakeCreatedFilesPrivate() { ::umask(077); }
 
 void NoteOnStderr(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
-Status SecureStateDir(const fs::path& root, const PermissionNote& note) {
+Status SecureStateDir(const fs::path& root, StateDepth depth, const PermissionNote& note) {
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::Ok();
@@ -103,7 +103,6 @@ Status SecureStateDir(const fs::path& root, const PermissionNote& note) {
     note(root.string() + ": the state directory was " + Octal(st.st_mode) +
          ", now 0700 (it holds PHI and keys: its owner's alone)");
   }
-  // One line per entry of the state directory, so a token in a deeper name is never printed.
   std::error_code ec;
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     struct stat entry {};
@@ -114,7 +113,7 @@ Status SecureStateDir(const fs::path& root, const PermissionNote& note) {
       note(it->path().string() + ": was " + Octal(entry.st_mode) + ", now " +
            Octal(entry.st_mode & S_IRWXU));
     }
-    if (!S_ISDIR(entry.st_mode)) continue;
+    if (depth == StateDepth::kTop || !S_ISDIR(entry.st_mode)) continue;
     int inside = 0;
     PORTAL_RETURN_IF_ERROR(TightenTree(it->path(), &inside));
     if (inside > 0) {

@@ -54,6 +54,8 @@ class NightlyRun {
         report_(report) {}
 
   Status Run(const Clock& clock) {
+    // All of var/ once a night: an older install's (or a hand-made) open file is closed here.
+    PORTAL_RETURN_IF_ERROR(SecureWholeStateDir(layout_));
     PORTAL_RETURN_IF_ERROR(CheckStateDir(layout_, &signing_fpr_));
     FileLock lock;
     PORTAL_RETURN_IF_ERROR(

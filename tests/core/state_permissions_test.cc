@@ -63,7 +63,8 @@ struct OldState {
 BOOST_AUTO_TEST_CASE(an_open_state_directory_of_ours_is_made_private_with_a_line_per_entry) {
   OldState s;
   std::vector<std::string> notes;
-  const Status st = SecureStateDir(s.var, [&](const std::string& l) { notes.push_back(l); });
+  const Status st =
+      SecureStateDir(s.var, StateDepth::kTree, [&](const std::string& l) { notes.push_back(l); });
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(ModeOf(s.var) == 0700u);
   BOOST_TEST(ModeOf(s.records) == 0600u);
@@ -89,11 +90,27 @@ BOOST_AUTO_TEST_CASE(an_open_state_directory_of_ours_is_made_private_with_a_line
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_top_pass_fixes_the_folder_and_its_entries_only) {
+  OldState s;
+  std::vector<std::string> notes;
+  const Status st =
+      SecureStateDir(s.var, StateDepth::kTop, [&](const std::string& l) { notes.push_back(l); });
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(ModeOf(s.var) == 0700u);
+  BOOST_TEST(ModeOf(s.records) == 0600u);
+  BOOST_TEST(ModeOf(s.var / "gnupg") == 0700u);
+  BOOST_TEST(ModeOf(s.var / "gnupg" / "verify") == 0755u);  // Left for the nightly's pass.
+  BOOST_TEST(ModeOf(s.token_dir / "pubring.kbx") == 0644u);
+  BOOST_TEST(notes.size() == 3u);  // var/, records.sqlite, gnupg.
+}
+
 BOOST_AUTO_TEST_CASE(a_private_state_directory_is_left_alone_without_a_line) {
   OldState s;
-  BOOST_REQUIRE(SecureStateDir(s.var, [](const std::string&) {}).ok());
+  BOOST_REQUIRE(SecureStateDir(s.var, StateDepth::kTree, [](const std::string&) {}).ok());
   std::vector<std::string> notes;
-  BOOST_REQUIRE(SecureStateDir(s.var, [&](const std::string& l) { notes.push_back(l); }).ok());
+  BOOST_REQUIRE(SecureStateDir(s.var, StateDepth::kTree, [&](const std::string& l) {
+                  notes.push_back(l);
+                }).ok());
   BOOST_TEST(notes.empty());
 }
 
@@ -109,16 +126,16 @@ BOOST_AUTO_TEST_CASE(links_and_set_id_bits) {
   fs::create_symlink(outside, var / "link");
   Spit(var / "odd", "y");
   SetMode(var / "odd", 04755);
-  BOOST_REQUIRE(SecureStateDir(var, [](const std::string&) {}).ok());
+  BOOST_REQUIRE(SecureStateDir(var, StateDepth::kTree, [](const std::string&) {}).ok());
   BOOST_TEST(ModeOf(outside) == 0644u);
   BOOST_TEST(ModeOf(var / "odd") == 0700u);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_state_directory_is_fine_and_a_file_is_refused) {
   TempDir dir;
-  BOOST_TEST(SecureStateDir(dir.path() / "none").ok());
+  BOOST_TEST(SecureStateDir(dir.path() / "none", StateDepth::kTree).ok());
   Spit(dir.path() / "file", "x");
-  const Status st = SecureStateDir(dir.path() / "file");
+  const Status st = SecureStateDir(dir.path() / "file", StateDepth::kTop);
   BOOST_TEST((st.code() == Status::Code::kInvalidInput));
   BOOST_TEST(st.message() == (dir.path() / "file").string() +
                                  ": the state directory (paths.state_dir) is not a folder");
@@ -136,13 +153,14 @@ BOOST_AUTO_TEST_CASE(another_users_state_directory_is_refused_untouched) {
     BOOST_REQUIRE(::chown(var.c_str(), other, static_cast<gid_t>(-1)) == 0);
   } else if (::chown(var.c_str(), other, static_cast<gid_t>(-1)) != 0) {
     // Not root: a folder of another user cannot be made here; "/" is root's.
-    const Status st = SecureStateDir("/");
+    const Status st = SecureStateDir("/", StateDepth::kTop);
     BOOST_TEST((st.code() == Status::Code::kInvalidInput));
     BOOST_TEST(st.message().find("/: the state directory belongs to ") == 0u);
     return;
   }
   std::vector<std::string> notes;
-  const Status st = SecureStateDir(var, [&](const std::string& l) { notes.push_back(l); });
+  const Status st =
+      SecureStateDir(var, StateDepth::kTree, [&](const std::string& l) { notes.push_back(l); });
   BOOST_TEST((st.code() == Status::Code::kInvalidInput));
   const std::string expected_start =
       var.string() + ": the state directory belongs to nobody (uid 65534), not to this user root " +
