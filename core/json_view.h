@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/status.h"
 
 namespace portal {
 
@@ -60,7 +63,30 @@ class JsonView {
   const nlohmann::json* j_ = nullptr;
 };
 
-// Parses `text` without exceptions: false (and *out discarded) for malformed JSON.
+// What ParseStrictJson takes. The defaults suit files the portal reads (documents, the
+// directory's patients, package pins); the daemon sets its own for request bodies.
+struct StrictJsonOptions {
+  size_t max_depth = 64;         // Objects and arrays open at once.
+  size_t max_bytes = 64u << 20;  // The text's length.
+};
+
+// Parses `text` as one JSON value, refusing what nlohmann alone would take silently: a key named
+// twice in one object, at any depth (nlohmann keeps the last, simdjson and the generator's
+// readers the first: one text must mean one thing), nesting deeper than options.max_depth and
+// text longer than options.max_bytes; malformed JSON and invalid UTF-8 as nlohmann refuses them.
+// No exception escapes. Errors are InvalidInput: "not valid JSON (UTF-8)", "larger than N
+// bytes", "nested deeper than N levels", "duplicate key \"a.b[2].c\"" (key names, never a
+// value). On a duplicate, *duplicate (when given) is that key's path, one segment per level:
+// {"a", "b", "[2]", "c"}.
+Status ParseStrictJson(std::string_view text, nlohmann::json* out,
+                       const StrictJsonOptions& options = {},
+                       std::vector<std::string>* duplicate = nullptr);
+
+// A path as ParseStrictJson gives it, written "a.b[2].c".
+std::string JsonPathText(const std::vector<std::string>& path);
+
+// ParseStrictJson with the default options: false (and *out discarded) for malformed JSON, a
+// duplicate key, or too deep or too large a text.
 bool ParseJson(std::string_view text, nlohmann::json* out);
 
 }  // namespace portal
