@@ -59,19 +59,34 @@ class Reader {
     }
     std::string_view type;
     if (doc["resourceType"].get(type) == simdjson::SUCCESS && type == "Bundle") {
+      // A key twice anywhere in a Bundle: the whole Bundle is refused (read as a unit, it
+      // would mean one thing here and another to a reader keeping the other value), and
+      // nothing of it is stored, so its patients keep what they had.
+      if (const std::string path = DuplicateKeyPath(doc); !path.empty()) {
+        sink_->Error(Status::InvalidInput("Bundle: duplicate key \"" + path + "\""), FhirResource(),
+                     origin);
+        return;
+      }
       Bundle(doc, text, origin);
     } else {
-      One(doc, text, plain_, origin);
+      One(doc, text, plain_, origin, /*check_keys=*/true);
     }
   }
 
-  // One resource, parsed into `element` from `text`.
+  // One resource, parsed into `element` from `text`; `check_keys` unless its Bundle was.
   void One(simdjson::dom::element element, std::string_view text,
-           const ReferenceResolver& references, const std::string& origin) {
+           const ReferenceResolver& references, const std::string& origin,
+           bool check_keys = false) {
     FhirResource r;
     Status st = ReadResourceIdentity(element, &r);
     if (st.ok() && options_.Skips(r.type)) return sink_->SkippedType(r.type, origin);
     if (st.ok()) st = ReadResourceContent(element, text, references, &r);
+    // Checked once the patient is known, so the refusal keeps that patient's state.
+    if (st.ok() && check_keys) {
+      if (const std::string path = DuplicateKeyPath(element); !path.empty()) {
+        st = Status::InvalidInput(r.type + "/" + r.id + ": duplicate key \"" + path + "\"");
+      }
+    }
     if (!st.ok()) return sink_->Error(st, r, origin);
     std::string mrn =
         r.type == "Patient" ? PatientMrn(element, options_.mrn_system) : std::string();

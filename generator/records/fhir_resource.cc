@@ -1,6 +1,8 @@
 #include "generator/records/fhir_resource.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "core/fhir_time.h"
 #include "core/sha256.h"
@@ -278,6 +280,82 @@ Status ReadPatient(simdjson::dom::element element, const ReferenceResolver& refe
 }
 
 }  // namespace
+
+namespace {
+
+bool IsElementName(std::string_view key) {
+  if (key.empty() || key.size() > 64 || std::isdigit(static_cast<unsigned char>(key[0]))) {
+    return false;
+  }
+  return std::all_of(key.begin(), key.end(),
+                     [](char c) { return IsLetter(c) || c == '_' || (c >= '0' && c <= '9'); });
+}
+
+std::string KeySegment(std::string_view key) {
+  return IsElementName(key) ? std::string(key) : std::string("?");
+}
+
+// True when two members of `obj` share a key (*key is it). Objects of a FHIR record have few
+// members: up to 16 are compared pairwise, without allocating; more are sorted in `scratch`.
+bool SameKeyTwice(simdjson::dom::object obj, std::vector<std::string_view>* scratch,
+                  std::string_view* key) {
+  if (obj.size() <= 16) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      for (auto earlier = obj.begin(); earlier != it; ++earlier) {
+        if (earlier.key() == it.key()) {
+          *key = it.key();
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  scratch->clear();
+  for (auto it = obj.begin(); it != obj.end(); ++it) scratch->push_back(it.key());
+  std::sort(scratch->begin(), scratch->end());
+  const auto twice = std::adjacent_find(scratch->begin(), scratch->end());
+  if (twice == scratch->end()) return false;
+  *key = *twice;
+  return true;
+}
+
+// Depth first; on a duplicate, *path is the way down to it (segments prepended on the way up).
+bool FindDuplicateKey(simdjson::dom::element element, std::vector<std::string_view>* scratch,
+                      std::string* path) {
+  simdjson::dom::object obj;
+  simdjson::dom::array array;
+  if (element.get(obj) == simdjson::SUCCESS) {
+    std::string_view key;
+    if (SameKeyTwice(obj, scratch, &key)) {
+      *path = KeySegment(key);
+      return true;
+    }
+    for (auto [name, value] : obj) {
+      if (FindDuplicateKey(value, scratch, path)) {
+        *path = KeySegment(name) + (path->starts_with('[') ? "" : ".") + *path;
+        return true;
+      }
+    }
+  } else if (element.get(array) == simdjson::SUCCESS) {
+    size_t i = 0;
+    for (simdjson::dom::element item : array) {
+      if (FindDuplicateKey(item, scratch, path)) {
+        *path = "[" + std::to_string(i) + "]" + (path->starts_with('[') ? "" : ".") + *path;
+        return true;
+      }
+      ++i;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string DuplicateKeyPath(simdjson::dom::element element) {
+  std::vector<std::string_view> scratch;
+  std::string path;
+  return FindDuplicateKey(element, &scratch, &path) ? path : std::string();
+}
 
 bool IsFhirTypeName(std::string_view type) {
   if (type.size() < 2 || type.size() > 64 || type[0] < 'A' || type[0] > 'Z') return false;

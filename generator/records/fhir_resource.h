@@ -58,6 +58,12 @@ class ReferenceResolver {
 bool IsFhirTypeName(std::string_view type);
 bool IsFhirId(std::string_view id);
 
+// The first key named twice in one object of `element`, at any depth, as its path from
+// `element` ("code.coding[0].system"); "" when every object's keys differ. simdjson keeps both
+// members and finds the first, nlohmann the last: such a record means two things, so it is bad
+// input. A key that is not a FHIR element name ([A-Za-z_][A-Za-z0-9_]{0,63}) is written "?".
+std::string DuplicateKeyPath(simdjson::dom::element element);
+
 // Reads what every resource has: a JSON object with a valid resourceType and id (sets out->type
 // and out->id). Errors never repeat an invalid type or id.
 Status ReadResourceIdentity(simdjson::dom::element element, FhirResource* out);

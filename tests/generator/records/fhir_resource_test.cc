@@ -218,5 +218,32 @@ BOOST_AUTO_TEST_CASE(the_stored_text_is_the_records_own_minified) {
   BOOST_TEST(r.resource.hash == "8ffc02629fe6c762c186f5fa18c13ed76954f7ce6398b1846e061884b89cb620");
 }
 
+// DuplicateKeyPath of `json` (parsed with simdjson, which keeps both members).
+std::string DuplicateIn(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  BOOST_REQUIRE(parser.parse(json).get(element) == simdjson::SUCCESS);
+  return DuplicateKeyPath(element);
+}
+
+BOOST_AUTO_TEST_CASE(a_key_named_twice_is_found_at_any_depth_by_its_path) {
+  BOOST_TEST(DuplicateIn(R"({"resourceType":"Patient","id":"a","id":"b"})") == "id");
+  BOOST_TEST(DuplicateIn(R"({"resourceType":"Observation","id":"o","subject":{"reference":)"
+                         R"("Patient/a","reference":"Patient/b"}})") == "subject.reference");
+  BOOST_TEST(DuplicateIn(R"({"code":{"coding":[{"code":"1"},{"system":"s","code":"2",)"
+                         R"("system":"t"}]}})") == "code.coding[1].system");
+  BOOST_TEST(DuplicateIn(R"({"a":[[{"x":1}],[{"y":{"z":1,"z":2}}]]})") == "a[1][0].y.z");
+  // A key that is not an element name is not written out.
+  BOOST_TEST(DuplicateIn(R"({"ext":{"Zen wick":1,"Zen wick":2}})") == "ext.?");
+  // Past 16 members the keys are sorted: the duplicate is found wherever it is.
+  std::string wide = R"({"resourceType":"Basic","id":"w","x":{)";
+  for (int i = 0; i < 40; ++i) wide += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  BOOST_TEST(DuplicateIn(wide + R"("k39":0}})") == "x.k39");
+  BOOST_TEST(DuplicateIn(wide + R"("k40":0}})") == "");
+  // The same key in sibling objects, or differing in case, is no duplicate.
+  BOOST_TEST(DuplicateIn(R"({"a":{"k":1},"b":{"k":1},"K":1,"k":[{"k":1},{"k":2}]})") == "");
+  BOOST_TEST(DuplicateIn(R"([1,"x",null,{}])") == "");
+}
+
 }  // namespace
 }  // namespace portal

@@ -257,6 +257,59 @@ BOOST_FIXTURE_TEST_CASE(bad_records_are_reported_and_their_patient_keeps_its_sta
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(a_key_twice_in_a_record_or_bundle_is_refused_with_file_line_and_path,
+                        Fixture) {
+  Spit(dir.path() / "full" / "all.ndjson", std::string(kPatientA) + "\n" + kPatientB + "\n" +
+                                               Obs("o1", "a", "old") + "\n" +
+                                               Obs("o3", "b", "old") + "\n");
+  Run({dir.path() / "full"});
+  // Line 1: o1 for a, its value twice (simdjson would read "new", nlohmann "other"). Line 2:
+  // o3 for b, its subject's reference twice, nested. Line 3: a good record for c. Line 4: a
+  // deletion Bundle with its url twice.
+  const fs::path bad = dir.path() / "bad" / "Observation.000.ndjson";
+  std::string o1 = Obs("o1", "a", "new");
+  o1.insert(o1.size() - 1, R"(,"valueString":"other")");
+  std::string o3 = Obs("o3", "b", "new");
+  o3.replace(o3.find(R"("},"effective)"), 2, R"(","reference":"Patient/a"})");
+  Spit(bad, o1 + "\n" + o3 + "\n" + Obs("o7", "c", "new") + "\n" +
+                R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":)"
+                R"({"method":"DELETE","url":"Observation/o1","url":"Observation/o7"}}]})"
+                "\n");
+  IngestReport r = Run({bad});
+  const std::string f = bad.string() + ":";
+  auto has = [&](const std::string& needle) {
+    for (const auto& e : r.errors) {
+      if (e == needle) return true;
+    }
+    return false;
+  };
+  BOOST_TEST(r.failed == 3u);
+  BOOST_TEST(has(f + "1: Observation/o1: duplicate key \"valueString\""));
+  BOOST_TEST(has(f + "2: Observation/o3: duplicate key \"subject.reference\""));
+  BOOST_TEST(has(f + "4: Bundle: duplicate key \"entry[0].request.url\""));
+  // a and b keep their previous state; c's good record is taken; nothing was deleted.
+  BOOST_TEST(JsonOf("a", "Observation", "o1").find("old") != std::string::npos);
+  BOOST_TEST(JsonOf("b", "Observation", "o3").find("old") != std::string::npos);
+  BOOST_TEST(TypesOf("c")["Observation"] == 1);
+  BOOST_TEST(r.deleted == 0u);
+  BOOST_TEST(r.patients_kept == 2u);
+  for (const auto& e : r.errors) {
+    BOOST_TEST(e.find("new") == std::string::npos, e);
+    BOOST_TEST(e.find("other") == std::string::npos, e);
+  }
+  // A whole-file Bundle with a duplicate inside one entry's resource: refused as a whole (line
+  // 1), none of its entries stored.
+  const fs::path bundle = dir.path() / "bundle.json";
+  std::string d1 = Obs("d1", "c", "new");
+  d1.insert(d1.size() - 1, R"(,"status":"final","status":"amended")");
+  Spit(bundle, R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)" +
+                   Obs("d0", "c", "new") + R"(},{"resource":)" + d1 + "}]}");
+  r = Run({bundle});
+  BOOST_TEST(r.failed == 1u);
+  BOOST_TEST(has(bundle.string() + ":1: Bundle: duplicate key \"entry[1].resource.status\""));
+  BOOST_TEST(TypesOf("c")["Observation"] == 1);  // o7 only.
+}
+
 BOOST_FIXTURE_TEST_CASE(mrn_system_can_be_required, Fixture) {
   cfg.mrn.identifier_system = "urn:other";
   Spit(dir.path() / "p.ndjson", std::string(kPatientA) + "\n");
