@@ -15,6 +15,9 @@ namespace {
 
 constexpr size_t kAuthKeyBytes = 32;
 
+// The names below the top of a body: kdf's members (a duplicate among them is named).
+const std::vector<std::string> kKdfNames = {"alg", "t", "m", "p", "salt"};
+
 size_t KiB(long long kib) { return static_cast<size_t>(kib) * 1024; }
 
 // "code": a staff activation code (normalized into *staff) or an e-mailed one (*mailed).
@@ -84,7 +87,7 @@ Status ParseActivationRequest(const PortalConfig& config, std::string_view body,
       "code",     "mrn", "birth_date", "logon_id", "public_key",
       "key_blob", "kdf", "auth_key",   "nonce",    "timestamp"};
   json j;
-  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field));
+  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field, kKdfNames));
   KeyRequest r;
   PORTAL_RETURN_IF_ERROR(GetCode(j, true, true, &r.code, &r.activation_code, &r.mailed, field));
   if (j.contains("mrn")) {
@@ -105,7 +108,7 @@ Status ParseKeyResetRequest(const PortalConfig& config, std::string_view body, i
                                                   "public_key", "key_blob", "kdf",
                                                   "auth_key",   "nonce",    "timestamp"};
   json j;
-  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field));
+  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field, kKdfNames));
   KeyRequest r;
   PORTAL_RETURN_IF_ERROR(GetCode(j, false, true, &r.code, &r.activation_code, &r.mailed, field));
   PORTAL_RETURN_IF_ERROR(GetMrn(config, j, &r.mrn, field));
@@ -120,7 +123,7 @@ Status ParseKeyBlobRequest(const PortalConfig& config, std::string_view body, in
   static const std::vector<std::string> kKnown = {"fingerprint", "old_auth_key", "auth_key", "kdf",
                                                   "key_blob",    "nonce",        "timestamp"};
   json j;
-  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field));
+  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field, kKdfNames));
   KeyBlobRequest r;
   PORTAL_RETURN_IF_ERROR(GetFingerprint(j, &r.fingerprint, field));
   PORTAL_RETURN_IF_ERROR(GetBase64Bytes(j, "old_auth_key", kAuthKeyBytes, &r.old_auth_key, field));
@@ -139,7 +142,7 @@ Status ParseProxyLinkRequest(std::string_view body, int64_t now, ProxyLinkReques
   static const std::vector<std::string> kKnown = {"fingerprint", "code", "birth_date", "nonce",
                                                   "timestamp"};
   json j;
-  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field));
+  PORTAL_RETURN_IF_ERROR(ParseRequestObject(body, kKnown, &j, field, kKdfNames));
   ProxyLinkRequest r;
   PORTAL_RETURN_IF_ERROR(GetFingerprint(j, &r.fingerprint, field));
   std::string typed;

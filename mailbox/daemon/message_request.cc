@@ -31,11 +31,18 @@ Status ParseMessageRequest(const PortalConfig& config, std::string_view text, in
     return FieldError(field, "subject",
                       "must be 1 to " + std::to_string(kMaxSubjectChars) + " characters");
   }
+  // Staff read the subject on one line of a terminal and of a mail; the body as lines.
+  if (std::string problem = TextProblem(r.subject, TextForm::kOneLine); !problem.empty()) {
+    return FieldError(field, "subject", problem);
+  }
   PORTAL_RETURN_IF_ERROR(GetString(j, "body", &r.body, field));
   const size_t body = Utf8Length(r.body);
   if (body == 0 || body > kMaxBodyChars) {
     return FieldError(field, "body",
                       "must be 1 to " + std::to_string(kMaxBodyChars) + " characters");
+  }
+  if (std::string problem = TextProblem(r.body, TextForm::kLines); !problem.empty()) {
+    return FieldError(field, "body", problem);
   }
   PORTAL_RETURN_IF_ERROR(GetNonce(j, &r.nonce, field));
   PORTAL_RETURN_IF_ERROR(GetTimestamp(j, now, &r.timestamp, field));

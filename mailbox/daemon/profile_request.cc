@@ -27,6 +27,13 @@ constexpr size_t kMaxPhoneDigits = 15;  // E.164's longest number, country code 
 constexpr size_t kMinEmailChars = 3;    // "a@b" (the domain must also have a dot).
 constexpr size_t kMaxEmailChars = 254;  // RFC 5321's longest path, less the angle brackets.
 
+// The names this parser knows below the top of the body (the eight fields and their parts):
+// a duplicate among them is named.
+const std::vector<std::string> kNestedNames = {
+    "marital_status",   "race",  "religion", "address", "phone_numbers", "email",   "next_of_kin",
+    "person_to_notify", "lines", "city",     "state",   "postal_code",   "country", "use",
+    "number",           "name",  "phones"};
+
 std::string Member(const std::string& path, const std::string& key) { return path + "." + key; }
 
 std::string Item(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
@@ -46,7 +53,8 @@ Status CheckObject(const json& value, const std::string& path,
   return Status::Ok();
 }
 
-// Text of min to max characters, without control characters and not only spaces.
+// Text of min to max characters on one line (TextForm::kOneLine: no control or bidi override
+// characters), not only spaces.
 Status CheckText(const json& value, const std::string& path, size_t min, size_t max,
                  std::string* out, std::string* field) {
   if (!value.is_string()) return FieldError(field, path, "must be a string");
@@ -57,8 +65,8 @@ Status CheckText(const json& value, const std::string& path, size_t min, size_t 
         field, path,
         "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters");
   }
-  if (HasControlCharacter(text)) {
-    return FieldError(field, path, "must not contain control characters (line breaks, tabs)");
+  if (std::string problem = TextProblem(text, TextForm::kOneLine); !problem.empty()) {
+    return FieldError(field, path, problem);
   }
   if (text.find_first_not_of(' ') == std::string::npos) {
     return FieldError(field, path, "must not be blank");
@@ -191,7 +199,7 @@ Status ParseEmail(const json& value, const std::string& path, std::string* out,
                       "must be " + std::to_string(kMinEmailChars) + " to " +
                           std::to_string(kMaxEmailChars) + " characters");
   }
-  if (HasControlCharacter(email) || email.find(' ') != std::string::npos) {
+  if (!TextProblem(email, TextForm::kOneLine).empty() || email.find(' ') != std::string::npos) {
     return FieldError(field, path, "must not contain spaces or control characters");
   }
   const size_t at = email.find('@');
@@ -295,8 +303,8 @@ Status ParseProfileChangeRequest(const PortalConfig& config, std::string_view te
                                  ProfileChangeRequest* out, std::string* field) {
   field->clear();
   json j;
-  PORTAL_RETURN_IF_ERROR(
-      ParseRequestObject(text, {"version", "mrn", "changes", "nonce", "timestamp"}, &j, field));
+  PORTAL_RETURN_IF_ERROR(ParseRequestObject(
+      text, {"version", "mrn", "changes", "nonce", "timestamp"}, &j, field, kNestedNames));
   PORTAL_RETURN_IF_ERROR(CheckVersion(j, field));
   ProfileChangeRequest r;
   PORTAL_RETURN_IF_ERROR(GetMrn(config, j, &r.mrn, field));

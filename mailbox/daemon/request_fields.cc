@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "core/fhir_time.h"
+#include "core/json_view.h"
 #include "mailbox/daemon/message_request.h"  // kClockSkewSeconds.
 
 namespace portal {
@@ -17,9 +18,59 @@ size_t Utf8Length(const std::string& s) {
   return n;
 }
 
+namespace {
+
+// The controls of `s` (valid UTF-8), in order, as code points: C0, DEL, C1 and the bidi
+// overrides and isolates; calls `found` on each until it returns true.
+template <typename Found>
+bool AnyControl(std::string_view s, const Found& found) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto next = [&](size_t k) {
+      return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+    };
+    char32_t point = 0xFFFF;  // None of ours.
+    if (c < 0x20 || c == 0x7F) {
+      point = c;
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      point = next(1);  // U+0080 to U+009F: C2 80 to C2 9F.
+    } else if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xAA && next(2) <= 0xAE) {
+      point = 0x2000 + (next(2) - 0x80);  // U+202A to U+202E: E2 80 AA to E2 80 AE.
+    } else if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9) {
+      point = 0x2040 + (next(2) - 0x80);  // U+2066 to U+2069: E2 81 A6 to E2 81 A9.
+    }
+    if (point != 0xFFFF && found(point)) return true;
+  }
+  return false;
+}
+
+bool IsBidi(char32_t point) { return point >= 0x2000; }
+
+}  // namespace
+
+std::string TextProblem(std::string_view text, TextForm form) {
+  bool control = false;
+  bool bidi = false;
+  AnyControl(text, [&](char32_t point) {
+    if (IsBidi(point)) {
+      bidi = bidi || form == TextForm::kOneLine;
+    } else if (form == TextForm::kOneLine || (point != '\n' && point != '\t')) {
+      control = true;
+    }
+    return control;
+  });
+  if (control) {
+    return form == TextForm::kOneLine
+               ? "must not contain control characters (line breaks, tabs, escape codes)"
+               : "must not contain control characters other than line breaks and tabs (no "
+                 "carriage returns or escape codes)";
+  }
+  if (bidi) return "must not contain characters that change the text's direction";
+  return "";
+}
+
 bool HasControlCharacter(std::string_view s) {
-  // In UTF-8 every byte of a multi-byte character is >= 0x80, so bytes are enough.
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; });
+  return AnyControl(s, [](char32_t point) { return !IsBidi(point); });
 }
 
 std::string ListNames(const std::vector<std::string>& names, const std::string& last) {
@@ -37,26 +88,38 @@ Status FieldError(std::string* field, const std::string& name, const std::string
 }
 
 Status ParseRequestObject(std::string_view text, const std::vector<std::string>& known, json* out,
-                          std::string* field) {
-  // nlohmann rejects malformed JSON and invalid UTF-8; no exception escapes. It keeps the last
-  // of two equal keys, so the parse callback refuses a key seen before in the same object: a
-  // signed body means one thing only.
-  std::vector<std::vector<std::string>> keys;  // Per open object, its keys so far.
-  bool duplicate = false;
-  const json::parser_callback_t watch = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) keys.emplace_back();
-    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
-    if (event == json::parse_event_t::key && !keys.empty()) {
-      const std::string& k = parsed.get_ref<const std::string&>();
-      auto& seen = keys.back();
-      if (std::find(seen.begin(), seen.end(), k) != seen.end()) duplicate = true;
-      seen.push_back(k);
+                          std::string* field, const std::vector<std::string>& nested) {
+  // Malformed JSON, invalid UTF-8, a key twice in one object (nlohmann would keep the last: a
+  // signed body must mean one thing only), deep nesting: refused, and no exception escapes.
+  StrictJsonOptions options;
+  options.max_depth = kMaxRequestDepth;
+  options.max_bytes = kMaxRequestBytes;
+  std::vector<std::string> duplicate;
+  json j;
+  const Status parsed = ParseStrictJson(text, &j, options, &duplicate);
+  if (!duplicate.empty()) {
+    // Named only when every key on the way is one of the request's own: a key of the sender's
+    // choosing is never repeated (or logged as the field).
+    const auto ours = [&](const std::string& segment) {
+      return segment.starts_with('[') ||
+             std::find(known.begin(), known.end(), segment) != known.end() ||
+             std::find(nested.begin(), nested.end(), segment) != nested.end();
+    };
+    if (std::all_of(duplicate.begin(), duplicate.end(), ours)) {
+      const std::string path = JsonPathText(duplicate);
+      return FieldError(field, path, "duplicate key \"" + path + "\"; send each field once");
     }
-    return true;
-  };
-  json j = json::parse(text.begin(), text.end(), watch, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return FieldError(field, "", "the body is not valid JSON (UTF-8)");
-  if (duplicate) return FieldError(field, "", "the body names a key twice");
+    return FieldError(field, "", "the body names a key twice; send each field once");
+  }
+  if (!parsed.ok()) {
+    if (text.size() > kMaxRequestBytes) return FieldError(field, "", "the body is too large");
+    if (parsed.message().starts_with("nested")) {
+      return FieldError(
+          field, "",
+          "the body is nested deeper than " + std::to_string(kMaxRequestDepth) + " levels");
+    }
+    return FieldError(field, "", "the body is not valid JSON (UTF-8)");
+  }
   if (!j.is_object()) return FieldError(field, "", "the body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {

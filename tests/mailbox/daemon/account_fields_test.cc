@@ -280,6 +280,28 @@ BOOST_AUTO_TEST_CASE(email_addresses_are_what_the_mail_sender_takes) {
       "email: must be an e-mail address");
 }
 
+// Issue 15: the account fields a patient types are ASCII letters, digits and a few marks, so
+// no terminal control (ESC and CSI, OSC 52, NUL, BEL, CR, DEL, C1 as UTF-8) or bidi override
+// gets through either of them, wherever it sits.
+BOOST_AUTO_TEST_CASE(logon_ids_and_email_addresses_hold_no_terminal_control) {
+  const std::vector<std::string> controls = {
+      "\x1b",         "\x1b[2K",     "\x1b]52;c;eA==\x07", std::string(1, '\0'), "\x07",
+      "\r",           "\x7f",        "\xc2\x9b",           "\xc2\x85",           "\xc2\x9d",
+      "\xe2\x80\xae", "\xe2\x81\xa6"};
+  for (const std::string& c : controls) {
+    Refusal r;
+    LogonId({{"logon_id", "otto" + c + "vaske"}}, &r);
+    ExpectRefused(r, "logon_id", "otto" + c + "vaske");
+    LogonId({{"logon_id", "ottovaske" + c}}, &r);
+    ExpectRefused(r, "logon_id", "ottovaske" + c);
+    std::string out;
+    for (const std::string& email : {"ot" + c + "to@example.org", "otto@example.org" + c}) {
+      r = Run([&](std::string* f) { return GetEmail({{"email", email}}, "email", &out, f); });
+      ExpectRefused(r, "email", email);
+    }
+  }
+}
+
 // ---- birth_date ----
 
 BOOST_AUTO_TEST_CASE(birth_dates_are_whole_dates_that_exist) {

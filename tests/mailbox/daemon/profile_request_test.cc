@@ -305,6 +305,99 @@ BOOST_AUTO_TEST_CASE(each_form_rule_is_refused_with_its_field_path_and_no_value_
   }
 }
 
+// Every free-text value a patient sends in a profile change, as a JSON pointer into Good() and
+// the field the daemon names for it. Each is read by staff on one line.
+const std::vector<std::pair<const char*, const char*>> kTextFields = {
+    {"/changes/race", "changes.race"},
+    {"/changes/religion", "changes.religion"},
+    {"/changes/address/lines/1", "changes.address.lines[1]"},
+    {"/changes/address/city", "changes.address.city"},
+    {"/changes/address/state", "changes.address.state"},
+    {"/changes/address/country", "changes.address.country"},
+    {"/changes/email", "changes.email"},
+    {"/changes/next_of_kin/name", "changes.next_of_kin.name"},
+    {"/changes/next_of_kin/address/lines/0", "changes.next_of_kin.address.lines[0]"},
+    {"/changes/next_of_kin/address/city", "changes.next_of_kin.address.city"},
+    {"/changes/person_to_notify/name", "changes.person_to_notify.name"},
+};
+
+BOOST_AUTO_TEST_CASE(terminal_controls_and_bidi_overrides_are_refused_in_every_text_value) {
+  // ESC, CSI and OSC 52, NUL, BEL, C1 (CSI U+009B, NEL U+0085, OSC U+009D), CR, DEL; then the
+  // bidi overrides and isolates that reorder what staff read.
+  const std::vector<std::string> bad = {"Zenwick\x1b",
+                                        "Zen\x1b[1A\x1b[2Kwick",
+                                        "\x1b]52;c;eA==\x07Zenwick",
+                                        std::string("Zen\0wick", 8),
+                                        "Zenwick\x07",
+                                        "Zenwick\xc2\x9b"
+                                        "2J",
+                                        "Zen\xc2\x85wick",
+                                        "\xc2\x9d"
+                                        "0;t\xc2\x9cZenwick",
+                                        "Zenwick\r",
+                                        "Zenwick\x7f",
+                                        "Zenwick\xe2\x80\xae",
+                                        "Zenwick\xe2\x80\xaa",
+                                        "Zenwick\xe2\x81\xa6",
+                                        "Zenwick\xe2\x81\xa9"};
+  for (const auto& [pointer, field] : kTextFields) {
+    for (const std::string& text : bad) {
+      json j = Good();
+      // An e-mail address keeps its form around the character.
+      j[json::json_pointer(pointer)] =
+          std::string(field) == "changes.email" ? "ada." + text + "@example.org" : text;
+      const Result r = Parse(j.dump());
+      const bool bidi = text.find("\xe2") != std::string::npos;
+      const std::string phrase = std::string(field) == "changes.email"
+                                     ? "spaces or control characters"
+                                 : bidi ? "change the text's direction"
+                                        : "control characters (line breaks, tabs, escape codes)";
+      ExpectRefused(r, pointer, field, phrase, text);
+    }
+  }
+  // Letters of any script, accents, a no-break space and the marks U+200E and U+200F are text.
+  json j = Good();
+  j["changes"]["race"] = "\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a\xe2\x80\x8f";
+  j["changes"]["address"]["city"] =
+      "Montr\xc3\xa9"
+      "al\xc2\xa0Nord";
+  j["changes"]["next_of_kin"]["name"] =
+      "\xd7\xa9\xd7\xa8\xd7\x94 \xe2\x80\x8e"
+      "Cohen";
+  const Result r = Parse(j.dump());
+  BOOST_TEST(r.status.ok(), r.status.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_key_sent_twice_at_any_depth_is_refused_by_its_path) {
+  struct Dup {
+    std::string body;
+    std::string field;  // "" when the key is not one of the request's own.
+  };
+  const std::string tail = R"(,"nonce":"Zq3vW8x_Kp-20261126a","timestamp":"2026-11-26T13:30:00Z"})";
+  const std::vector<Dup> cases = {
+      {R"({"version":1,"mrn":"M123456","mrn":"M100001","changes":{"race":"x"})" + tail, "mrn"},
+      {R"({"version":1,"mrn":"M123456","changes":{"email":"a@zenwick.org","email":)"
+       R"("b@zenwick.org"})" +
+           tail,
+       "changes.email"},
+      {R"({"version":1,"mrn":"M123456","changes":{"phone_numbers":[{"use":"home","number":)"
+       R"("5550100"},{"use":"home","number":"5550101","number":"5550102"}]})" +
+           tail,
+       "changes.phone_numbers[1].number"},
+      {R"({"version":1,"mrn":"M123456","changes":{"address":{"lines":["1 Zenwick St"],"city":)"
+       R"("A","city":"B","state":"CT","postal_code":"06103"}})" +
+           tail,
+       "changes.address.city"},
+      {R"({"version":1,"mrn":"M123456","changes":{"race":"x","zenwick":1,"zenwick":2})" + tail, ""},
+  };
+  for (const Dup& c : cases) {
+    const Result r = Parse(c.body);
+    const std::string phrase =
+        c.field.empty() ? "the body names a key twice" : "duplicate key \"" + c.field + "\"";
+    ExpectRefused(r, c.body, c.field, phrase);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(each_required_member_is_named_when_missing) {
   const std::vector<std::pair<const char*, const char*>> cases = {
       {"/changes/address/lines", "changes.address.lines"},
