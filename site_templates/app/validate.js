@@ -80,6 +80,11 @@ export function checkMessage({ subject, body }) {
     if (n === 0) out.push({ field, message: `Enter ${what}.` });
     else if (n > max) out.push({ field, message: tooLong(max, n) });
     else if (!wellFormed(text)) out.push({ field, message: CANNOT_SEND });
+    else if (field === 'subject' && /[\t\n]/.test(text)) {
+      out.push({ field, message: 'Keep the subject to one line, without tabs.' });
+    } else if (field === 'subject' ? oneLineProblem(text) : hasControlBesidesLines(text)) {
+      out.push({ field, message: CANNOT_SEND });
+    }
   }
   return out;
 }
@@ -166,10 +171,26 @@ function allWellFormed(v) {
   return true;
 }
 
-// Control characters as request_fields.cc's HasControlCharacter sees them: C0 and DEL (the
-// bytes of a multi-byte UTF-8 character are all 0x80 or more).
+// Control characters as request_fields.cc's TextProblem sees them: C0 (U+0000 to U+001F),
+// DEL and C1 (U+0080 to U+009F), which terminals act on; and the bidi overrides and isolates
+// (U+202A to U+202E, U+2066 to U+2069), refused in one-line text.
 function hasControl(text) {
-  return /[\u0000-\u001f\u007f]/.test(text);
+  return /[\u0000-\u001f\u007f-\u009f]/.test(text);
+}
+
+function hasBidi(text) {
+  return /[\u202a-\u202e\u2066-\u2069]/.test(text);
+}
+
+// One-line text (TextForm::kOneLine): no control at all, no bidi override or isolate.
+function oneLineProblem(text) {
+  return hasControl(text) || hasBidi(text);
+}
+
+// Text of lines (TextForm::kLines, a message's body): \n and \t only among the controls; a
+// carriage return is refused (the app sends a textarea's value, whose line breaks are \n).
+function hasControlBesidesLines(text) {
+  return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text);
 }
 
 function utf8Bytes(text) {
@@ -189,7 +210,7 @@ function checkObject(value, path, known, what, out) {
   return true;
 }
 
-// CheckText: min to max characters, no control characters, not only spaces.
+// CheckText: min to max characters, no control or bidi override characters, not only spaces.
 function checkText(value, path, min, max, what, out) {
   if (typeof value !== 'string') {
     out.push({ field: path, message: `Enter ${what}.` });
@@ -202,8 +223,10 @@ function checkText(value, path, min, max, what, out) {
     out.push({ field: path, message: `Enter ${what}.` });
   } else if (n > max) {
     out.push({ field: path, message: tooLong(max, n) });
-  } else if (hasControl(value)) {
+  } else if (/[\t\n\r]/.test(value)) {
     out.push({ field: path, message: 'Remove the tabs or line breaks.' });
+  } else if (oneLineProblem(value)) {
+    out.push({ field: path, message: CANNOT_SEND });
   } else if (!/[^ ]/.test(value)) {
     out.push({ field: path, message: `Enter ${what}.` });
   }
@@ -290,7 +313,7 @@ function checkEmail(value, path, out) {
     out.push({ field: path, message: n > MAX_EMAIL ? tooLong(MAX_EMAIL, n) : example });
     return;
   }
-  if (hasControl(value) || value.includes(' ')) {
+  if (oneLineProblem(value) || value.includes(' ')) {
     out.push({ field: path, message: 'Remove the spaces from the e-mail address.' });
     return;
   }

@@ -55,7 +55,8 @@ const PROFILE_ROWS = [
   ['marital status NASK (not in the value set)', { marital_status: 'NASK' },
     'changes.marital_status'],
 
-  // race and religion: 1 to 100 characters (code points), no C0 control or DEL, not blank.
+  // race and religion: 1 to 100 characters (code points), no C0, DEL or C1 control, no bidi
+  // override or isolate, not blank.
   ['race', { race: 'Asian' }, null],
   ['race of 100 characters', { race: x(100) }, null],
   ['race of 101 characters', { race: x(101) }, 'changes.race'],
@@ -68,7 +69,14 @@ const PROFILE_ROWS = [
   ['race with a tab', { race: 'Asian\tWhite' }, 'changes.race'],
   ['race with a line break', { race: 'Asian\nWhite' }, 'changes.race'],
   ['race with DEL', { race: 'Asian\u007f' }, 'changes.race'],
-  ['race with NEL (U+0085: not a control to the daemon)', { race: 'Asian\u0085' }, null],
+  ['race with NEL (U+0085, C1)', { race: 'Asian\u0085' }, 'changes.race'],
+  ['race with ESC and a CSI sequence', { race: 'Asian\u001b[2J' }, 'changes.race'],
+  ['race with C1 CSI (U+009B)', { race: 'Asian\u009b2J' }, 'changes.race'],
+  ['race with NUL', { race: 'Asi\u0000an' }, 'changes.race'],
+  ['race with a right-to-left override', { race: 'Asian\u202e' }, 'changes.race'],
+  ['race with a first-strong isolate', { race: '\u2068Asian\u2069' }, 'changes.race'],
+  ['race with a right-to-left mark (U+200F: text)', { race: 'Asian\u200f' }, null],
+  ['race with U+00A0 (after C1: text)', { race: 'Asian\u00a0x' }, null],
   ['race with a no-break space only (not a space to the daemon)', { race: '\u00a0' }, null],
   ['race as a number', { race: 42 }, 'changes.race'],
   ['race with a lone surrogate (not UTF-8: the body is refused)', { race: 'a\ud800b' }, ''],
@@ -252,7 +260,18 @@ const MESSAGE_ROWS = [
   ['a body of 10000 accented letters (20000 bytes)', 's', 'é'.repeat(10000), null],
   ['a body of 10001 accented letters', 's', 'é'.repeat(10001), 'body'],
   ['an empty body', 's', '', 'body'],
-  ['a body with line breaks and tabs', 's', 'Line one\n\tLine two\r\n', null],
+  ['a body with line breaks and tabs', 's', 'Line one\n\tLine two\n', null],
+  ['a body with a carriage return', 's', 'Line one\r\nLine two', 'body'],
+  ['a body with ESC (cursor up, erase line)', 's', 'MRN: M100001\u001b[1A\u001b[2K', 'body'],
+  ['a body with OSC 52', 's', '\u001b]52;c;eA==\u0007Hi', 'body'],
+  ['a body with NUL', 's', 'Hi\u0000there', 'body'],
+  ['a body with C1 NEL (U+0085)', 's', 'Hi\u0085there', 'body'],
+  ['a body with a right-to-left override (kept: several lines)', 's', 'Hi \u202eereht', null],
+  ['a subject with a tab', 'Re\tfill', 'b', 'subject'],
+  ['a subject with a line break', 'Refill\nMRN: M100001', 'b', 'subject'],
+  ['a subject with C1 CSI (U+009B)', 'Refill\u009b2J', 'b', 'subject'],
+  ['a subject with BEL', 'Refill\u0007', 'b', 'subject'],
+  ['a subject with a right-to-left override', 'Refill \u202e1000001M', 'b', 'subject'],
 ];
 
 // ---- The portal the daemon serves ------------------------------------------------------------
