@@ -6,6 +6,7 @@
 
 #include "core/file_util.h"
 #include "core/gpg.h"
+#include "core/openpgp_packets.h"
 #include "core/sha256.h"
 
 namespace portal {
@@ -16,6 +17,7 @@ namespace {
 
 constexpr char kFingerprintMap[] = "fingerprints";  // "SUBKEY-FPR PRIMARY-FPR" lines.
 constexpr size_t kMaxPooledHomes = 1024;
+constexpr char kDecoyHome[] = ".decoy";  // A dot: no token starts with one.
 
 std::string PrimaryOf(const fs::path& home, const std::string& signing) {
   std::string map;
@@ -37,19 +39,18 @@ std::vector<fs::path> EntriesIn(const fs::path& dir) {
   return out;
 }
 
-// Writes a verification home's config, imports the enrolment's pinned keys and writes the
+// Writes a verification home's config, imports the keys in `key_files` and writes the
 // (sub)key -> primary fingerprint map, into the prepared folder `home`.
-Status FillHome(const EnrollmentRegistry& registry, const Enrollment& enrollment,
-                const fs::path& home) {
+Status FillHome(const std::vector<fs::path>& key_files, const fs::path& home) {
   // Trust is the registry's pin, not a web of trust: no trustdb to create or lock. Verifying
   // public keys needs no gpg-agent: none is started for the home.
   PORTAL_RETURN_IF_ERROR(
       WriteFile(home / "gpg.conf", "no-random-seed-file\ntrust-model always\nno-autostart\n"));
   std::unique_ptr<GpgContext> gpg;
   PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
-  for (const auto& k : enrollment.keys) {
+  for (const auto& file : key_files) {
     std::string data;
-    PORTAL_RETURN_IF_ERROR(ReadFile(registry.KeyFile(k.fingerprint), &data));
+    PORTAL_RETURN_IF_ERROR(ReadFile(file, &data));
     PORTAL_RETURN_IF_ERROR(gpg->ImportKeys(data));
   }
   // Which primary key each (sub)key belongs to, read once here, not per request.
@@ -84,7 +85,9 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
   if (suffix.empty()) return Status::IoError("no random bytes for a folder name");
   const fs::path building = dir_ / (".building-" + suffix);
   PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(building));
-  Status st = FillHome(registry, enrollment, building);
+  std::vector<fs::path> key_files;
+  for (const auto& k : enrollment.keys) key_files.push_back(registry.KeyFile(k.fingerprint));
+  Status st = FillHome(key_files, building);
   std::error_code ec;
   if (st.ok() && std::rename(building.c_str(), home.c_str()) != 0) {
     // Another thread built it first (ENOTEMPTY/EEXIST): theirs is the same; ours goes.
@@ -102,16 +105,41 @@ Status RequestVerifier::Build(const EnrollmentRegistry& registry, const Enrollme
   return Status::Ok();
 }
 
-Status RequestVerifier::Verify(const EnrollmentRegistry& registry, const Enrollment& enrollment,
-                               std::string_view data, std::string_view signature, bool* good,
-                               std::string* fingerprint) {
-  *good = false;
-  fingerprint->clear();
-  if (enrollment.keys.empty()) return Status::Ok();
-  const std::string name = HomeName(enrollment);
-  const fs::path home = dir_ / name;
+Status RequestVerifier::PrepareDecoy(const fs::path& key_file) {
+  const fs::path home = dir_ / kDecoyHome;
   std::error_code ec;
-  if (!fs::is_directory(home, ec)) PORTAL_RETURN_IF_ERROR(Build(registry, enrollment, home));
+  fs::remove_all(home, ec);
+  const std::string suffix = RandomHex(8);
+  if (suffix.empty()) return Status::IoError("no random bytes for a folder name");
+  const fs::path building = dir_ / (".building-" + suffix);
+  PORTAL_RETURN_IF_ERROR(PrepareGnupgHome(building));
+  Status st = FillHome({key_file}, building);
+  if (st.ok() && std::rename(building.c_str(), home.c_str()) != 0) {
+    st = Status::IoError(dir_.string() + ": cannot install the decoy verification home");
+  }
+  fs::remove_all(building, ec);
+  PORTAL_RETURN_IF_ERROR(st);
+  decoy_ready_ = true;
+  return Status::Ok();
+}
+
+void RequestVerifier::VerifyDecoy(std::string_view data, std::string_view signature) {
+  decoy_checks_.fetch_add(1);
+  bool valid = false;
+  std::string signing;
+  if (decoy_ready_) {
+    (void)VerifyIn(kDecoyHome, data, signature, &valid, &signing).ok();
+  } else {
+    (void)CheckDetachedSignature(signature).ok();
+  }
+}
+
+Status RequestVerifier::VerifyIn(const std::string& name, std::string_view data,
+                                 std::string_view signature, bool* valid, std::string* signing) {
+  *valid = false;
+  signing->clear();
+  // Refused packets never reach gpg and answer as a bad signature does.
+  if (!CheckDetachedSignature(signature).ok()) return Status::Ok();
   // A context per home is kept for reuse: opening one starts a gpg process of its own.
   std::unique_ptr<GpgContext> gpg;
   {
@@ -122,16 +150,35 @@ Status RequestVerifier::Verify(const EnrollmentRegistry& registry, const Enrollm
       it->second.pop_back();
     }
   }
-  if (!gpg) PORTAL_RETURN_IF_ERROR(GpgContext::Open(home, /*armor=*/false, &gpg));
-  bool valid = false;
-  std::string signing;
-  const Status st = gpg->VerifyDetachedQuick(data, signature, &valid, &signing);
-  if (st.ok()) {
+  if (!gpg) {
+    PORTAL_RETURN_IF_ERROR(GpgContext::Open(dir_ / name, /*armor=*/false, &gpg));
+    gpg->SetCpuLimit(kGpgCpuSeconds);
+  }
+  const Status st = gpg->VerifyDetachedQuick(data, signature, valid, signing);
+  if (st.ok() && gpg->usable()) {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() >= kMaxPooledHomes && !idle_.count(name)) idle_.clear();
     idle_[name].push_back(std::move(gpg));
   }
-  PORTAL_RETURN_IF_ERROR(st);
+  return st;
+}
+
+Status RequestVerifier::Verify(const EnrollmentRegistry& registry, const Enrollment& enrollment,
+                               std::string_view data, std::string_view signature, bool* good,
+                               std::string* fingerprint) {
+  *good = false;
+  fingerprint->clear();
+  if (enrollment.keys.empty()) {
+    VerifyDecoy(data, signature);
+    return Status::Ok();
+  }
+  const std::string name = HomeName(enrollment);
+  const fs::path home = dir_ / name;
+  std::error_code ec;
+  if (!fs::is_directory(home, ec)) PORTAL_RETURN_IF_ERROR(Build(registry, enrollment, home));
+  bool valid = false;
+  std::string signing;
+  PORTAL_RETURN_IF_ERROR(VerifyIn(name, data, signature, &valid, &signing));
   if (!valid) return Status::Ok();
   const std::string primary = PrimaryOf(home, signing);
   for (const auto& k : enrollment.keys) {

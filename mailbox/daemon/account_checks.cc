@@ -101,8 +101,10 @@ AccountAnswer AuthenticateAccount(MailboxContext* context, const std::string& fi
     return Status::Ok();
   });
   if (!st.ok()) return AccountsUnavailable("registry-error", outcome);
-  // No account for the key looks exactly like a bad signature: no account oracle.
+  // No account for the key looks exactly like a bad signature, in its time too (the decoy
+  // check): no account oracle.
   if (!found || !enrolled) {
+    context->VerifyDecoy(data, signature);
     outcome->what = "not-verified";
     return Unauthorized(kNotVerified);
   }

@@ -6,6 +6,7 @@
 
 #include "core/file_util.h"
 #include "core/gpg.h"
+#include "core/openpgp_packets.h"
 #include "core/sha256.h"
 
 namespace portal {
@@ -41,6 +42,9 @@ class IntakeHome {
   fs::path path_;
 };
 
+// The CPU seconds each gpg run on a client's key may use (GpgContext::SetCpuLimit).
+constexpr int kIntakeCpuSeconds = 2;
+
 // One v4 key gpg reads as usable, as enroll's ReadUsableKey demands.
 bool Usable(const std::vector<OpenPgpKeyInfo>& keys) {
   if (keys.size() != 1) return false;
@@ -55,11 +59,18 @@ Status CheckNewKey(const fs::path& intake_dir, std::string_view armored, size_t 
                    std::string_view body, std::string_view signature, KeyIntake* result,
                    EnrolledKey* key) {
   *result = KeyIntake::kUnusableKey;
-  if (armored.empty() || armored.size() > max_bytes) return Status::Ok();
+  // The packets first, before gpg reads a byte: a key block of public key, user ID, signature
+  // and subkey packets only, and a signature of one small packet.
+  if (!CheckPublicKeyBlock(armored, max_bytes).ok()) return Status::Ok();
+  if (!CheckDetachedSignature(signature).ok()) {
+    *result = KeyIntake::kBadSignature;
+    return Status::Ok();
+  }
   IntakeHome home;
   PORTAL_RETURN_IF_ERROR(home.Create(intake_dir));
   std::unique_ptr<GpgContext> gpg;
   PORTAL_RETURN_IF_ERROR(GpgContext::Open(home.path(), /*armor=*/false, &gpg));
+  gpg->SetCpuLimit(kIntakeCpuSeconds);
   // What gpg cannot read is the client's data at fault, not the server: an unusable key.
   std::vector<OpenPgpKeyInfo> keys;
   if (!gpg->InspectKeys(armored, &keys).ok() || !Usable(keys)) return Status::Ok();

@@ -35,6 +35,7 @@ Status MailboxContext::Open(const PortalConfig& config, MailboxServiceOptions op
   std::vector<Enrollment> enrolled;
   PORTAL_RETURN_IF_ERROR(c->registry_->All(&enrolled));
   c->verifier_.RemoveLeftovers(enrolled);
+  PORTAL_RETURN_IF_ERROR(c->verifier_.PrepareDecoy(layout.mailbox_public_key));
   // A daemon killed while checking a new key leaves its throw-away home behind: nothing in one
   // is ever reused, so every one is removed before serving.
   std::error_code ec;

@@ -70,6 +70,12 @@ class MailboxContext {
   // RequestVerifier::Verify against this state's registry.
   Status Verify(const Enrollment& enrollment, std::string_view data, std::string_view signature,
                 bool* good, std::string* fingerprint);
+  // RequestVerifier::VerifyDecoy: the work of a check that must fail (nobody to check against).
+  void VerifyDecoy(std::string_view data, std::string_view signature) {
+    verifier_.VerifyDecoy(data, signature);
+  }
+  // How many decoy checks ran (a test's seam).
+  uint64_t decoy_checks() const { return verifier_.decoy_checks(); }
   DocumentSealer& sealer() { return sealer_; }
   // The per-key bucket (RateLimiter::Allow).
   bool AllowKey(const std::string& fingerprint, int* retry_after_seconds);
