@@ -106,8 +106,8 @@ Status AuditAnchor::Read(std::vector<Line>* lines) {
   for (int64_t number = 1; start < text.size(); ++number) {
     const size_t end = text.find('\n', start);
     Line line;
-    if (end == std::string::npos || !ParseLine(std::string_view(text).substr(start, end - start),
-                                               &line)) {
+    if (end == std::string::npos ||
+        !ParseLine(std::string_view(text).substr(start, end - start), &line)) {
       return Status::InvalidInput("the audit anchor " + path_.string() + ": line " +
                                   std::to_string(number) + " is not \"<seq> <hash>\"");
     }

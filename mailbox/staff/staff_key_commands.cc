@@ -7,10 +7,12 @@
 
 #include "core/command_output.h"
 #include "core/fhir_time.h"
+#include "core/file_util.h"
 #include "mailbox/staff/audit_log.h"
 #include "mailbox/staff/commands.h"
 #include "mailbox/staff/staff_identity.h"
 #include "mailbox/staff/staff_session.h"
+#include "mailbox/staff/work_session.h"
 
 namespace portal {
 
@@ -25,14 +27,22 @@ struct StaffKeyOptions {
 
 std::string When(int64_t t) { return t == 0 ? "never" : FormatInstant(t); }
 
-// Staff keys change who can read the queue: audited under the OS user who changed them.
+// Staff keys change who can read the queue: audited under the OS user who changed them (no
+// staff key: an administrator may hold none). Unsigned, the entry is covered by the anchor at
+// once and by the next staff signature, whose hash chains it.
 Status AuditKeyChange(const Session& s, const std::string& action, const std::string& fpr,
                       const std::string& user, int64_t now) {
   std::unique_ptr<AuditLog> audit;
-  PORTAL_RETURN_IF_ERROR(AuditLog::Open(s.layout->audit_db, &audit));
+  PORTAL_RETURN_IF_ERROR(OpenAuditTrail(s, &audit));
+  if (action == "staff-add") {
+    // The trail keeps each staff key as pinned, for checking its signatures after removal.
+    std::string key;
+    PORTAL_RETURN_IF_ERROR(ReadFile(s.registry->KeyFile(fpr), &key));
+    PORTAL_RETURN_IF_ERROR(audit->KeepSignerKey(fpr, key));
+  }
   AuditEntry e;
   e.at = now;
-  e.os_user = OsUserName();
+  e.os_user = ActingUser();
   e.action = action;
   e.detail = "key " + fpr + (user.empty() ? "" : " for " + user);
   return audit->Append(e, nullptr);
@@ -94,6 +104,14 @@ Status RunStaffRemove(const std::string& config_path, const StaffKeyOptions& o,
                       const Clock& clock) {
   Session s;
   PORTAL_RETURN_IF_ERROR(OpenSession(config_path, &s));
+  // `staff remove` deletes the key's file from keys/: the trail keeps a copy first, so `audit
+  // verify` still checks what the key signed.
+  std::string key;
+  if (ReadFile(s.registry->KeyFile(o.fingerprint), &key).ok()) {
+    std::unique_ptr<AuditLog> audit;
+    PORTAL_RETURN_IF_ERROR(AuditLog::Open(s.layout->audit_db, &audit));
+    PORTAL_RETURN_IF_ERROR(audit->KeepSignerKey(o.fingerprint, key));
+  }
   PORTAL_RETURN_IF_ERROR(s.registry->RemoveStaffKey(o.fingerprint));
   PORTAL_RETURN_IF_ERROR(AuditKeyChange(s, "staff-remove", o.fingerprint, "", clock.Now()));
   std::printf("staff key unpinned: %s (documents already queued stay encrypted to it)\n",

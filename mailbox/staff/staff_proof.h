@@ -25,10 +25,10 @@ class ProofHome {
   // Imports public key(s) (armored or binary, as pinned).
   Status AddKey(std::string_view key_data);
 
-  // *good: `signature` is one binary v4 signature over `data` (SHA-256 or stronger: openpgp_packets'
-  // CheckDetachedSignature), valid, by a key here whose primary fingerprint is `fingerprint`, not
-  // revoked. With `allow_expired`, a key that has expired since still counts (an old audit entry
-  // was signed while it was valid); otherwise the key must be usable now.
+  // *good: `signature` is one binary v4 signature over `data` (SHA-256 or stronger:
+  // openpgp_packets' CheckDetachedSignature), valid, by a key here whose primary fingerprint is
+  // `fingerprint`, not revoked. With `allow_expired`, a key that has expired since still counts (an
+  // old audit entry was signed while it was valid); otherwise the key must be usable now.
   Status Check(const std::string& fingerprint, std::string_view data, std::string_view signature,
                bool allow_expired, bool* good);
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/fhir_time.h"
+#include "core/file_util.h"
 #include "core/record_store.h"
 #include "mailbox/common/mail_outbox.h"
 #include "mailbox/common/request_verifier.h"
@@ -19,15 +20,28 @@ void AddWorkOptions(CommandTable* table, CLI::App* cmd, bool receipt, WorkOption
   if (receipt) cmd->add_option("receipt", o->receipt, "The item's receipt id")->required();
 }
 
+Status OpenAuditTrail(const Session& s, std::unique_ptr<AuditLog>* out) {
+  PORTAL_RETURN_IF_ERROR(AuditLog::Open(s.layout->audit_db, out));
+  if (s.config.staff.audit_anchor.empty()) return Status::Ok();
+  std::unique_ptr<AuditAnchor> anchor;
+  PORTAL_RETURN_IF_ERROR(
+      AuditAnchor::Open(s.config.staff.audit_anchor, s.config.paths.state_dir, &anchor));
+  (*out)->AttachAnchor(std::move(anchor));
+  return Status::Ok();
+}
+
 Status OpenWork(const std::string& config_path, const WorkOptions& o, bool need_identity,
                 const Clock& clock, Work* w) {
   w->clock = &clock;
   PORTAL_RETURN_IF_ERROR(OpenSession(config_path, &w->s));
   w->who.user = OsUserName();
+  w->who.os_user = ActingUser();
   PORTAL_RETURN_IF_ERROR(QueueStore::Open(w->s.layout->mailbox_db, &w->queue));
   w->claims = std::make_unique<QueueClaims>(w->queue.get());
-  PORTAL_RETURN_IF_ERROR(AuditLog::Open(w->s.layout->audit_db, &w->audit));
-  if (need_identity) PORTAL_RETURN_IF_ERROR(FindStaffIdentity(w->s, o.gnupg_home, o.as, &w->who));
+  PORTAL_RETURN_IF_ERROR(OpenAuditTrail(w->s, &w->audit));
+  if (need_identity) {
+    PORTAL_RETURN_IF_ERROR(FindStaffIdentity(w->s, o.gnupg_home, o.as, clock.Now(), &w->who));
+  }
   return Status::Ok();
 }
 
@@ -36,11 +50,28 @@ Status Audit(Work* w, const std::string& action, const std::string& receipt,
   AuditEntry e;
   e.at = w->clock->Now();
   e.staff_fingerprint = w->who.fingerprint;
-  e.os_user = w->who.user;
+  e.os_user = w->who.os_user;
   e.action = action;
   e.document = receipt;
   e.detail = detail;
-  return w->audit->Append(e, nullptr);
+  if (e.staff_fingerprint.empty()) return w->audit->Append(e, nullptr);
+  // The trail keeps the public key it was signed with, so `audit verify` still checks this
+  // entry after `staff remove` has deleted the key's file from keys/.
+  std::string kept;
+  bool found = false;
+  PORTAL_RETURN_IF_ERROR(w->audit->SignerKey(e.staff_fingerprint, &kept, &found));
+  if (!found) {
+    std::string key;
+    PORTAL_RETURN_IF_ERROR(ReadFile(w->s.registry->KeyFile(e.staff_fingerprint), &key));
+    PORTAL_RETURN_IF_ERROR(w->audit->KeepSignerKey(e.staff_fingerprint, key));
+  }
+  GpgContext* gpg = w->who.gpg.get();  // Its signer is the proven key (ProveStaffKey).
+  return w->audit->Append(
+      e,
+      [gpg](std::string_view text, std::string* signature) {
+        return gpg->SignDetached(text, signature).WithPrefix("signing the audit entry");
+      },
+      nullptr);
 }
 
 Status CheckReceipt(const std::string& receipt) {

@@ -43,12 +43,19 @@ struct Work {
   const Clock* clock = nullptr;
 };
 
-// Opens the session, the queue and the audit trail; with `need_identity`, finds the staff
-// member's key in their GnuPG home (FindStaffIdentity). `clock` must outlive *w.
+// The audit trail of `s`, with its anchor attached when [staff] audit_anchor is set (refused
+// inside paths.state_dir).
+Status OpenAuditTrail(const Session& s, std::unique_ptr<AuditLog>* out);
+
+// Opens the session, the queue and the audit trail (OpenAuditTrail); with `need_identity`,
+// finds the staff member's key in their GnuPG home and proves it (FindStaffIdentity). `clock`
+// must outlive *w.
 Status OpenWork(const std::string& config_path, const WorkOptions& o, bool need_identity,
                 const Clock& clock, Work* w);
 
-// Appends an audit entry, at the clock's time, under the identity working.
+// Appends an audit entry, at the clock's time, under the identity working: signed with the
+// proven staff key (whose public key the trail keeps from its first entry), or unsigned when no
+// key is working (purge).
 Status Audit(Work* w, const std::string& action, const std::string& receipt,
              const std::string& detail = "");
 
