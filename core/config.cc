@@ -143,7 +143,16 @@ void ReadMailbox(TomlTableReader r, PortalConfig::Mailbox* m, Status* st) {
   positive("per_address_burst", &m->per_address_burst, 1000000);
   positive("per_key_per_minute", &m->per_key_per_minute, 1000000);
   positive("per_key_burst", &m->per_key_burst, 1000000);
-  r.Bool("trust_proxy_header", &m->trust_proxy_header, false);
+  // Retired (issue 15): it believed the X-Real-IP of any loopback peer, so any local process
+  // chose the address it was limited by. Read twice with opposite defaults: present if they agree.
+  bool if_absent_false = false, if_absent_true = true;
+  r.Bool("trust_proxy_header", &if_absent_false, false);
+  r.Bool("trust_proxy_header", &if_absent_true, false);
+  if (if_absent_false == if_absent_true) {
+    r.Fail("trust_proxy_header",
+           "retired: X-Real-IP is believed only from mailbox.listen_socket (the unix socket "
+           "nginx uses) or from the addresses in mailbox.trusted_proxies; remove this line");
+  }
   r.StringArray("trusted_proxies", &m->trusted_proxies, false);
   for (const auto& a : m->trusted_proxies) {
     unsigned char buf[sizeof(in6_addr)];

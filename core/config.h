@@ -143,10 +143,8 @@ struct PortalConfig {
     long long per_address_burst = 60;
     long long per_key_per_minute = 20;  // Submissions per patient key (429 beyond).
     long long per_key_burst = 10;
-    // Take the client address from X-Real-IP when the peer is loopback (behind nginx).
-    bool trust_proxy_header = false;
     // The proxies (IP addresses) whose X-Real-IP is believed; every other peer is its own
-    // address (issue 15).
+    // address (issue 15). trust_proxy_header, which believed any loopback peer, is retired.
     std::vector<std::string> trusted_proxies;
     // Optional unix socket the daemon also listens on (for nginx: 0660, nginx's group); a request
     // through it is from the proxy, so its X-Real-IP is believed. "" = none.

@@ -7,10 +7,12 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <regex>
 
@@ -22,18 +24,16 @@ namespace portal::testing {
 
 namespace fs = std::filesystem;
 
-HttpResult HttpRaw(uint16_t port, const std::string& bytes) {
+namespace {
+
+// Sends `bytes` on `fd` once connected to `addr` and parses the answer; closes fd.
+HttpResult Exchange(int fd, const sockaddr* addr, socklen_t addr_size, const std::string& bytes) {
   HttpResult result;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return result;
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string data;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+  if (::connect(fd, addr, addr_size) == 0 &&
       ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
     char buf[8192];
     for (;;) {
@@ -69,15 +69,51 @@ HttpResult HttpRaw(uint16_t port, const std::string& bytes) {
   return result;
 }
 
-HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target,
-                    const std::map<std::string, std::string>& headers, const std::string& body) {
+}  // namespace
+
+HttpResult HttpRaw(uint16_t port, const std::string& bytes) {
+  return HttpRawFrom("127.0.0.1", port, bytes);
+}
+
+HttpResult HttpRawFrom(const std::string& source, uint16_t port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  if (fd < 0 || ::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    if (fd >= 0) ::close(fd);
+    return {};
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return Exchange(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, bytes);
+}
+
+HttpResult HttpRawUnix(const fs::path& socket, const std::string& bytes) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket.string().size() >= sizeof addr.sun_path) return {};
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
+  return Exchange(::socket(AF_UNIX, SOCK_STREAM, 0), reinterpret_cast<sockaddr*>(&addr),
+                  sizeof addr, bytes);
+}
+
+std::string HttpRequestBytes(const std::string& method, const std::string& target,
+                             const std::map<std::string, std::string>& headers,
+                             const std::string& body) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (method == "POST" || !body.empty()) {
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
-  req += "\r\n" + body;
-  return HttpRaw(port, req);
+  return req + "\r\n" + body;
+}
+
+HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target,
+                    const std::map<std::string, std::string>& headers, const std::string& body) {
+  return HttpRaw(port, HttpRequestBytes(method, target, headers, body));
 }
 
 MailboxDaemon::MailboxDaemon(fs::path config, fs::path log)

@@ -20,6 +20,14 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
                     const std::map<std::string, std::string>& headers, const std::string& body);
 // The same with the request's bytes given whole (for malformed requests).
 HttpResult HttpRaw(uint16_t port, const std::string& bytes);
+// HttpRaw from the IPv4 loopback address `source` (any of 127.0.0.0/8 on Linux): another client.
+HttpResult HttpRawFrom(const std::string& source, uint16_t port, const std::string& bytes);
+// HttpRaw through a unix socket (as nginx reaches the daemon).
+HttpResult HttpRawUnix(const std::filesystem::path& socket, const std::string& bytes);
+// The bytes HttpCall sends.
+std::string HttpRequestBytes(const std::string& method, const std::string& target,
+                             const std::map<std::string, std::string>& headers,
+                             const std::string& body);
 
 // The real portal-mailboxd binary on 127.0.0.1 and a free port; stderr (its log) appended to
 // `log`. Killed with SIGKILL on destruction if still running.

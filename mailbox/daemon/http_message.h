@@ -9,10 +9,12 @@ namespace portal {
 struct HttpRequest {
   std::string method;
   std::string target;                          // Path and query as sent.
-  std::map<std::string, std::string> headers;  // Lower-case names.
+  std::map<std::string, std::string> headers;  // Lower-case names; the server refuses
+                                               // duplicates of the ones handlers read.
   std::string body;
-  std::string remote;      // Client address.
-  std::string request_id;  // Generated per request; logged and returned as X-Request-Id.
+  std::string remote;       // The peer's address; "unix" for the unix socket.
+  bool via_socket = false;  // Came through HttpServerOptions::unix_socket (the proxy's way in).
+  std::string request_id;   // Generated per request; logged and returned as X-Request-Id.
 };
 
 struct HttpResponse {

@@ -1,10 +1,14 @@
 #include "mailbox/daemon/http_server.h"
 
+#include <sys/stat.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <condition_variable>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -17,12 +21,15 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using unix_socket = asio::local::stream_protocol;
 
 struct HttpServer::Impl {
   HttpServerOptions options;
   Handler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  unix_socket::acceptor socket_acceptor{io};
+  bool socket_bound = false;  // We made options.unix_socket, and remove it at Stop().
   // Keeps io.run() going while a request is with a worker and nothing waits on a socket.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::vector<std::thread> threads;
@@ -35,8 +42,24 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable idle;
+  std::map<std::string, int> per_address;  // Open TCP connections by peer address; under mu.
 
-  void Accept();
+  template <typename Protocol>
+  void Accept(typename Protocol::acceptor& from);
+  // Counts a connection from `address`; false (nothing counted) when it is at its cap.
+  bool Admit(const std::string& address) {
+    if (options.max_connections_per_address <= 0) return true;
+    std::lock_guard<std::mutex> lock(mu);
+    int& open = per_address[address];
+    if (open >= options.max_connections_per_address) return false;
+    ++open;
+    return true;
+  }
+  void Leave(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = per_address.find(address);
+    if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
+  }
   void Done() {
     if (--in_flight == 0) {
       std::lock_guard<std::mutex> lock(mu);
@@ -47,24 +70,105 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// The peer's address as the service sees it: the IP for TCP, "unix" for the unix socket.
+std::string PeerOf(const tcp::socket& s) {
+  beast::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("unknown") : ep.address().to_string();
+}
+std::string PeerOf(const unix_socket::socket&) { return "unix"; }
+
+std::string Lower(beast::string_view s) {
+  std::string out(s.data(), s.size());
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Headers a handler reads (or the server trusts) whose second copy is refused: with two, which
+// one counts would be the parser's choice, not the sender's.
+bool SingleHeader(const std::string& lower_name) {
+  static const char* const kSingle[] = {
+      "host", "content-length", "content-type", "transfer-encoding", "idempotency-key", "x-real-ip",
+      "te",   "trailer"};
+  for (const char* s : kSingle) {
+    if (lower_name == s) return true;
+  }
+  return lower_name.starts_with("portal-");
+}
+
+// What is wrong with a request's header section by RFC 9112 (or our stricter reading); "" when
+// nothing. `raw` is the section as sent, from the request line to the blank line.
+std::string HeaderProblem(std::string_view raw) {
+  // obs-fold: a line (after the request line) starting with a space or tab.
+  for (size_t at = raw.find("\r\n"); at != std::string_view::npos; at = raw.find("\r\n", at + 2)) {
+    if (at + 2 < raw.size() && (raw[at + 2] == ' ' || raw[at + 2] == '\t')) return "obs-fold";
+  }
+  return "";
+}
+
+// A bare LF ends a line for some parsers and not for others: refused.
+bool HasBareLf(std::string_view head) {
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return true;
+  }
+  return false;
+}
+
+// The same for the parsed header: the fields as Beast read them.
+template <typename Fields>
+std::string FieldsProblem(const http::request_header<Fields>& h) {
+  std::map<std::string, int> seen;
+  for (const auto& f : h) ++seen[Lower(f.name_string())];
+  for (const auto& [name, count] : seen) {
+    if (count > 1 && SingleHeader(name)) return "duplicate " + name;
+  }
+  if (h.version() >= 11 && !seen.count("host")) return "no Host";
+  if (seen.count("transfer-encoding")) {
+    if (Lower(h[http::field::transfer_encoding]) != "chunked") return "Transfer-Encoding";
+    if (seen.count("content-length")) return "Content-Length with Transfer-Encoding";
+  }
+  // TE names the codings a client takes in a response; "trailers" is the only one that is not a
+  // transfer coding, and this server sends neither trailers nor codings.
+  if (seen.count("te") && Lower(h[http::field::te]) != "trailers") return "TE";
+  // Trailer announces trailer fields: none are taken.
+  if (seen.count("trailer")) return "Trailer";
+  return "";
+}
+
+template <typename Protocol>
+class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server)
+  using Stream = beast::basic_stream<Protocol>;
+
+  Session(typename Protocol::socket socket, HttpServer::Impl* server)
       : stream_(std::move(socket)), server_(server) {
     ++server_->connections;
-    beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
-    remote_ = ec ? std::string("unknown") : ep.address().to_string();
+    remote_ = PeerOf(stream_.socket());
   }
-  ~Session() { --server_->connections; }
+  ~Session() {
+    if (admitted_) server_->Leave(remote_);
+    --server_->connections;
+  }
 
   auto executor() { return stream_.get_executor(); }
+  const std::string& remote() const { return remote_; }
+  static constexpr bool kViaSocket = std::is_same_v<Protocol, unix_socket>;
 
   void Start(bool over_capacity) {
     if (over_capacity) {
       Refused("503 connection cap");
       Send(Problem(503, "Service Unavailable", "too many connections; retry shortly"), false);
       return;
+    }
+    if (!kViaSocket) {
+      if (!server_->Admit(remote_)) {
+        Refused("503 address connection cap");
+        Send(Problem(503, "Service Unavailable",
+                     "too many connections from this address; retry shortly"),
+             false);
+        return;
+      }
+      admitted_ = true;
     }
     ReadHeader();
   }
@@ -76,45 +180,89 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     parser_->body_limit(server_->options.max_body_bytes);
     stream_.expires_after(server_->options.header_timeout);
+    ReadRawHeader();
+  }
+
+  // The header section is read whole before Beast parses it, so its bytes can be checked as
+  // sent (Beast joins obs-folded lines into one value). A keep-alive connection's next request
+  // may be in the buffer already.
+  void ReadRawHeader() {
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    // Empty lines before a request line are ignored (RFC 9112 2.2), as Beast does.
+    size_t start = 0;
+    while (data.substr(start).starts_with("\r\n")) start += 2;
+    const size_t end = data.find("\r\n\r\n", start);
+    const std::string_view head =
+        end == std::string_view::npos ? data.substr(start) : data.substr(start, end + 2 - start);
+    if (HasBareLf(head)) return BadRequest("bare LF");
+    if (end != std::string_view::npos) return OnRawHeader(head);
+    if (data.size() > server_->options.max_header_bytes) return HeadersTooLarge();
+    auto self = this->shared_from_this();
+    stream_.async_read_some(buffer_.prepare(4096), [self](beast::error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->OnHeader(ec);
+      self->ReadRawHeader();
+    });
+  }
+
+  void OnRawHeader(std::string_view raw) {
+    if (raw.size() > server_->options.max_header_bytes) return HeadersTooLarge();
+    if (std::string problem = HeaderProblem(raw); !problem.empty()) return BadRequest(problem);
+    // The whole section is in the buffer: this parses it without reading.
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == http::error::header_limit) {
-      Refused("431 headers too large");
-      return Send(Problem(431, "Request Header Fields Too Large", "headers are too large"), false);
-    }
+    if (ec == http::error::header_limit) return HeadersTooLarge();
     if (ec == http::error::body_limit) return TooLarge();  // A Content-Length over the limit.
     // An idle keep-alive connection timing out is normal; one that sent part of a request is not.
     if (ec == beast::error::timeout && (buffer_.size() > 0 || parser_->got_some())) {
       Refused("cut off: slow headers");
     }
-    if (ec) return Close();  // Timeout, reset or garbage: nothing to answer.
+    // What Beast itself refuses (a bad Content-Length, a malformed line): 400.
+    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return BadRequest("malformed");
+    }
+    if (ec) return Close();  // Timeout, reset: nothing to answer.
+    if (std::string problem = FieldsProblem(parser_->get().base()); !problem.empty()) {
+      return BadRequest(problem);
+    }
+    header_fields_ = FieldCount();
     ++server_->in_flight;
     counted_ = true;
     stream_.expires_after(server_->options.body_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec2, size_t) { self->OnBody(ec2); });
+        [self = this->shared_from_this()](beast::error_code ec2, size_t) { self->OnBody(ec2); });
+  }
+
+  size_t FieldCount() {
+    const auto& msg = parser_->get();
+    return static_cast<size_t>(std::distance(msg.begin(), msg.end()));
   }
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) return TooLarge();  // Chunked past the limit.
     if (ec == beast::error::timeout) Refused("cut off: slow body");
+    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return BadRequest("malformed body");
+    }
     if (ec) return Close();
+    // Beast adds a chunked body's trailer fields to the header's: any field that was not there
+    // when the header ended came in a trailer.
+    if (FieldCount() != header_fields_) return BadRequest("trailer fields");
     auto& msg = parser_->get();
     HttpRequest req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string(f.value());
-    }
+    for (const auto& f : msg) req.headers[Lower(f.name_string())] = std::string(f.value());
     req.body = std::move(msg.body());
     req.remote = remote_;
+    req.via_socket = kViaSocket;
     req.request_id = RandomHex(8);
     const bool keep_alive = msg.keep_alive();
     if (server_->queued.load() >= server_->options.max_queued) {
@@ -125,23 +273,34 @@ class Session : public std::enable_shared_from_this<Session> {
       return Send(busy, false);
     }
     ++server_->queued;
-    asio::post(*server_->workers, [self = shared_from_this(), req = std::move(req), keep_alive] {
-      HttpResponse res;
-      try {
-        res = self->server_->handler(req);
-      } catch (const std::exception&) {
-        res = Problem(500, "Internal Server Error", "the request could not be handled");
-      }
-      --self->server_->queued;
-      res.headers["X-Request-Id"] = req.request_id;
-      asio::dispatch(self->executor(), [self, res = std::move(res), keep_alive] {
-        self->Send(res, keep_alive && !self->server_->stopping);
-      });
-    });
+    asio::post(*server_->workers,
+               [self = this->shared_from_this(), req = std::move(req), keep_alive] {
+                 HttpResponse res;
+                 try {
+                   res = self->server_->handler(req);
+                 } catch (const std::exception&) {
+                   res = Problem(500, "Internal Server Error", "the request could not be handled");
+                 }
+                 --self->server_->queued;
+                 res.headers["X-Request-Id"] = req.request_id;
+                 asio::dispatch(self->executor(), [self, res = std::move(res), keep_alive] {
+                   self->Send(res, keep_alive && !self->server_->stopping);
+                 });
+               });
   }
 
-  void Refused(const char* event) {
+  void Refused(const std::string& event) {
     if (server_->options.on_refusal) server_->options.on_refusal(event, remote_);
+  }
+
+  void BadRequest(const std::string& problem) {
+    Refused("400 bad request: " + problem);
+    Send(Problem(400, "Bad Request", "the request is not well-formed HTTP/1.1: " + problem), false);
+  }
+
+  void HeadersTooLarge() {
+    Refused("431 headers too large");
+    Send(Problem(431, "Request Header Fields Too Large", "headers are too large"), false);
   }
 
   void TooLarge() {
@@ -164,12 +323,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->prepare_payload();
     stream_.expires_after(server_->options.body_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        self->Finished();
-                        if (ec || !keep_alive) return self->Close();
-                        self->ReadHeader();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+          self->Finished();
+          if (ec || !keep_alive) return self->Close();
+          self->ReadHeader();
+        });
   }
 
   void Finished() {
@@ -182,33 +342,37 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     Finished();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().shutdown(Protocol::socket::shutdown_both, ec);
     stream_.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl* server_;
   std::string remote_;
+  size_t header_fields_ = 0;
+  bool admitted_ = false;  // Counted in the per-address map.
   bool counted_ = false;
 };
 
 }  // namespace
 
-void HttpServer::Impl::Accept() {
+template <typename Protocol>
+void HttpServer::Impl::Accept(typename Protocol::acceptor& from) {
   // Each connection on its own strand: its reads, writes and timer never run at once on two of
-  // the server's threads (tcp_stream is not thread-safe; a race turns a timeout into a cancel).
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (!stopping && acceptor.is_open()) Accept();
-      return;
-    }
-    const bool over = connections.load() >= options.max_connections;
-    auto session = std::make_shared<Session>(std::move(socket), this);
-    asio::dispatch(session->executor(), [session, over] { session->Start(over); });
-    if (!stopping) Accept();
-  });
+  // the server's threads (basic_stream is not thread-safe; a race turns a timeout into a cancel).
+  from.async_accept(
+      asio::make_strand(io), [this, &from](beast::error_code ec, typename Protocol::socket socket) {
+        if (ec) {
+          if (!stopping && from.is_open()) Accept<Protocol>(from);
+          return;
+        }
+        const bool over = connections.load() >= options.max_connections;
+        auto session = std::make_shared<Session<Protocol>>(std::move(socket), this);
+        asio::dispatch(session->executor(), [session, over] { session->Start(over); });
+        if (!stopping) Accept<Protocol>(from);
+      });
 }
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(new Impl) {
@@ -217,6 +381,36 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(new I
 }
 
 HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
+
+namespace {
+
+// Listens on the unix socket at `path`, mode 0660. A socket left by a daemon that died is
+// replaced; any other file there is an error.
+Status ListenOnSocket(const std::string& path, unix_socket::acceptor* acceptor) {
+  namespace fs = std::filesystem;
+  std::error_code fec;
+  const auto st = fs::symlink_status(path, fec);
+  if (!fec && fs::exists(st)) {
+    if (!fs::is_socket(st)) {
+      return Status::InvalidInput("mailbox.listen_socket: " + path +
+                                  " exists and is not a socket; remove it or choose another path");
+    }
+    fs::remove(path, fec);
+  }
+  beast::error_code ec;
+  const unix_socket::endpoint endpoint(path);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  // Made under the daemon's umask (077): only then opened to the group.
+  if (!ec && ::chmod(path.c_str(), 0660) != 0) {
+    ec = beast::error_code(errno, beast::system_category());
+  }
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError("cannot listen on unix socket " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status HttpServer::Start() {
   beast::error_code ec;
@@ -231,10 +425,15 @@ Status HttpServer::Start() {
     return Status::IoError("cannot listen on " + impl_->options.address + ":" +
                            std::to_string(impl_->options.port) + ": " + ec.message());
   }
+  if (!impl_->options.unix_socket.empty()) {
+    PORTAL_RETURN_IF_ERROR(ListenOnSocket(impl_->options.unix_socket, &impl_->socket_acceptor));
+    impl_->socket_bound = true;
+  }
   port_ = impl_->acceptor.local_endpoint().port();
   impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, impl_->options.workers));
   impl_->keep_running.emplace(impl_->io.get_executor());
-  impl_->Accept();
+  impl_->Accept<tcp>(impl_->acceptor);
+  if (impl_->socket_bound) impl_->Accept<unix_socket>(impl_->socket_acceptor);
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
   }
@@ -247,6 +446,7 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
   asio::post(impl_->io, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->socket_acceptor.close(ec);
   });
   {
     std::unique_lock<std::mutex> lock(impl_->mu);
@@ -257,6 +457,11 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   if (impl_->workers) impl_->workers->join();
+  if (impl_->socket_bound) {
+    std::error_code ec;
+    std::filesystem::remove(impl_->options.unix_socket, ec);
+    impl_->socket_bound = false;
+  }
 }
 
 }  // namespace portal

@@ -1,11 +1,14 @@
 #include "mailbox/daemon/mailbox_service.h"
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdio>
 #include <regex>
 
 #include "core/fhir_time.h"
 #include "mailbox/daemon/account_key_handlers.h"
+#include "mailbox/daemon/account_requests.h"
 #include "mailbox/daemon/activation_handler.h"
 #include "mailbox/daemon/code_request_handler.h"
 #include "mailbox/daemon/health_handler.h"
@@ -18,20 +21,55 @@
 
 namespace portal {
 
-// One route: its template (for the log), the one method it takes, whether the client's
-// address bucket applies (and the unsigned account endpoints' stricter one), and its handler.
+namespace {
+
+// How a route is limited.
+enum class Limit {
+  kNone,            // Health.
+  kAddress,         // The address's token first (activations, key resets).
+  kAccountAddress,  // That and the unsigned account endpoints' stricter bucket.
+  kKeyFirst,        // Signed by a known key: the key's bucket; the address's for failures.
+};
+
+// Outcomes of a request that did not prove a key (handlers' words): charged to the address.
+bool Unproven(const RequestOutcome& outcome) {
+  static const char* const kWords[] = {"unsigned", "not-verified", "refused-signature", "invalid",
+                                       "wrong-content-type"};
+  for (const char* w : kWords) {
+    if (outcome.what == w) return true;
+  }
+  return false;
+}
+
+std::string Normalised(const std::string& address) {
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address(address, ec);
+  return ec ? std::string() : a.to_string();
+}
+
+}  // namespace
+
+// One route: its template (for the log), the one method it takes, how it is limited, and its
+// handler. `reader`: for a signed read whose handler charges no key (receipts, me), the bucket
+// name of who signed, from the request's headers; charged once the signature verified.
 struct MailboxService::Endpoint {
   std::string route;
   std::string method;
-  bool limited = false;
-  bool account_limited = false;
+  Limit limit = Limit::kNone;
   std::function<HttpResponse(const HttpRequest&, RequestOutcome*)> run;
+  std::function<std::string(const HttpRequest&)> reader;
 };
 
 MailboxService::MailboxService(std::unique_ptr<MailboxContext> context)
     : context_(std::move(context)),
       per_address_(static_cast<double>(context_->config().mailbox.per_address_per_minute),
-                   static_cast<double>(context_->config().mailbox.per_address_burst)) {}
+                   static_cast<double>(context_->config().mailbox.per_address_burst)),
+      signed_failures_(static_cast<double>(context_->config().mailbox.per_address_per_minute),
+                       static_cast<double>(context_->config().mailbox.per_address_burst)) {
+  for (const auto& p : context_->config().mailbox.trusted_proxies) {
+    trusted_proxies_.push_back(Normalised(p));  // The config checked each is an IP address.
+  }
+}
 
 Status MailboxService::Open(const PortalConfig& config, MailboxServiceOptions options,
                             std::unique_ptr<MailboxService>* out) {
@@ -44,14 +82,16 @@ Status MailboxService::Open(const PortalConfig& config, MailboxServiceOptions op
 bool MailboxService::FindEndpoint(const std::string& path, Endpoint* out) {
   MailboxContext* c = context_.get();
   if (path == "/healthz") {
-    *out = {path, "GET", false, false,
-            [c](const HttpRequest&, RequestOutcome* o) { return HandleHealth(c, o); }};
+    *out = {path, "GET", Limit::kNone,
+            [c](const HttpRequest&, RequestOutcome* o) { return HandleHealth(c, o); }, nullptr};
     return true;
   }
   if (const SubmissionKind* kind = SubmissionKindAt(path)) {
-    *out = {path, "POST", true, false, [c, kind](const HttpRequest& r, RequestOutcome* o) {
+    *out = {path, "POST", Limit::kKeyFirst,
+            [c, kind](const HttpRequest& r, RequestOutcome* o) {
               return HandleSubmission(c, r, *kind, o);
-            }};
+            },
+            nullptr};
     return true;
   }
   using Handler = HttpResponse (*)(MailboxContext*, const HttpRequest&, RequestOutcome*);
@@ -59,39 +99,52 @@ bool MailboxService::FindEndpoint(const std::string& path, Endpoint* out) {
   struct AccountRoute {
     const char* path;
     const char* method;
-    bool unsigned_endpoint;
+    Limit limit;
     Handler handler;
   };
   static const AccountRoute kAccountRoutes[] = {
-      {"/v1/prelogin", "POST", true, HandlePrelogin},
-      {"/v1/sessions", "POST", true, HandleSignIn},
-      {"/v1/registrations", "POST", true,
+      {"/v1/prelogin", "POST", Limit::kAccountAddress, HandlePrelogin},
+      {"/v1/sessions", "POST", Limit::kAccountAddress, HandleSignIn},
+      {"/v1/registrations", "POST", Limit::kAccountAddress,
        [](MailboxContext* c, const HttpRequest& r, RequestOutcome* o) {
          return HandleCodeRequest(c, r, MailedPurpose::kRegister, o);
        }},
-      {"/v1/recoveries", "POST", true,
+      {"/v1/recoveries", "POST", Limit::kAccountAddress,
        [](MailboxContext* c, const HttpRequest& r, RequestOutcome* o) {
          return HandleCodeRequest(c, r, MailedPurpose::kRecover, o);
        }},
-      {"/v1/activations", "POST", false, HandleActivation},
-      {"/v1/key-resets", "POST", false, HandleKeyReset},
-      {"/v1/key-blob", "PUT", false, HandleKeyBlob},
-      {"/v1/proxy-links", "POST", false, HandleProxyLink},
-      {"/v1/me", "GET", false, HandleMe},
+      // Signed by the key they bring: nobody's key vouches for them yet.
+      {"/v1/activations", "POST", Limit::kAddress, HandleActivation},
+      {"/v1/key-resets", "POST", Limit::kAddress, HandleKeyReset},
+      // Signed by an account's key (their handlers charge it).
+      {"/v1/key-blob", "PUT", Limit::kKeyFirst, HandleKeyBlob},
+      {"/v1/proxy-links", "POST", Limit::kKeyFirst, HandleProxyLink},
+      {"/v1/me", "GET", Limit::kKeyFirst, HandleMe},
   };
   for (const AccountRoute& a : kAccountRoutes) {
     if (path != a.path) continue;
-    *out = {path, a.method, true, a.unsigned_endpoint,
-            [c, h = a.handler](const HttpRequest& r, RequestOutcome* o) { return h(c, r, o); }};
+    *out = {path, a.method, a.limit,
+            [c, h = a.handler](const HttpRequest& r, RequestOutcome* o) { return h(c, r, o); },
+            nullptr};
+    // GET /v1/me charges no key itself: the account's, by the fingerprint it was signed as.
+    if (path == "/v1/me") {
+      out->reader = [](const HttpRequest& r) {
+        std::string key;
+        (void)NormalizeFingerprint(HeaderOf(r, "portal-key"), &key);  // It verified: it is one.
+        return key;
+      };
+    }
     return true;
   }
   static const std::regex kReceipt("/v1/receipts/([0-9a-f]{32})");
   std::smatch m;
   if (!std::regex_match(path, m, kReceipt)) return false;
-  *out = {"/v1/receipts/{id}", "GET", true, false,
+  *out = {"/v1/receipts/{id}", "GET", Limit::kKeyFirst,
           [c, receipt = m[1].str()](const HttpRequest& r, RequestOutcome* o) {
             return HandleReceiptQuery(c, r, receipt, o);
-          }};
+          },
+          // The receipt query charges no key itself: the patient's record, by the MRN signed.
+          [](const HttpRequest& r) { return "mrn:" + HeaderOf(r, "portal-mrn"); }};
   return true;
 }
 
@@ -107,17 +160,44 @@ HttpResponse MailboxService::Dispatch(const HttpRequest& request, std::string* r
     outcome->what = "wrong-method";
     return MethodNotAllowed(endpoint.method);
   }
-  if (endpoint.limited) {
-    if (auto refused = LimitAddress(request, outcome)) return *refused;
-  }
-  if (endpoint.account_limited) {
+  if (endpoint.limit == Limit::kNone) return endpoint.run(request, outcome);
+  const std::string address = ClientAddress(request);
+  if (endpoint.limit == Limit::kKeyFirst) return RunKeyFirst(endpoint, request, address, outcome);
+  if (auto refused = LimitAddress(address, outcome)) return *refused;
+  if (endpoint.limit == Limit::kAccountAddress) {
     int retry = 0;
-    if (!context_->AllowAccountAddress(ClientAddress(request), &retry)) {
+    if (!context_->AllowAccountAddress(address, &retry)) {
       outcome->what = "rate-limited-address";
       return TooManyRequests("address", retry);
     }
   }
   return endpoint.run(request, outcome);
+}
+
+HttpResponse MailboxService::RunKeyFirst(const Endpoint& endpoint, const HttpRequest& request,
+                                         const std::string& address, RequestOutcome* outcome) {
+  // Requests with a signature and without one fail apart: unsigned noise from an address does
+  // not stop its signed requests, and signatures that fail are limited as before (gpg's work).
+  const bool carries_signature = !HeaderOf(request, "portal-signature").empty();
+  RateLimiter& failures = carries_signature ? signed_failures_ : per_address_;
+  int retry = 0;
+  if (!failures.Peek(address, context_->BucketNow(), &retry)) {
+    outcome->what = "rate-limited-address";
+    return TooManyRequests("address", retry);
+  }
+  HttpResponse response = endpoint.run(request, outcome);
+  if (Unproven(*outcome)) {
+    (void)failures.Allow(address, context_->BucketNow(), &retry);
+    return response;
+  }
+  if (endpoint.reader && outcome->what != "registry-error" && outcome->what != "verify-error" &&
+      outcome->what != "rate-limited-key" && response.status < 500) {
+    if (!context_->AllowKey(endpoint.reader(request), &retry)) {
+      outcome->what = "rate-limited-key";
+      return TooManyRequests("key", retry);
+    }
+  }
+  return response;
 }
 
 HttpResponse MailboxService::Handle(const HttpRequest& request) {
@@ -137,22 +217,25 @@ HttpResponse MailboxService::Handle(const HttpRequest& request) {
   return response;
 }
 
-std::optional<HttpResponse> MailboxService::LimitAddress(const HttpRequest& request,
+std::optional<HttpResponse> MailboxService::LimitAddress(const std::string& address,
                                                          RequestOutcome* outcome) {
   int retry = 0;
-  if (per_address_.Allow(ClientAddress(request), context_->BucketNow(), &retry)) {
-    return std::nullopt;
-  }
+  if (per_address_.Allow(address, context_->BucketNow(), &retry)) return std::nullopt;
   outcome->what = "rate-limited-address";
   return TooManyRequests("address", retry);
 }
 
 std::string MailboxService::ClientAddress(const HttpRequest& request) const {
-  if (context_->config().mailbox.trust_proxy_header &&
-      (request.remote == "127.0.0.1" || request.remote == "::1")) {
-    const std::string real = HeaderOf(request, "x-real-ip");
-    if (!real.empty() && real.size() <= 64) return real;
-  }
+  const bool trusted =
+      request.via_socket || std::find(trusted_proxies_.begin(), trusted_proxies_.end(),
+                                      request.remote) != trusted_proxies_.end();
+  const std::string real = HeaderOf(request, "x-real-ip");
+  if (!trusted || real.empty()) return request.remote;
+  const std::string address = Normalised(real);
+  if (!address.empty()) return address;
+  // The proxy sent something else (it should not): its own address counts. No value logged.
+  context_->Log(FormatInstant(context_->Now()) + " request=" + request.request_id +
+                " bad X-Real-IP from the proxy; its own address counts");
   return request.remote;
 }
 

@@ -66,6 +66,9 @@ void ApplyLimits(const portal::PortalConfig& config, portal::HttpServerOptions* 
   options->threads = 2;  // I/O only; the handlers run on mailbox.threads workers.
   options->workers = static_cast<int>(config.mailbox.threads);
   options->max_connections = static_cast<int>(config.mailbox.max_connections);
+  options->max_connections_per_address =
+      static_cast<int>(config.mailbox.max_connections_per_address);
+  options->unix_socket = config.mailbox.listen_socket.string();
   options->max_queued = static_cast<int>(config.mailbox.max_connections);
   options->max_body_bytes = static_cast<size_t>(config.mailbox.max_body_kib) * 1024;
   options->header_timeout = std::chrono::milliseconds(config.mailbox.header_timeout_ms);
@@ -98,6 +101,9 @@ Status Serve(const portal::PortalConfig& config, const std::string& listen,
   // The readiness line (tests and scripts read the port from it) and systemd's Type=notify.
   std::printf("portal-mailboxd: listening on %s:%u\n", listen.substr(0, listen.rfind(':')).c_str(),
               server.port());
+  if (!options.unix_socket.empty()) {
+    std::printf("portal-mailboxd: listening on unix socket %s\n", options.unix_socket.c_str());
+  }
   std::fflush(stdout);
   sd_notify(0, "READY=1");
   // Notices (staff digest, patients' pointers) go out from their own thread.

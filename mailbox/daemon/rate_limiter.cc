@@ -28,23 +28,36 @@ bool RateLimiter::Allow(const std::string& key, Clock::time_point now, int* retr
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& bucket = it->second;
-  const double tokens =
-      std::min(burst_, bucket.tokens + SecondsBetween(bucket.updated, now) * per_second_);
-  const bool allowed = tokens >= 1 - kSlack;
+  double tokens = 0;
+  const bool allowed = HasToken(bucket, now, &tokens, retry_after_seconds);
   if (allowed) {
     bucket.tokens = std::max(0.0, tokens - 1);
     // A caller's clock reading may be a little older than the last one stored.
     bucket.updated = std::max(bucket.updated, now);
-  } else {
-    // A refusal leaves the bucket as it is: refills count from the last allowed request, one
-    // product each, so the boundary does not drift with rounding however often a key retries.
-    const double wait = std::ceil((1 - kSlack - tokens) / per_second_);
-    *retry_after_seconds = static_cast<int>(std::clamp(wait, 1.0, double{INT_MAX}));
   }
   // Only a new key grows the map. The bucket just used is no longer full and among the newest,
   // so pruning keeps it (short of many keys arriving at the same instant).
   if (inserted && buckets_.size() > max_keys_) Prune(now);
   return allowed;
+}
+
+bool RateLimiter::Peek(const std::string& key, Clock::time_point now, int* retry_after_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = buckets_.find(key);
+  if (it == buckets_.end()) return true;  // A new key starts full.
+  double tokens = 0;
+  return HasToken(it->second, now, &tokens, retry_after_seconds);
+}
+
+bool RateLimiter::HasToken(const Bucket& bucket, Clock::time_point now, double* tokens,
+                           int* retry_after_seconds) const {
+  *tokens = std::min(burst_, bucket.tokens + SecondsBetween(bucket.updated, now) * per_second_);
+  if (*tokens >= 1 - kSlack) return true;
+  // A refusal leaves the bucket as it is: refills count from the last allowed request, one
+  // product each, so the boundary does not drift with rounding however often a key retries.
+  const double wait = std::ceil((1 - kSlack - *tokens) / per_second_);
+  *retry_after_seconds = static_cast<int>(std::clamp(wait, 1.0, double{INT_MAX}));
+  return false;
 }
 
 void RateLimiter::Prune(Clock::time_point now) {

@@ -19,6 +19,9 @@ class RateLimiter {
   // True and one token taken if `key` may make a request at `now`; otherwise false and
   // *retry_after_seconds (at least 1) says when the next token is there.
   bool Allow(const std::string& key, Clock::time_point now, int* retry_after_seconds);
+  // What Allow would say, without taking a token (nor making a bucket): for a limit charged
+  // only once the request's outcome is known.
+  bool Peek(const std::string& key, Clock::time_point now, int* retry_after_seconds);
 
  private:
   struct Bucket {
@@ -26,6 +29,9 @@ class RateLimiter {
     Clock::time_point updated;
   };
   void Prune(Clock::time_point now);
+  // The tokens `bucket` holds at `now`, and *retry_after_seconds when that is under one.
+  bool HasToken(const Bucket& bucket, Clock::time_point now, double* tokens,
+                int* retry_after_seconds) const;
 
   const double per_second_;
   const double burst_;

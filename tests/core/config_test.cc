@@ -113,17 +113,22 @@ BOOST_AUTO_TEST_CASE(the_mailbox_section_is_optional_and_checked) {
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(cfg.mailbox.listen == "127.0.0.1:8787");
   BOOST_TEST(cfg.mailbox.max_body_kib == 64);
-  BOOST_TEST(!cfg.mailbox.trust_proxy_header);
-  st = LoadText(dir,
-                std::string(kValid) +
-                    "\n[mailbox]\nlisten = \"127.0.0.1:9000\"\nper_key_burst = 3\n"
-                    "trust_proxy_header = true\n",
-                &cfg);
+  st = LoadText(
+      dir, std::string(kValid) + "\n[mailbox]\nlisten = \"127.0.0.1:9000\"\nper_key_burst = 3\n",
+      &cfg);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(cfg.mailbox.listen == "127.0.0.1:9000");
   BOOST_TEST(cfg.mailbox.per_key_burst == 3);
   BOOST_TEST(cfg.mailbox.per_key_per_minute == 20);
-  BOOST_TEST(cfg.mailbox.trust_proxy_header);
+  // The retired key is an error naming what replaced it, whichever value it has.
+  for (const char* value : {"true", "false"}) {
+    st = LoadText(dir, std::string(kValid) + "\n[mailbox]\ntrust_proxy_header = " + value + "\n",
+                  &cfg);
+    BOOST_TEST(!st.ok());
+    BOOST_TEST(st.message().find("trust_proxy_header: retired") != std::string::npos, st.message());
+    BOOST_TEST(st.message().find("mailbox.listen_socket") != std::string::npos, st.message());
+    BOOST_TEST(st.message().find("mailbox.trusted_proxies") != std::string::npos, st.message());
+  }
   BOOST_TEST(cfg.mailbox.trusted_proxies.empty());
   BOOST_TEST(cfg.mailbox.listen_socket.empty());
   BOOST_TEST(cfg.mailbox.max_connections_per_address == 32);

@@ -266,7 +266,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_the_right_status_and_nothing_is_q
          404, ""});
   }
   cases.push_back({"wrong method", HttpCall(f.daemon->port(), "GET", kMessages, {}, ""), 405, ""});
-  cases.push_back({"not HTTP", HttpRaw(f.daemon->port(), "HELLO\r\n\r\n"), 0, ""});
+  cases.push_back({"not HTTP", HttpRaw(f.daemon->port(), "HELLO\r\n\r\n"), 400, ""});
 
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
@@ -336,10 +336,24 @@ BOOST_AUTO_TEST_CASE(rates_are_limited_per_key_and_per_address_with_retry_after)
   HttpResult r = send(f.alice, f.kMrnA);
   BOOST_TEST(r.status == 429, r.body);
   BOOST_TEST(std::stoi(r.headers.at("retry-after")) >= 1);
-  // Bob's key has its own bucket; the address has 5 in all (three used above).
+  // Bob's key has its own bucket; signed requests that verify count against their keys only.
   BOOST_TEST(send(f.bob, f.kMrnB).status == 202);
   BOOST_TEST(send(f.bob, f.kMrnB).status == 202);
   r = send(f.bob, f.kMrnB);
+  BOOST_TEST(r.status == 429, r.body);
+  BOOST_TEST(Has(r.body, "key"), r.body);
+  // The address counts the failures: 5 unsigned ones, then 429 before any check.
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(f.Post(kMessages,
+                      MailboxFixture::MessageBody(f.kMrnA, "conncare", kSubject, kText,
+                                                  MailboxFixture::Nonce()),
+                      nullptr)
+                   .status == 401);
+  }
+  r = f.Post(
+      kMessages,
+      MailboxFixture::MessageBody(f.kMrnA, "conncare", kSubject, kText, MailboxFixture::Nonce()),
+      nullptr);
   BOOST_TEST(r.status == 429, r.body);
   BOOST_TEST(Has(r.body, "address"), r.body);
   BOOST_TEST(std::stoi(r.headers.at("retry-after")) >= 1);

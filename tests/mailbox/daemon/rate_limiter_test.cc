@@ -141,5 +141,23 @@ BOOST_AUTO_TEST_CASE(an_older_clock_reading_refills_nothing) {
   BOOST_TEST(limiter.Allow("k", kT0 + seconds(11), &retry));
 }
 
+BOOST_AUTO_TEST_CASE(peek_tells_what_allow_would_without_taking_a_token) {
+  RateLimiter limiter(/*per_minute=*/30, /*burst=*/2);  // A token every 2 s.
+  int retry = 0;
+  // An unknown key would be allowed; peeking many times takes nothing.
+  for (int i = 0; i < 5; ++i) BOOST_TEST(limiter.Peek("10.0.0.1", kT0, &retry));
+  BOOST_TEST(UntilRefused(limiter, "10.0.0.1", kT0).allowed == 2);
+  retry = 0;
+  BOOST_TEST(!limiter.Peek("10.0.0.1", kT0 + milliseconds(500), &retry));
+  BOOST_TEST(retry == 2);  // 1.5 s to go, rounded up: Allow's own answer.
+  BOOST_TEST(!limiter.Allow("10.0.0.1", kT0 + milliseconds(500), &retry));
+  BOOST_TEST(retry == 2);
+  BOOST_TEST(limiter.Peek("10.0.0.1", kT0 + seconds(2), &retry));
+  BOOST_TEST(limiter.Peek("10.0.0.1", kT0 + seconds(2), &retry));
+  // The token peeked at twice is still there for one request, and only one.
+  BOOST_TEST(limiter.Allow("10.0.0.1", kT0 + seconds(2), &retry));
+  BOOST_TEST(!limiter.Peek("10.0.0.1", kT0 + seconds(2), &retry));
+}
+
 }  // namespace
 }  // namespace portal
