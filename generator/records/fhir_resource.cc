@@ -296,17 +296,25 @@ std::string KeySegment(std::string_view key) {
 }
 
 // True when two members of `obj` share a key (*key is it). Objects of a FHIR record have few
-// members: up to 16 are compared pairwise, without allocating; more are sorted in `scratch`.
+// members: up to 16 keys are read once into an array on the stack and compared pairwise; more
+// are sorted in `scratch`.
 bool SameKeyTwice(simdjson::dom::object obj, std::vector<std::string_view>* scratch,
                   std::string_view* key) {
-  if (obj.size() <= 16) {
+  constexpr size_t kSmall = 16;
+  const size_t n = obj.size();
+  if (n < 2) return false;
+  if (n <= kSmall) {
+    std::array<std::string_view, kSmall> keys;
+    size_t i = 0;
     for (auto it = obj.begin(); it != obj.end(); ++it) {
-      for (auto earlier = obj.begin(); earlier != it; ++earlier) {
-        if (earlier.key() == it.key()) {
-          *key = it.key();
+      const std::string_view k = it.key();
+      for (size_t j = 0; j < i; ++j) {
+        if (keys[j] == k) {
+          *key = k;
           return true;
         }
       }
+      keys[i++] = k;
     }
     return false;
   }
@@ -320,27 +328,36 @@ bool SameKeyTwice(simdjson::dom::object obj, std::vector<std::string_view>* scra
 }
 
 // Depth first; on a duplicate, *path is the way down to it (segments prepended on the way up).
+// Only objects and arrays are visited: a scalar member costs its type tag.
 bool FindDuplicateKey(simdjson::dom::element element, std::vector<std::string_view>* scratch,
                       std::string* path) {
-  simdjson::dom::object obj;
-  simdjson::dom::array array;
-  if (element.get(obj) == simdjson::SUCCESS) {
+  using Type = simdjson::dom::element_type;
+  const auto nested = [](simdjson::dom::element e) {
+    const Type t = e.type();
+    return t == Type::OBJECT || t == Type::ARRAY;
+  };
+  const auto prepend = [path](std::string segment) {
+    *path = segment + (path->starts_with('[') ? "" : ".") + *path;
+  };
+  if (element.type() == Type::OBJECT) {
+    const simdjson::dom::object obj = element.get_object().value_unsafe();
     std::string_view key;
     if (SameKeyTwice(obj, scratch, &key)) {
       *path = KeySegment(key);
       return true;
     }
-    for (auto [name, value] : obj) {
-      if (FindDuplicateKey(value, scratch, path)) {
-        *path = KeySegment(name) + (path->starts_with('[') ? "" : ".") + *path;
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (nested(it.value()) && FindDuplicateKey(it.value(), scratch, path)) {
+        prepend(KeySegment(it.key()));
         return true;
       }
     }
-  } else if (element.get(array) == simdjson::SUCCESS) {
+  } else if (element.type() == Type::ARRAY) {
+    const simdjson::dom::array array = element.get_array().value_unsafe();
     size_t i = 0;
     for (simdjson::dom::element item : array) {
-      if (FindDuplicateKey(item, scratch, path)) {
-        *path = "[" + std::to_string(i) + "]" + (path->starts_with('[') ? "" : ".") + *path;
+      if (nested(item) && FindDuplicateKey(item, scratch, path)) {
+        prepend("[" + std::to_string(i) + "]");
         return true;
       }
       ++i;
