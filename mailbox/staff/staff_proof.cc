@@ -152,10 +152,14 @@ Status ProveStaffKey(GpgContext* gpg, const std::string& fingerprint, std::strin
   *proven = false;
   const std::string challenge = IdentityChallenge(fingerprint, now);
   std::string signature;
-  if (!gpg->SetSigner(fingerprint).ok() || !gpg->SignDetached(challenge, &signature).ok()) {
-    *why =
-        "its gpg-agent could not sign with it (the secret key is not there: a smart-card stub, a "
-        "key without its private part, or the card is missing)";
+  Status signed_ok = gpg->SetSigner(fingerprint);
+  if (signed_ok.ok()) signed_ok = gpg->SignDetached(challenge, &signature);
+  if (!signed_ok.ok()) {
+    // gpg's own words say which: "No SmartCard daemon" / "Card error" for a stub, "No secret
+    // key", or a passphrase the agent does not hold yet (unlock the key, e.g. by signing once).
+    *why = "its gpg-agent could not sign with it (" + signed_ok.message() +
+           "): the secret key is not there (a smart-card stub, a key without its private part, a "
+           "missing card) or is locked";
     return Status::Ok();
   }
   std::unique_ptr<ProofHome> home;
