@@ -26,6 +26,15 @@ using unix_socket = asio::local::stream_protocol;
 struct HttpServer::Impl {
   HttpServerOptions options;
   Handler handler;
+  // Before io: sessions still queued in io when it is destroyed reach these from their
+  // destructors (members are destroyed in reverse order).
+  std::mutex mu;
+  std::condition_variable idle;
+  std::map<std::string, int> per_address;  // Open TCP connections by peer address; under mu.
+  std::atomic<int> queued{0};              // Requests read and waiting for (or in) a worker.
+  std::atomic<int> connections{0};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
   asio::io_context io;
   tcp::acceptor acceptor{io};
   unix_socket::acceptor socket_acceptor{io};
@@ -36,13 +45,6 @@ struct HttpServer::Impl {
   // Handlers run here, never on the I/O threads: a handler waiting on gpg must not keep
   // connections from being accepted or read.
   std::unique_ptr<asio::thread_pool> workers;
-  std::atomic<int> queued{0};  // Requests read and waiting for (or in) a worker.
-  std::atomic<int> connections{0};
-  std::atomic<int> in_flight{0};
-  std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::condition_variable idle;
-  std::map<std::string, int> per_address;  // Open TCP connections by peer address; under mu.
 
   template <typename Protocol>
   void Accept(typename Protocol::acceptor& from);
