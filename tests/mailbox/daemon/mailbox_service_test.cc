@@ -157,5 +157,54 @@ BOOST_AUTO_TEST_CASE(an_address_out_of_tokens_waits_on_the_bucket_clock) {
   BOOST_TEST(s.service->Handle(health).status == 200);
 }
 
+BOOST_AUTO_TEST_CASE(signed_requests_count_against_their_key_and_failures_against_the_address) {
+  MailboxFixture f;
+  PortalConfig config = ConfigOf(f);
+  config.mailbox.per_address_per_minute = 1;
+  config.mailbox.per_address_burst = 3;
+  const int64_t now = RealNow();
+  FixedClock clock(now);
+  const RateLimiter::Clock::time_point bucket_time =
+      RateLimiter::Clock::time_point() + std::chrono::hours(24);
+  Service s(config, clock, [&bucket_time] { return bucket_time; });
+  auto body = [&](const char* mrn) {
+    return MailboxFixture::MessageBody(mrn, "conncare", "Follow-up", "A question",
+                                       MailboxFixture::Nonce(), FormatInstant(now));
+  };
+  auto signed_by = [&](const testing::PortalFixture::Person& who, const char* mrn) {
+    const std::string b = body(mrn);
+    return Post("/v1/messages", b, Base64Encode(f.keys.SignDetached(who.home, who.fingerprint, b)));
+  };
+  // Three attackers at one address spend its bucket without a signature ...
+  BOOST_TEST(s.service->Handle(Post("/v1/messages", body(f.kMrnA), "")).status == 401);
+  BOOST_TEST(s.service->Handle(Post("/v1/messages", body(f.kMrnA), "", "text/plain")).status ==
+             415);
+  BOOST_TEST(s.service->Handle(Post("/v1/messages", "{not json", "")).status == 400);
+  HttpResponse r = s.service->Handle(Post("/v1/messages", body(f.kMrnA), ""));
+  BOOST_TEST(r.status == 429, r.body);
+  BOOST_TEST(r.body.find("address") != std::string::npos, r.body);
+  // ... and patients there still send: a signature that verifies counts against its key.
+  for (int i = 0; i < 5; ++i) {
+    r = s.service->Handle(signed_by(f.alice, f.kMrnA));
+    BOOST_TEST(r.status == 202, r.body);
+  }
+  r = s.service->Handle(signed_by(f.bob, f.kMrnB));
+  BOOST_TEST(r.status == 202, r.body);
+  // Signatures that fail have the address's bucket of their own (the gpg work they cost is
+  // limited as before): after 3, a signed request from that address waits, a patient's too.
+  // The address has its own bucket behind nginx; only clients sharing one address share this.
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(s.service->Handle(signed_by(f.stranger, f.kMrnA)).status == 401);
+  }
+  r = s.service->Handle(signed_by(f.stranger, f.kMrnA));
+  BOOST_TEST(r.status == 429, r.body);
+  BOOST_TEST(s.service->Handle(signed_by(f.alice, f.kMrnA)).status == 429);
+  // Another address is not touched by any of it.
+  HttpRequest elsewhere = signed_by(f.alice, f.kMrnA);
+  elsewhere.remote = "127.0.0.2";
+  BOOST_TEST(s.service->Handle(elsewhere).status == 202);
+  BOOST_TEST(Queued(f).size() == 7u);
+}
+
 }  // namespace
 }  // namespace portal
