@@ -66,6 +66,14 @@ function setTomlKey(text, section, key, value) {
 
 const quote = (s) => JSON.stringify(s);
 
+// The daemon's unix socket (mailbox.listen_socket) in the folder; nginx proxies to it.
+const SHIPPED_SOCKET = '/run/portal-mailboxd/mailbox.sock';
+function daemonSocket(root) {
+  const dir = path.join(root, 'run');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return path.join(dir, 'mailbox.sock');
+}
+
 // content/portal.toml with every path in the folder (the FAQ and templates from the source
 // tree), the ports, mail at the sink, the test's limits and (unless productionKdf) a small KDF.
 function writeConfig(root, ports, { productionKdf }) {
@@ -85,7 +93,9 @@ function writeConfig(root, ports, { productionKdf }) {
   }
   const settings = [
     ['mailbox', 'listen', quote(`127.0.0.1:${ports.daemon}`)],
-    ['mailbox', 'trust_proxy_header', 'true'],
+    // nginx reaches the daemon on its unix socket, as deploy/nginx-site.conf does; X-Real-IP is
+    // believed from there only.
+    ['mailbox', 'listen_socket', quote(daemonSocket(root))],
     // Every request comes from 127.0.0.1: the per-address buckets must not be what answers.
     ['mailbox', 'per_address_per_minute', '100000'],
     ['mailbox', 'per_address_burst', '100000'],
@@ -163,7 +173,8 @@ function writeNginx(root, port, daemonPort) {
   fs.mkdirSync(dir, { mode: 0o700 });
   const site = fs.readFileSync(path.join(REPO, 'deploy', 'nginx-site.conf'), 'utf8')
     .replaceAll('/srv/patient-portal', root)
-    .replaceAll('127.0.0.1:8787', `127.0.0.1:${daemonPort}`);
+    .replaceAll('127.0.0.1:8787', `127.0.0.1:${daemonPort}`)
+    .replaceAll(SHIPPED_SOCKET, daemonSocket(root));
   fs.writeFileSync(path.join(dir, 'site.conf'), site);
   const temp = (name) => `  ${name}_temp_path ${path.join(dir, name)};\n`;
   fs.writeFileSync(path.join(dir, 'nginx.conf'),
@@ -174,6 +185,7 @@ function writeNginx(root, port, daemonPort) {
     temp('client_body') + temp('proxy') + temp('fastcgi') + temp('uwsgi') + temp('scgi') +
     '  limit_req_zone $binary_remote_addr zone=portal_mailbox:1m rate=1000r/s;\n' +
     '  limit_req_zone $binary_remote_addr zone=portal_accounts:1m rate=1000r/s;\n' +
+    '  limit_conn_zone $binary_remote_addr zone=portal_mailbox_conn:1m;\n' +
     `  server {\n    listen 127.0.0.1:${port};\n    include ${path.join(dir, 'site.conf')};\n` +
     '  }\n}\n');
   return dir;
