@@ -289,6 +289,11 @@ async function main() {
     gpgOk(portal, ['--import'], gpgOk(stranger, ['--armor', '--export', strangerFpr]));
     const notOurs = seal(portal, ['--local-user', portalFpr, '--recipient', strangerFpr, '--sign',
       '--encrypt']);
+    // As the portal seals since issue 15: hidden recipients, every key ID 0.
+    const notOursHidden = seal(portal, ['--local-user', portalFpr, '--recipient', strangerFpr,
+      '--throw-keyids', '--sign', '--encrypt']);
+    const goodHidden = seal(portal, ['--local-user', portalFpr, '--recipient', made.fpr,
+      '--throw-keyids', '--sign', '--encrypt']);
     const altered = Buffer.from(good);
     altered[altered.length - 10] ^= 0x01;
 
@@ -311,12 +316,15 @@ async function main() {
         `signedAt ${r.signedAt} not within gpg's run ${before}..${after}`);
       const a = await open(page, goodArmored);
       assert(a.text === PAGE_TEXT, `armored: ${JSON.stringify(a)}`);
+      const h = await open(page, goodHidden);
+      assert(h.text === PAGE_TEXT, `hidden recipients: ${JSON.stringify(h)}`);
     });
 
     const refusals = [
       ['unsigned', unsigned, 'bad-signature'],
       ['signed by another key', byOther, 'bad-signature'],
       ['sealed to another key only', notOurs, 'not-for-key'],
+      ['sealed to another key with hidden recipients', notOursHidden, 'not-for-key'],
       ['altered after sealing', altered, null],
       ['not OpenPGP at all', Buffer.from(PAGE_TEXT), 'malformed'],
     ];

@@ -69,7 +69,11 @@ function sameKeyId(a, b) {
 function classify(err) {
   const text = String(err && err.message || err);
   if (/not signed|signing key|signature|signed digest|verif/i.test(text)) return 'bad-signature';
-  if (/session key|decryption key|no.*key packets/i.test(text)) return 'not-for-key';
+  // Sealed with hidden recipients (every key ID 0), a file for another key fails at unwrapping
+  // its session key ("Key Data Integrity failed"), not at finding a matching key ID.
+  if (/session key|decryption key|no.*key packets|key data integrity/i.test(text)) {
+    return 'not-for-key';
+  }
   return 'malformed';
 }
 
