@@ -66,6 +66,11 @@ PortalFixture::PortalFixture() {
   output = dir_.path() / "output";
   patients_out = output / "patients";
   fs::create_directories(extracts);
+  // As `portal-staff init` makes them (0700): a wider var/ is fixed, with a line, by every program
+  // (state_permissions_test and state_modes_test cover that).
+  for (const fs::path& dir : {var, extracts}) {
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  }
 }
 
 CommandResult PortalFixture::Staff(std::vector<std::string> args) const {
