@@ -170,7 +170,8 @@ BOOST_AUTO_TEST_CASE(odd_patient_json_never_crashes) {
   BOOST_TEST(Compare(deep, EveryChangeTask())[0].current == "(record unreadable)");
   const std::string deep_inside =
       R"({"resourceType": "Patient", "extension": [)" + deep + ", " + deep + "]}";
-  BOOST_TEST(Compare(deep_inside, EveryChangeTask())[1].current == "(none on record)");
+  // Past ParseJson's depth bound (64) the whole record is unreadable, wherever the nesting is.
+  BOOST_TEST(Compare(deep_inside, EveryChangeTask())[1].current == "(record unreadable)");
 }
 
 // A real (synthetic) US Core Patient: the first address has no use and the second is old; race
