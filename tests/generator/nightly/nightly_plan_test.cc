@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(a_patient_without_a_state_row_is_examined_with_its_keys) {
 BOOST_AUTO_TEST_CASE(a_patient_without_proxies_has_no_proxy_keys) {
   NightlyPlanInputs in = Settled();
   in.previous.clear();
-  const PlannedPatient& p = PlanNightly(in).examine.at(0);
+  const NightlyPlan plan = PlanNightly(in);  // Kept: p refers into it.
+  const PlannedPatient& p = plan.examine.at(0);
   BOOST_TEST(p.proxy_keys.empty());
   BOOST_TEST(p.proxy_keys.keyset_hash == "");
   BOOST_TEST(!p.patient_keys.empty());

@@ -4,6 +4,7 @@
 // document, and the database opens cleanly after every kill.
 #include <signal.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -50,6 +51,7 @@ BOOST_AUTO_TEST_CASE(receipts_survive_fifty_sigkills_under_concurrent_clients) {
   std::vector<Request*> pending;
   std::map<int, int> statuses;  // Answers other than 202 and "no answer".
   int kills_mid_traffic = 0;
+  std::atomic<int> answered{0};  // 202s in this cycle (the killer waits for a few).
 
   auto sign_more = [&](int n) {
     for (int i = 0; i < n; ++i) {
@@ -88,6 +90,7 @@ BOOST_AUTO_TEST_CASE(receipts_survive_fifty_sigkills_under_concurrent_clients) {
           std::lock_guard<std::mutex> lock(mu);
           if (res.status == 202) {
             r->receipt = json::parse(res.body)["receipt"].get<std::string>();
+            ++answered;
           } else if (res.status == 0) {
             return;  // Killed: this client stops until the next cycle.
           } else {
@@ -104,13 +107,22 @@ BOOST_AUTO_TEST_CASE(receipts_survive_fifty_sigkills_under_concurrent_clients) {
     sign_more(kClients * kPerClientPerCycle);
     f.StartDaemon();
     const pid_t pid = f.daemon->pid();
-    const int delay_ms = std::uniform_int_distribution<int>(0, 250)(rng);
+    // The kill lands after the k-th answer of this cycle and a little more, so it comes while
+    // requests are in flight however fast the daemon is (an ASan build is several times slower).
+    const int after = std::uniform_int_distribution<int>(1, 6)(rng);
+    const int delay_ms = std::uniform_int_distribution<int>(0, 20)(rng);
+    answered = 0;
+    std::atomic<bool> clients_done{false};
     std::thread killer([&] {
+      while (answered.load() < after && !clients_done.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
       ::kill(pid, SIGKILL);
     });
     const size_t before = pending.size();
     run_clients(f.daemon->port());
+    clients_done = true;
     killer.join();
     f.daemon->Kill();  // Reaps it (already dead, or killed now if the clients finished first).
     if (!pending.empty() && pending.size() < before) ++kills_mid_traffic;
