@@ -429,6 +429,10 @@ bool SetBaseUrl(const std::string& url, PortalConfig::Site* site) {
 Status LoadConfig(const fs::path& path, PortalConfig* out) {
   std::string text;
   PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  return ParseConfig(text, path, out);
+}
+
+Status ParseConfig(std::string_view text, const fs::path& path, PortalConfig* out) {
   toml::table root;
   PORTAL_RETURN_IF_ERROR(ParseToml(text, path.string(), 0, &root));
   PortalConfig cfg;

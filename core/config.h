@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -201,5 +202,9 @@ bool SetBaseUrl(const std::string& url, PortalConfig::Site* site);
 // Loads and validates the config file. Unknown keys, wrong types and bad values are
 // InvalidInput errors naming the file, line and key.
 Status LoadConfig(const std::filesystem::path& path, PortalConfig* out);
+
+// The same for config text read from `path` (relative paths resolve against its folder; the
+// files it names are not read).
+Status ParseConfig(std::string_view text, const std::filesystem::path& path, PortalConfig* out);
 
 }  // namespace portal

@@ -25,6 +25,18 @@ class Reader {
   Reader(const ExtractOptions& options, ExtractSink* sink)
       : options_(options), sink_(sink), plain_(options.local_base_urls) {}
 
+  // An extract's text, as File reads the file named `name`.
+  void Text(std::string_view text, const std::string& name) {
+    if (!name.ends_with(".ndjson")) return Json(std::string(text), name + ":1");
+    long number = 1;
+    for (size_t at = 0; at < text.size(); ++number) {
+      size_t end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      Line(text.substr(at, end - at), name, number);
+      at = end + 1;
+    }
+  }
+
   Status File(const fs::path& path) {
     const std::string name = path.filename().string();
     if (name.ends_with(".ndjson")) return Ndjson(path);
@@ -39,12 +51,16 @@ class Reader {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::IoError(path.string() + ": cannot open");
     std::string line;
-    for (long number = 1; std::getline(in, line); ++number) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      Json(line, path.string() + ":" + std::to_string(number));
-    }
+    const std::string name = path.string();
+    for (long number = 1; std::getline(in, line); ++number) Line(line, name, number);
     if (in.bad()) return Status::IoError(path.string() + ": read failed");
     return Status::Ok();
+  }
+
+  // One NDJSON line (blank ones are skipped).
+  void Line(std::string_view line, const std::string& name, long number) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    Json(std::string(line), name + ":" + std::to_string(number));
   }
 
   // One JSON document: a Bundle or a resource.
@@ -189,6 +205,11 @@ Status ReadExtract(const fs::path& path, const ExtractOptions& options, ExtractS
   PORTAL_RETURN_IF_ERROR(ListExtractFiles(path, &files));
   for (const auto& file : files) PORTAL_RETURN_IF_ERROR(reader.File(file));
   return Status::Ok();
+}
+
+void ReadExtractText(std::string_view text, const std::string& name, const ExtractOptions& options,
+                     ExtractSink* sink) {
+  Reader(options, sink).Text(text, name);
 }
 
 Status ListExtractFiles(const fs::path& dir, std::vector<fs::path>* out) {

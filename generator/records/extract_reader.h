@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -43,6 +44,11 @@ class ExtractSink {
 // file's Bundle or one NDJSON line at a time.
 Status ReadExtract(const std::filesystem::path& path, const ExtractOptions& options,
                    ExtractSink* sink);
+
+// The text of one extract file named `name` (".ndjson": one record per line; otherwise one
+// JSON document), read as ReadExtract reads that file: origins are "NAME:LINE".
+void ReadExtractText(std::string_view text, const std::string& name, const ExtractOptions& options,
+                     ExtractSink* sink);
 
 // The extract files directly inside `dir` (.ndjson and .json), by name: what ReadExtract reads
 // of a folder, in its order.

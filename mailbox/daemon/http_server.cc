@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/sha256.h"
+#include "mailbox/daemon/http_request_reader.h"
 #include "mailbox/daemon/problems.h"
 
 namespace portal {
@@ -80,63 +81,6 @@ std::string PeerOf(const tcp::socket& s) {
 }
 std::string PeerOf(const unix_socket::socket&) { return "unix"; }
 
-std::string Lower(beast::string_view s) {
-  std::string out(s.data(), s.size());
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Headers a handler reads (or the server trusts) whose second copy is refused: with two, which
-// one counts would be the parser's choice, not the sender's.
-bool SingleHeader(const std::string& lower_name) {
-  static const char* const kSingle[] = {
-      "host", "content-length", "content-type", "transfer-encoding", "idempotency-key", "x-real-ip",
-      "te",   "trailer"};
-  for (const char* s : kSingle) {
-    if (lower_name == s) return true;
-  }
-  return lower_name.starts_with("portal-");
-}
-
-// What is wrong with a request's header section by RFC 9112 (or our stricter reading); "" when
-// nothing. `raw` is the section as sent, from the request line to the blank line.
-std::string HeaderProblem(std::string_view raw) {
-  // obs-fold: a line (after the request line) starting with a space or tab.
-  for (size_t at = raw.find("\r\n"); at != std::string_view::npos; at = raw.find("\r\n", at + 2)) {
-    if (at + 2 < raw.size() && (raw[at + 2] == ' ' || raw[at + 2] == '\t')) return "obs-fold";
-  }
-  return "";
-}
-
-// A bare LF ends a line for some parsers and not for others: refused.
-bool HasBareLf(std::string_view head) {
-  for (size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return true;
-  }
-  return false;
-}
-
-// The same for the parsed header: the fields as Beast read them.
-template <typename Fields>
-std::string FieldsProblem(const http::request_header<Fields>& h) {
-  std::map<std::string, int> seen;
-  for (const auto& f : h) ++seen[Lower(f.name_string())];
-  for (const auto& [name, count] : seen) {
-    if (count > 1 && SingleHeader(name)) return "duplicate " + name;
-  }
-  if (h.version() >= 11 && !seen.count("host")) return "no Host";
-  if (seen.count("transfer-encoding")) {
-    if (Lower(h[http::field::transfer_encoding]) != "chunked") return "Transfer-Encoding";
-    if (seen.count("content-length")) return "Content-Length with Transfer-Encoding";
-  }
-  // TE names the codings a client takes in a response; "trailers" is the only one that is not a
-  // transfer coding, and this server sends neither trailers nor codings.
-  if (seen.count("te") && Lower(h[http::field::te]) != "trailers") return "TE";
-  // Trailer announces trailer fields: none are taken.
-  if (seen.count("trailer")) return "Trailer";
-  return "";
-}
-
 template <typename Protocol>
 class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
@@ -178,95 +122,62 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
  private:
   void ReadHeader() {
     if (server_->stopping) return Close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    parser_->body_limit(server_->options.max_body_bytes);
+    reader_.emplace(HttpRequestReader::Limits{server_->options.max_header_bytes,
+                                              server_->options.max_body_bytes});
     stream_.expires_after(server_->options.header_timeout);
-    ReadRawHeader();
+    Pump();
   }
 
-  // The header section is read whole before Beast parses it, so its bytes can be checked as
-  // sent (Beast joins obs-folded lines into one value). A keep-alive connection's next request
-  // may be in the buffer already.
-  void ReadRawHeader() {
-    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-    // Empty lines before a request line are ignored (RFC 9112 2.2), as Beast does.
-    size_t start = 0;
-    while (data.substr(start).starts_with("\r\n")) start += 2;
-    const size_t end = data.find("\r\n\r\n", start);
-    const std::string_view head =
-        end == std::string_view::npos ? data.substr(start) : data.substr(start, end + 2 - start);
-    if (HasBareLf(head)) return BadRequest("bare LF");
-    if (end != std::string_view::npos) return OnRawHeader(head);
-    if (data.size() > server_->options.max_header_bytes) return HeadersTooLarge();
+  // Feeds the reader what is in the buffer (a keep-alive connection's next request may be there
+  // already) and reads more until it has a request or refuses one.
+  void Pump() {
+    for (;;) {
+      const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      size_t used = 0;
+      const HttpRequestReader::Step step = reader_->Feed(data, &used);
+      buffer_.consume(used);
+      if (step == HttpRequestReader::Step::kHeader) {
+        ++server_->in_flight;
+        counted_ = true;
+        stream_.expires_after(server_->options.body_timeout);
+        continue;
+      }
+      if (step == HttpRequestReader::Step::kRequest) return OnRequest();
+      if (step == HttpRequestReader::Step::kRefused) return OnRefused(reader_->refusal());
+      break;
+    }
     auto self = this->shared_from_this();
     stream_.async_read_some(buffer_.prepare(4096), [self](beast::error_code ec, size_t n) {
       self->buffer_.commit(n);
-      if (ec) return self->OnHeader(ec);
-      self->ReadRawHeader();
+      if (ec) return self->OnReadError(ec);
+      self->Pump();
     });
   }
 
-  void OnRawHeader(std::string_view raw) {
-    if (raw.size() > server_->options.max_header_bytes) return HeadersTooLarge();
-    if (std::string problem = HeaderProblem(raw); !problem.empty()) return BadRequest(problem);
-    // The whole section is in the buffer: this parses it without reading.
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
-  }
-
-  void OnHeader(beast::error_code ec) {
-    if (ec == http::error::header_limit) return HeadersTooLarge();
-    if (ec == http::error::body_limit) return TooLarge();  // A Content-Length over the limit.
+  void OnReadError(beast::error_code ec) {
     // An idle keep-alive connection timing out is normal; one that sent part of a request is not.
-    if (ec == beast::error::timeout && (buffer_.size() > 0 || parser_->got_some())) {
-      Refused("cut off: slow headers");
+    if (ec == beast::error::timeout) {
+      if (reader_->header_done()) {
+        Refused("cut off: slow body");
+      } else if (buffer_.size() > 0 || reader_->saw_bytes()) {
+        Refused("cut off: slow headers");
+      }
     }
-    // What Beast itself refuses (a bad Content-Length, a malformed line): 400.
-    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
-        ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return BadRequest("malformed");
-    }
-    if (ec) return Close();  // Timeout, reset: nothing to answer.
-    if (std::string problem = FieldsProblem(parser_->get().base()); !problem.empty()) {
-      return BadRequest(problem);
-    }
-    header_fields_ = FieldCount();
-    ++server_->in_flight;
-    counted_ = true;
-    stream_.expires_after(server_->options.body_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec2, size_t) { self->OnBody(ec2); });
+    Close();  // Timeout, reset, end of stream: nothing to answer.
   }
 
-  size_t FieldCount() {
-    const auto& msg = parser_->get();
-    return static_cast<size_t>(std::distance(msg.begin(), msg.end()));
+  void OnRefused(const HttpRequestReader::Refusal& refusal) {
+    if (refusal.status == 431) return HeadersTooLarge();
+    if (refusal.status == 413) return TooLarge();
+    BadRequest(refusal.problem);
   }
 
-  void OnBody(beast::error_code ec) {
-    if (ec == http::error::body_limit) return TooLarge();  // Chunked past the limit.
-    if (ec == beast::error::timeout) Refused("cut off: slow body");
-    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
-        ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return BadRequest("malformed body");
-    }
-    if (ec) return Close();
-    // Beast adds a chunked body's trailer fields to the header's: any field that was not there
-    // when the header ended came in a trailer.
-    if (FieldCount() != header_fields_) return BadRequest("trailer fields");
-    auto& msg = parser_->get();
-    HttpRequest req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    for (const auto& f : msg) req.headers[Lower(f.name_string())] = std::string(f.value());
-    req.body = std::move(msg.body());
+  void OnRequest() {
+    HttpRequest req = reader_->TakeRequest();
     req.remote = remote_;
     req.via_socket = kViaSocket;
     req.request_id = RandomHex(8);
-    const bool keep_alive = msg.keep_alive();
+    const bool keep_alive = reader_->keep_alive();
     if (server_->queued.load() >= server_->options.max_queued) {
       Refused("503 queue full");
       HttpResponse busy = Problem(503, "Service Unavailable", "too busy; retry shortly");
@@ -350,10 +261,9 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<HttpRequestReader> reader_;
   HttpServer::Impl* server_;
   std::string remote_;
-  size_t header_fields_ = 0;
   bool admitted_ = false;  // Counted in the per-address map.
   bool counted_ = false;
 };

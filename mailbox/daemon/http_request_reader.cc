@@ -1,0 +1,174 @@
+#include "mailbox/daemon/http_request_reader.h"
+
+#include <boost/asio/buffer.hpp>
+
+#include <cctype>
+#include <iterator>
+#include <map>
+#include <utility>
+
+namespace portal {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+std::string Lower(beast::string_view s) {
+  std::string out(s.data(), s.size());
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Headers a handler reads (or the server trusts) whose second copy is refused: with two, which
+// one counts would be the parser's choice, not the sender's.
+bool SingleHeader(const std::string& lower_name) {
+  static const char* const kSingle[] = {
+      "host", "content-length", "content-type", "transfer-encoding", "idempotency-key", "x-real-ip",
+      "te",   "trailer"};
+  for (const char* s : kSingle) {
+    if (lower_name == s) return true;
+  }
+  return lower_name.starts_with("portal-");
+}
+
+// What is wrong with a header section as sent (request line to its last CRLF) by RFC 9112 or
+// our stricter reading; "" when nothing. obs-fold: a line after the request line starting with
+// a space or tab (Beast would join it to the line before).
+std::string HeaderProblem(std::string_view raw) {
+  for (size_t at = raw.find("\r\n"); at != std::string_view::npos; at = raw.find("\r\n", at + 2)) {
+    if (at + 2 < raw.size() && (raw[at + 2] == ' ' || raw[at + 2] == '\t')) return "obs-fold";
+  }
+  return "";
+}
+
+// A bare LF ends a line for some parsers and not for others: refused.
+bool HasBareLf(std::string_view head) {
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return true;
+  }
+  return false;
+}
+
+// The same for the header as Beast read it.
+template <typename Fields>
+std::string FieldsProblem(const http::request_header<Fields>& h) {
+  std::map<std::string, int> seen;
+  for (const auto& f : h) ++seen[Lower(f.name_string())];
+  for (const auto& [name, count] : seen) {
+    if (count > 1 && SingleHeader(name)) return "duplicate " + name;
+  }
+  if (h.version() >= 11 && !seen.count("host")) return "no Host";
+  if (seen.count("transfer-encoding")) {
+    if (Lower(h[http::field::transfer_encoding]) != "chunked") return "Transfer-Encoding";
+    if (seen.count("content-length")) return "Content-Length with Transfer-Encoding";
+  }
+  // TE names the codings a client takes in a response; "trailers" is the only one that is not a
+  // transfer coding, and this server sends neither trailers nor codings.
+  if (seen.count("te") && Lower(h[http::field::te]) != "trailers") return "TE";
+  // Trailer announces trailer fields: none are taken.
+  if (seen.count("trailer")) return "Trailer";
+  return "";
+}
+
+}  // namespace
+
+HttpRequestReader::HttpRequestReader(Limits limits) : limits_(limits) {
+  // The section is checked whole before Beast sees it; Beast's own limit is a second guard.
+  parser_.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes + 4));
+  parser_.body_limit(limits_.max_body_bytes);
+}
+
+HttpRequestReader::Step HttpRequestReader::Refuse(int status, std::string problem) {
+  refusal_.status = status;
+  refusal_.problem = std::move(problem);
+  finished_ = true;
+  return last_ = Step::kRefused;
+}
+
+HttpRequestReader::Step HttpRequestReader::Feed(std::string_view data, size_t* used) {
+  *used = 0;
+  if (finished_) return last_;
+  if (!data.empty()) saw_bytes_ = true;
+  if (!header_done_) return FeedHeader(data, used);
+  return FeedBody(data, used);
+}
+
+HttpRequestReader::Step HttpRequestReader::FeedHeader(std::string_view data, size_t* used) {
+  // Empty lines before the request line are ignored (RFC 9112 2.2), as Beast does; they count
+  // towards the section's size, so the answer never depends on how the bytes arrived.
+  size_t start = 0;
+  while (data.substr(start).starts_with("\r\n")) start += 2;
+  const size_t end = data.find("\r\n\r\n", start);
+  const std::string_view head =
+      end == std::string_view::npos ? data.substr(start) : data.substr(start, end + 2 - start);
+  if (HasBareLf(head)) return Refuse(400, "bare LF");
+  if (end == std::string_view::npos) {
+    // Without its end, the section is longer than what is here.
+    if (data.size() > limits_.max_header_bytes) return Refuse(431, "headers too large");
+    return Step::kMore;
+  }
+  const size_t section = end + 4;
+  if (section > limits_.max_header_bytes) return Refuse(431, "headers too large");
+  if (std::string problem = HeaderProblem(head); !problem.empty()) return Refuse(400, problem);
+  beast::error_code ec;
+  const size_t n = parser_.put(boost::asio::buffer(data.data(), section), ec);
+  if (ec == http::error::header_limit) return Refuse(431, "headers too large");
+  if (ec == http::error::body_limit) return Refuse(413, "body too large");  // Content-Length.
+  // Beast refuses a bad request line, a bad Content-Length, a malformed field; a whole section
+  // it still wants more of is malformed too.
+  if (ec || !parser_.is_header_done()) return Refuse(400, "malformed");
+  *used = n;
+  if (std::string problem = FieldsProblem(parser_.get().base()); !problem.empty()) {
+    return Refuse(400, problem);
+  }
+  header_fields_ = FieldCount();
+  header_done_ = true;
+  parser_.eager(true);
+  return last_ = Step::kHeader;
+}
+
+HttpRequestReader::Step HttpRequestReader::FeedBody(std::string_view data, size_t* used) {
+  size_t consumed = 0;
+  while (!parser_.is_done()) {
+    if (consumed == data.size()) {
+      *used = consumed;
+      return Step::kMore;
+    }
+    beast::error_code ec;
+    const size_t n =
+        parser_.put(boost::asio::buffer(data.data() + consumed, data.size() - consumed), ec);
+    consumed += n;
+    if (ec == http::error::need_more) {
+      *used = consumed;
+      return Step::kMore;
+    }
+    if (ec == http::error::body_limit) return Refuse(413, "body too large");  // Chunked.
+    if (ec) return Refuse(400, "malformed body");
+  }
+  *used = consumed;
+  // Beast adds a chunked body's trailer fields to the header's: any field that was not there
+  // when the header ended came in a trailer (authentication is never read from one).
+  if (FieldCount() != header_fields_) return Refuse(400, "trailer fields");
+  finished_ = true;
+  return last_ = Step::kRequest;
+}
+
+size_t HttpRequestReader::FieldCount() const {
+  const auto& msg = parser_.get();
+  return static_cast<size_t>(std::distance(msg.begin(), msg.end()));
+}
+
+HttpRequest HttpRequestReader::TakeRequest() {
+  auto& msg = parser_.get();
+  HttpRequest req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  for (const auto& f : msg) req.headers[Lower(f.name_string())] = std::string(f.value());
+  req.body = std::move(msg.body());
+  return req;
+}
+
+bool HttpRequestReader::keep_alive() const { return parser_.get().keep_alive(); }
+
+}  // namespace portal
