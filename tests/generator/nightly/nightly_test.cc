@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <utility>
 
 #include "core/sha256.h"
 #include "core/sqlite_db.h"
@@ -50,6 +51,13 @@ Nightly RunNightly(const PortalFixture& f, std::vector<std::string> extra = {}) 
   std::smatch m;
   static const std::regex kReport("nightly: report: (\\S+)");
   if (std::regex_search(n.run.out, m, kReport)) n.report = json::parse(Slurp(m[1].str()));
+  return n;
+}
+
+// A night that must succeed; when it does not, the test shows what it printed.
+Nightly RequireNightly(const PortalFixture& f, std::vector<std::string> extra = {}) {
+  Nightly n = RunNightly(f, std::move(extra));
+  BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
   return n;
 }
 
@@ -221,7 +229,7 @@ BOOST_FIXTURE_TEST_CASE(the_patient_and_the_proxy_each_open_only_their_own_page,
 }
 
 BOOST_FIXTURE_TEST_CASE(an_unchanged_night_reseals_neither_page, WithProxy) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   const auto before = ReadTree(patients_out);
   Nightly n = RunNightly(*this);
   BOOST_REQUIRE_MESSAGE(n.run.exit_code == 0, n.run.out);
@@ -233,7 +241,7 @@ BOOST_FIXTURE_TEST_CASE(an_unchanged_night_reseals_neither_page, WithProxy) {
 }
 
 BOOST_FIXTURE_TEST_CASE(a_change_for_the_patient_only_leaves_the_proxies_page_alone, WithProxy) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   const std::string own_before = Slurp(SummaryFile(*this, ada));
   const std::string proxy_before = Slurp(ProxyFile(*this, ada));
   WriteExtract("003.ndjson", {SocialFindingLine("sa2", "73595000", "Stress (finding)")});
@@ -251,7 +259,7 @@ BOOST_FIXTURE_TEST_CASE(a_change_for_the_patient_only_leaves_the_proxies_page_al
 }
 
 BOOST_FIXTURE_TEST_CASE(revoking_the_last_proxy_removes_the_proxies_page, WithProxy) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   const std::string own_before = Slurp(SummaryFile(*this, ada));
   auto revoke =
       Staff({"proxy", "revoke", "--mrn", kAda.mrn, "--fingerprint", proxy_key.fingerprint});
@@ -325,7 +333,7 @@ void MakeVersionOneState(const PortalFixture& f, const std::string& token,
 }
 
 BOOST_FIXTURE_TEST_CASE(a_version_one_state_upgrades_and_splits_the_pages, WithProxy) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   MakeVersionOneState(*this, ada, {ada_key.fingerprint, proxy_key.fingerprint});
   const std::string bob_before = Slurp(SummaryFile(*this, bob));
   Nightly n = RunNightly(*this);
@@ -372,7 +380,7 @@ BOOST_FIXTURE_TEST_CASE(an_unchanged_night_encrypts_nothing, TwoPatients) {
 }
 
 BOOST_FIXTURE_TEST_CASE(only_what_changed_is_made_again, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   const std::string ada_before = Slurp(SummaryFile(*this, ada));
   const std::string bob_before = Slurp(SummaryFile(*this, bob));
 
@@ -398,7 +406,7 @@ BOOST_FIXTURE_TEST_CASE(only_what_changed_is_made_again, TwoPatients) {
 }
 
 BOOST_FIXTURE_TEST_CASE(unenrolled_and_deleted_patients_lose_their_files, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   BOOST_REQUIRE(fs::exists(SummaryFile(*this, ada)));
   auto r = Staff({"unenroll", "--mrn", kBob.mrn});
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out);
@@ -411,7 +419,7 @@ BOOST_FIXTURE_TEST_CASE(unenrolled_and_deleted_patients_lose_their_files, TwoPat
 }
 
 BOOST_FIXTURE_TEST_CASE(a_patient_who_dies_loses_the_file, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   FakePatient died = kAda;
   died.deceased = true;
   WriteExtract("002.ndjson", {PatientLine(died)});
@@ -436,7 +444,7 @@ std::map<std::string, std::string> OpenAll(TwoPatients& f) {
 }
 
 BOOST_FIXTURE_TEST_CASE(full_and_incremental_runs_publish_the_same_pages, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   // Three days later only Bob's records changed: Ada's file stays from the first night.
   WriteExtract("002.ndjson", {LabLine("ob2", "pb", "Potassium", "2025-05-30T23:00:00Z")});
   const std::string ada_first = Slurp(SummaryFile(*this, ada));
@@ -456,7 +464,7 @@ BOOST_FIXTURE_TEST_CASE(full_and_incremental_runs_publish_the_same_pages, TwoPat
 }
 
 BOOST_FIXTURE_TEST_CASE(two_new_extract_files_in_one_night_apply_in_order, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   // A night was missed: two deltas wait, both amending Ada's glucose result, one adding more.
   WriteExtract("002.ndjson", {LabLine("oa1", "pa", "Glucose (corrected)", "2025-05-01T08:00:00Z"),
                               LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z")});
@@ -473,7 +481,7 @@ BOOST_FIXTURE_TEST_CASE(two_new_extract_files_in_one_night_apply_in_order, TwoPa
 }
 
 BOOST_FIXTURE_TEST_CASE(a_run_into_another_folder_does_not_leave_the_real_one_stale, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   WriteExtract("002.ndjson", {LabLine("oa2", "pa", "Hemoglobin", "2025-05-20T10:00:00Z")});
   const fs::path elsewhere = root() / "preview";
   BOOST_REQUIRE_EQUAL(RunNightly(*this, {"--output", elsewhere.string()}).run.exit_code, 0);
@@ -598,7 +606,7 @@ BOOST_FIXTURE_TEST_CASE(output_puts_the_site_and_the_summaries_under_one_root, T
 }
 
 BOOST_FIXTURE_TEST_CASE(an_mrn_that_comes_to_name_another_patient_publishes_nothing, TwoPatients) {
-  BOOST_REQUIRE_EQUAL(RunNightly(*this).run.exit_code, 0);
+  RequireNightly(*this);
   // The EHR gives Ada's MRN to another record (a registration error) and Ada another MRN: the
   // keys pinned for that MRN were checked against Ada's ID, not this person's.
   FakePatient ada_now = kAda;
