@@ -2,6 +2,8 @@
 
 #include <date/date.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
 
 #include "core/time_zone.h"
@@ -115,11 +117,18 @@ void LatestDay(const FhirDateTime& date, int* year, unsigned* month, unsigned* d
 }
 
 std::string FormatInstant(int64_t instant) {
-  const std::time_t t = static_cast<std::time_t>(instant);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // FHIR years have four digits (0001 to 9999): an instant outside is shown at the nearest end.
+  constexpr int64_t kFirst = -62135596800;  // 0001-01-01T00:00:00Z.
+  constexpr int64_t kLast = 253402300799;   // 9999-12-31T23:59:59Z.
+  instant = std::clamp(instant, kFirst, kLast);
+  const int64_t days = instant >= 0 ? instant / 86400 : (instant - 86399) / 86400;
+  const int64_t second = instant - days * 86400;
+  const date::year_month_day ymd{date::sys_days{date::days{days}}};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(second / 3600), static_cast<int>(second / 60 % 60),
+                static_cast<int>(second % 60));
   return buf;
 }
 

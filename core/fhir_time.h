@@ -40,7 +40,8 @@ unsigned DaysInMonth(int year, unsigned month);
 // The last day of a (possibly partial) date: "2008" is 2008-12-31, "2008-02" is 2008-02-29.
 void LatestDay(const FhirDateTime& date, int* year, unsigned* month, unsigned* day);
 
-// "2025-06-01T00:00:00Z".
+// "2025-06-01T00:00:00Z": always a valid FHIR instant (four-digit years; an instant before 0001
+// or after 9999 is shown as the first or last second of that range).
 std::string FormatInstant(int64_t instant);
 
 // The same calendar moment `years` later (Feb 29 moves to Mar 1 in a common year).

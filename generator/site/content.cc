@@ -35,12 +35,12 @@ Status LintContentBody(const std::string& body, const std::string& file, int bod
 
 // Reads a content file into `out`: the title and whatever `read_more` reads from the front
 // matter (unknown keys are errors), then the body, linted.
-Status LoadPage(const fs::path& path, ContentPage* out,
-                const std::function<void(const toml::table&, TomlTableReader*)>& read_more) {
-  std::string text;
-  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+using ReadMore = std::function<void(const toml::table&, TomlTableReader*)>;
+
+// The same for the text of a file named `file`.
+Status ParsePage(std::string_view text, const std::string& file, ContentPage* out,
+                 const ReadMore& read_more) {
   FrontMatterDocument doc;
-  const std::string file = path.string();
   PORTAL_RETURN_IF_ERROR(ParseFrontMatter(text, file, &doc));
   TomlTableReader r(doc.front_matter, file, "", doc.front_matter_line - 1);
   r.String("title", &out->title);
@@ -54,9 +54,17 @@ Status LoadPage(const fs::path& path, ContentPage* out,
   return Status::Ok();
 }
 
-Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& topics,
-                    FaqEntry* out) {
-  return LoadPage(path, out, [&](const toml::table& front_matter, TomlTableReader* r) {
+Status LoadPage(const fs::path& path, ContentPage* out, const ReadMore& read_more) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  return ParsePage(text, path.string(), out, read_more);
+}
+
+}  // namespace
+
+Status ParseFaqEntry(std::string_view text, const std::string& file,
+                     const std::map<std::string, size_t>& topics, FaqEntry* out) {
+  return ParsePage(text, file, out, [&](const toml::table& front_matter, TomlTableReader* r) {
     r->String("topic", &out->topic);
     r->Int("weight", &out->weight);
     r->String("anchor", &out->anchor, false);
@@ -69,6 +77,15 @@ Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& t
               "gives the anchor '" + out->anchor + "', which is not a valid anchor");
     }
   });
+}
+
+namespace {
+
+Status LoadFaqEntry(const fs::path& path, const std::map<std::string, size_t>& topics,
+                    FaqEntry* out) {
+  std::string text;
+  PORTAL_RETURN_IF_ERROR(ReadFile(path, &text));
+  return ParseFaqEntry(text, path.string(), topics, out);
 }
 
 }  // namespace

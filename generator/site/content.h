@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -33,6 +35,11 @@ struct SiteContent {
 // and types, known topics, unique anchors, well-formed Mustache with no partials or unescaped
 // tags. Files are read on `jobs` threads. Errors name the file and line; with several bad
 // files, the first by name is reported.
+// One FAQ question from the text of file `file`: front matter (title, topic among `topics`,
+// weight, optional anchor; nothing else) and a linted body. Errors name the file and line.
+Status ParseFaqEntry(std::string_view text, const std::string& file,
+                     const std::map<std::string, size_t>& topics, FaqEntry* out);
+
 Status LoadSiteContent(const PortalConfig& config, int jobs, SiteContent* out);
 
 }  // namespace portal

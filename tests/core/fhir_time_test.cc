@@ -65,6 +65,18 @@ BOOST_AUTO_TEST_CASE(formats_and_adds_years) {
   BOOST_TEST(FormatInstant(AddYears(At("2008-02-29"), 1)) == "2009-03-01T00:00:00Z");
 }
 
+// Found by the fhir_time fuzz target (tests/fuzz/regressions/fhir_time/): strftime wrote year 1
+// as "1-01-01...", which is no FHIR instant, and an instant past 9999 as a five-digit year.
+BOOST_AUTO_TEST_CASE(formats_every_instant_as_a_valid_fhir_instant) {
+  BOOST_TEST(FormatInstant(At("0001-01-01")) == "0001-01-01T00:00:00Z");
+  BOOST_TEST(FormatInstant(At("0999-12-31T23:59:59Z")) == "0999-12-31T23:59:59Z");
+  BOOST_TEST(FormatInstant(-1) == "1969-12-31T23:59:59Z");
+  BOOST_TEST(FormatInstant(At("1900-03-01T12:34:56+01:00")) == "1900-03-01T11:34:56Z");
+  // 9999-12-31T23:59:59-14:00 is 10000-01-01T13:59:59Z: shown as the last FHIR second.
+  BOOST_TEST(FormatInstant(At("9999-12-31T23:59:59-14:00")) == "9999-12-31T23:59:59Z");
+  BOOST_TEST(FormatInstant(At("0001-01-01T00:00:00+14:00")) == "0001-01-01T00:00:00Z");
+}
+
 // The calendar, not only the grammar: months have their own lengths, February 29 only in leap
 // years (2000 was one, 1900 was not).
 BOOST_AUTO_TEST_CASE(refuses_impossible_calendar_days) {

@@ -1,0 +1,95 @@
+// The FHIR extract reader (generator/records/extract_reader.h) on bytes written by another
+// vendor's EHR: each input is read both as a Bulk Data .ndjson file and as a .json Bundle or
+// resource. Properties: it never crashes; every resource it delivers has a valid type and id,
+// minified JSON text that parses back to that type and id, and the hash of that text; no error
+// repeats a value of the record (the seeds carry the marker QX7 in names, notes and values).
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/sha256.h"
+#include "generator/records/extract_reader.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+using portal::fuzz::AsText;
+
+// Strings of the input holding the marker: values (which may be PHI) and names (keys, ids and
+// resource types, which an error may name).
+void Collect(const nlohmann::json& j, const std::string& key, std::set<std::string>* values,
+             std::set<std::string>* names) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k.find("QX7") != std::string::npos) names->insert(k);
+      Collect(v, k, values, names);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) Collect(v, key, values, names);
+  } else if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.find("QX7") == std::string::npos) return;
+    (key == "id" || key == "resourceType" ? names : values)->insert(s);
+  }
+}
+
+class CheckingSink : public portal::ExtractSink {
+ public:
+  std::vector<std::string> errors;
+
+  void Resource(portal::FhirResource r, std::string, const std::string&) override {
+    FUZZ_CHECK(portal::IsFhirTypeName(r.type));
+    FUZZ_CHECK(portal::IsFhirId(r.id));
+    FUZZ_CHECK(r.hash == portal::Sha256Hex(r.json));
+    const auto j = nlohmann::json::parse(r.json, nullptr, /*allow_exceptions=*/false);
+    FUZZ_CHECK(j.is_object());
+    FUZZ_CHECK(j.value("resourceType", "") == r.type);
+    FUZZ_CHECK(j.value("id", "") == r.id);
+    FUZZ_CHECK(r.json.find('\n') == std::string::npos);  // Minified: one line.
+  }
+  void SkippedType(const std::string& type, const std::string&) override {
+    FUZZ_CHECK(portal::IsFhirTypeName(type));
+  }
+  void Deletion(const std::string& type, const std::string& id, const std::string&) override {
+    FUZZ_CHECK(portal::IsFhirTypeName(type));
+    FUZZ_CHECK(portal::IsFhirId(id));
+  }
+  void Error(const portal::Status& problem, const portal::FhirResource&,
+             const std::string& origin) override {
+    FUZZ_CHECK(!problem.ok());
+    errors.push_back(problem.message() + " @ " + origin);
+  }
+};
+
+void CheckErrors(const CheckingSink& sink, std::string_view text) {
+  std::set<std::string> values, names;
+  // The same lines the reader reads, each on its own, and the text as one document.
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    Collect(nlohmann::json::parse(text.substr(at, end - at), nullptr, false), "", &values, &names);
+    at = end + 1;
+  }
+  Collect(nlohmann::json::parse(text, nullptr, false), "", &values, &names);
+  for (const auto& v : values) {
+    if (names.count(v)) continue;  // Also a key or an id somewhere: an error may name that.
+    for (const auto& e : sink.errors) FUZZ_CHECK(e.find(v) == std::string::npos);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const portal::ExtractOptions options =
+      portal::ExtractOptions::From(portal::fuzz::ProjectConfig());
+  const std::string_view text = AsText(data, size);
+  for (const char* name : {"extract.ndjson", "extract.json"}) {
+    CheckingSink sink;
+    portal::ReadExtractText(text, name, options, &sink);
+    CheckErrors(sink, text);
+  }
+  return 0;
+}
