@@ -95,14 +95,17 @@ HttpRequestReader::Step HttpRequestReader::Feed(std::string_view data, size_t* u
 }
 
 HttpRequestReader::Step HttpRequestReader::FeedHeader(std::string_view data, size_t* used) {
-  // Empty lines before the request line are ignored (RFC 9112 2.2), as Beast does; they count
+  // Empty lines before the request line are ignored (RFC 9112 2.2); they count
   // towards the section's size, so the answer never depends on how the bytes arrived.
   size_t start = 0;
   while (data.substr(start).starts_with("\r\n")) start += 2;
   const size_t end = data.find("\r\n\r\n", start);
   const std::string_view head =
       end == std::string_view::npos ? data.substr(start) : data.substr(start, end + 2 - start);
-  if (HasBareLf(head)) return Refuse(400, "bare LF");
+  // Only the bytes within the limit are looked at, so the answer to a long section with a bare
+  // LF is the same however its bytes arrived.
+  const size_t within = limits_.max_header_bytes > start ? limits_.max_header_bytes - start : 0;
+  if (HasBareLf(head.substr(0, within))) return Refuse(400, "bare LF");
   if (end == std::string_view::npos) {
     // Without its end, the section is longer than what is here.
     if (data.size() > limits_.max_header_bytes) return Refuse(431, "headers too large");
@@ -112,7 +115,9 @@ HttpRequestReader::Step HttpRequestReader::FeedHeader(std::string_view data, siz
   if (section > limits_.max_header_bytes) return Refuse(431, "headers too large");
   if (std::string problem = HeaderProblem(head); !problem.empty()) return Refuse(400, problem);
   beast::error_code ec;
-  const size_t n = parser_.put(boost::asio::buffer(data.data(), section), ec);
+  // The empty lines are dropped here: Beast refuses a request that starts with one.
+  const size_t n =
+      start + parser_.put(boost::asio::buffer(data.data() + start, section - start), ec);
   if (ec == http::error::header_limit) return Refuse(431, "headers too large");
   if (ec == http::error::body_limit) return Refuse(413, "body too large");  // Content-Length.
   // Beast refuses a bad request line, a bad Content-Length, a malformed field; a whole section
