@@ -49,7 +49,7 @@ bool ParseFhirDateTime(std::string_view text, FhirDateTime* out) {
   };
   FhirDateTime parts;
   int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
-  if (!number(4, 0, 9999, &year)) return false;
+  if (!number(4, 1, 9999, &year)) return false;  // FHIR has no year 0000.
   parts.year = year;
   if (at < text.size()) {
     if (!literal('-') || !number(2, 1, 12, &month)) return false;

@@ -66,6 +66,7 @@ Status ParseFaqEntry(std::string_view text, const std::string& file,
                      const std::map<std::string, size_t>& topics, FaqEntry* out) {
   return ParsePage(text, file, out, [&](const toml::table& front_matter, TomlTableReader* r) {
     r->String("topic", &out->topic);
+    if (front_matter.contains("topic") && out->topic.empty()) r->Fail("topic", "is empty");
     r->Int("weight", &out->weight);
     r->String("anchor", &out->anchor, false);
     if (!out->topic.empty() && topics.count(out->topic) == 0) {

@@ -54,7 +54,10 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_dates) {
                           "2025-06-01 00:00:00Z",
                           "2025-06-01T00:00:00-05",
                           "2025-",
-                          "2025-06-"}) {
+                          "2025-06-",
+                          "0000",  // FHIR's years start at 0001 (found by the fhir_time fuzzer).
+                          "0000-01-01",
+                          "0000-12-31T23:59:59-01:00"}) {
     BOOST_TEST(!ParseFhirInstant(bad, &t), bad);
   }
 }

@@ -63,6 +63,15 @@ BOOST_FIXTURE_TEST_CASE(duplicate_anchor_names_both_files, Fixture) {
   BOOST_TEST(st.message().find("99-dup.md") != std::string::npos, st.message());
 }
 
+// Found by the front_matter fuzzer (tests/fuzz/regressions/front_matter/): topic = "" passed,
+// a question in no topic.
+BOOST_FIXTURE_TEST_CASE(empty_topics_are_refused, Fixture) {
+  Spit(Faq("99-x.md"), "+++\ntitle = \"Q?\"\ntopic = \"\"\nweight = 1\n+++\nA.\n");
+  SiteContent content;
+  const Status st = Load(&content);
+  BOOST_TEST(st.message().find("99-x.md:3: topic: is empty") != std::string::npos, st.message());
+}
+
 BOOST_FIXTURE_TEST_CASE(empty_titles_are_refused, Fixture) {
   Spit(Faq("99-x.md"), "+++\ntitle = \"\"\ntopic = \"access\"\nweight = 1\n+++\n");
   SiteContent content;
