@@ -1,6 +1,6 @@
 // The FHIR extract reader (generator/records/extract_reader.h) on bytes written by another
-// vendor's EHR: each input is read both as a Bulk Data .ndjson file and as a .json Bundle or
-// resource. Properties: it never crashes; every resource it delivers has a valid type and id,
+// vendor's EHR: an input with a line break is read as a Bulk Data .ndjson file, one without as a
+// .json Bundle or resource. Properties: it never crashes; every resource it delivers has a valid type and id,
 // minified JSON text that parses back to that type and id, and the hash of that text; no error
 // repeats a value of the record (the seeds carry the marker QX7 in names, notes and values).
 
@@ -86,10 +86,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const portal::ExtractOptions options =
       portal::ExtractOptions::From(portal::fuzz::ProjectConfig());
   const std::string_view text = AsText(data, size);
-  for (const char* name : {"extract.ndjson", "extract.json"}) {
-    CheckingSink sink;
-    portal::ReadExtractText(text, name, options, &sink);
-    CheckErrors(sink, text);
-  }
+  // Text with a line break is read as a Bulk Data .ndjson file, one line per record; text
+  // without as a .json file (a Bundle or one resource).
+  const char* name = text.find('\n') != std::string_view::npos ? "extract.ndjson" : "extract.json";
+  CheckingSink sink;
+  portal::ReadExtractText(text, name, options, &sink);
+  // Only text holding the marker can have a marked value to leak (a marker written with \u
+  // escapes is missed: the check is weaker there, never wrong).
+  if (!sink.errors.empty() && text.find("QX7") != std::string_view::npos) CheckErrors(sink, text);
   return 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the FHIR seed corpora of tests/fuzz (fhir_reader, release_policy) from
-../shared/fhir-samples and bench/synth_fhir.py: small, real-shaped inputs, each under 8 KB.
+../shared/fhir-samples and bench/synth_fhir.py: small, real-shaped inputs (4 KB for the reader, 8 KB for the release policy).
 Names, notes and free-text values carry the marker QX7, so a target can tell a record's values
 from what its errors may name. Deterministic; run from the repository root:
 
@@ -15,7 +15,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MARKED = {"family", "given", "valueString", "conclusion", "line", "city", "note"}
-LIMIT = 8 * 1024
+LIMIT = 8 * 1024        # A release_policy seed: one patient's records.
+READER_LIMIT = 4 * 1024  # A fhir_reader seed (its -max_len is 4096).
 # What the summary reads, the Patient, and a type the config skips (Claim).
 SUMMARY_TYPES = {"AllergyIntolerance", "Condition", "DiagnosticReport", "Immunization",
                  "MedicationRequest", "Observation", "Procedure", "Encounter", "Patient", "Claim",
@@ -43,11 +44,11 @@ def write(folder, name, text):
         f.write(text)
 
 
-def fit(lines):
-    """As many of `lines` (first ones first) as fit in LIMIT bytes."""
+def fit(lines, limit=LIMIT):
+    """As many of `lines` (first ones first) as fit in `limit` bytes."""
     out, size = [], 0
     for item in lines:
-        if size + len(item) + 1 > LIMIT:
+        if size + len(item) + 1 > limit:
             break
         out.append(item)
         size += len(item) + 1
@@ -74,9 +75,9 @@ def main():
         for t in sorted(by_type):
             if t == "Patient" or t not in SUMMARY_TYPES:
                 continue
-            b = {"resourceType": "Bundle", "type": "transaction", "entry": patient + by_type[t][:2]}
+            b = {"resourceType": "Bundle", "type": "transaction", "entry": patient + by_type[t][:1]}
             text = json.dumps(mark(b), separators=(",", ":"))
-            if len(text) <= LIMIT:
+            if len(text) <= READER_LIMIT:
                 write(reader, "uscore-%s.json" % t, text)
     # NDJSON as a Bulk Data export writes it: the synthetic generator's first patients.
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +87,7 @@ def main():
         for name in sorted(os.listdir(tmp)):
             rows = [json.loads(l) for l in open(os.path.join(tmp, name)) if l.strip()]
             if rows and rows[0]["resourceType"] in SUMMARY_TYPES:
-                write(reader, "synth-" + name, "\n".join(fit([line(r) for r in rows[:4]])) + "\n")
+                write(reader, "synth-" + name, "\n".join(fit([line(r) for r in rows[:4]], READER_LIMIT)) + "\n")
             for r in rows:
                 subject = (r.get("subject") or r.get("patient") or {}).get("reference", "")
                 pid = r["id"] if r["resourceType"] == "Patient" else subject.split("/")[-1]
