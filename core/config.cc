@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cctype>
 #include <regex>
 #include <set>
 
@@ -113,15 +114,44 @@ void ReadSite(TomlTableReader r, PortalConfig::Site* s, Status* st) {
   *st = r.Finish();
 }
 
+// An MRN pattern is short; std::regex (libstdc++) compiles "{n}" with n past a long's range
+// into signed overflow (found by the toml_config fuzzer), and large repeats into huge automata.
+constexpr size_t kMaxMrnPatternBytes = 256;
+
+// A "{n}", "{n,}" or "{n,m}" whose numbers exceed 1000 (or have more than four digits).
+bool HasLargeRepeat(const std::string& pattern) {
+  for (size_t at = pattern.find('{'); at != std::string::npos; at = pattern.find('{', at + 1)) {
+    size_t p = at + 1;
+    while (p < pattern.size() && (std::isdigit(static_cast<unsigned char>(pattern[p])) ||
+                                  pattern[p] == ',')) {
+      size_t digits = 0;
+      long value = 0;
+      for (; p < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[p])); ++p) {
+        if (++digits > 4) return true;
+        value = value * 10 + (pattern[p] - '0');
+      }
+      if (value > 1000) return true;
+      if (p < pattern.size() && pattern[p] == ',') ++p;
+    }
+  }
+  return false;
+}
+
 void ReadMrn(TomlTableReader r, PortalConfig::Mrn* m, Status* st) {
   r.String("pattern", &m->pattern);
   r.String("identifier_system", &m->identifier_system, false);
   r.String("example", &m->example);
   r.String("description", &m->description);
-  try {
-    std::regex re(m->pattern);
-  } catch (const std::regex_error&) {
-    r.Fail("pattern", "is not a valid regular expression");
+  if (m->pattern.size() > kMaxMrnPatternBytes) {
+    r.Fail("pattern", "is longer than " + std::to_string(kMaxMrnPatternBytes) + " characters");
+  } else if (HasLargeRepeat(m->pattern)) {
+    r.Fail("pattern", "repeats more than 1000 times ({n} with n above 1000)");
+  } else {
+    try {
+      std::regex re(m->pattern);
+    } catch (const std::regex_error&) {
+      r.Fail("pattern", "is not a valid regular expression");
+    }
   }
   *st = r.Finish();
 }

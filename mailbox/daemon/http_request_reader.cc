@@ -2,6 +2,7 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <iterator>
 #include <map>
@@ -127,13 +128,15 @@ HttpRequestReader::Step HttpRequestReader::FeedHeader(std::string_view data, siz
   if (std::string problem = FieldsProblem(parser_.get().base()); !problem.empty()) {
     return Refuse(400, problem);
   }
-  header_fields_ = FieldCount();
+  chunked_ = parser_.get().chunked();
   header_done_ = true;
   parser_.eager(true);
   return last_ = Step::kHeader;
 }
 
 HttpRequestReader::Step HttpRequestReader::FeedBody(std::string_view data, size_t* used) {
+  if (chunked_) return FeedChunks(data, used);
+  // A Content-Length body: Beast reads it (the length was checked against the limit already).
   size_t consumed = 0;
   while (!parser_.is_done()) {
     if (consumed == data.size()) {
@@ -141,27 +144,80 @@ HttpRequestReader::Step HttpRequestReader::FeedBody(std::string_view data, size_
       return Step::kMore;
     }
     beast::error_code ec;
-    const size_t n =
-        parser_.put(boost::asio::buffer(data.data() + consumed, data.size() - consumed), ec);
-    consumed += n;
+    consumed += parser_.put(boost::asio::buffer(data.substr(consumed)), ec);
     if (ec == http::error::need_more) {
       *used = consumed;
       return Step::kMore;
     }
-    if (ec == http::error::body_limit) return Refuse(413, "body too large");  // Chunked.
+    if (ec == http::error::body_limit) return Refuse(413, "body too large");
     if (ec) return Refuse(400, "malformed body");
   }
   *used = consumed;
-  // Beast adds a chunked body's trailer fields to the header's: any field that was not there
-  // when the header ended came in a trailer (authentication is never read from one).
-  if (FieldCount() != header_fields_) return Refuse(400, "trailer fields");
   finished_ = true;
   return last_ = Step::kRequest;
 }
 
-size_t HttpRequestReader::FieldCount() const {
-  const auto& msg = parser_.get();
-  return static_cast<size_t>(std::distance(msg.begin(), msg.end()));
+// A chunked body (RFC 9112 7.1), decoded here rather than by Beast, whose reading of a chunk
+// line depended on where the bytes were cut (the http_request fuzzer found a body refused as
+// too large in pieces and still waited for whole). Strict and the same however the bytes
+// arrive: each check decides on the bytes seen so far, left to right. A size line is 1 to 8 hex
+// digits; chunk extensions (a request-smuggling vector, and nothing our clients send) and
+// trailer fields are refused.
+HttpRequestReader::Step HttpRequestReader::FeedChunks(std::string_view data, size_t* used) {
+  size_t pos = 0;
+  const auto more = [&] {
+    *used = pos;
+    return Step::kMore;
+  };
+  for (;;) {
+    if (chunk_state_ == ChunkState::kSize) {
+      const size_t eol = data.find("\r\n", pos);
+      std::string_view line =
+          data.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+      // A CR at the end of what has come may be its line's CRLF.
+      if (eol == std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
+      for (size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == ';') return Refuse(400, "chunk extensions");
+        if (!std::isxdigit(static_cast<unsigned char>(line[i])) || i >= 8) {
+          return Refuse(400, "malformed body");
+        }
+      }
+      if (eol == std::string_view::npos) return more();
+      if (line.empty()) return Refuse(400, "malformed body");
+      uint64_t size = 0;
+      for (char c : line) {
+        size = size * 16 + static_cast<uint64_t>(std::isdigit(static_cast<unsigned char>(c))
+                                                     ? c - '0'
+                                                     : (std::tolower(c) - 'a' + 10));
+      }
+      if (size > limits_.max_body_bytes - body_.size()) return Refuse(413, "body too large");
+      pos = eol + 2;
+      chunk_left_ = size;
+      chunk_state_ = size == 0 ? ChunkState::kTrailer : ChunkState::kData;
+    } else if (chunk_state_ == ChunkState::kData) {
+      const size_t take = std::min<uint64_t>(chunk_left_, data.size() - pos);
+      body_.append(data.substr(pos, take));
+      pos += take;
+      chunk_left_ -= take;
+      if (chunk_left_ > 0) return more();
+      chunk_state_ = ChunkState::kDataEnd;
+    } else {  // kDataEnd: CRLF after the data; kTrailer: the empty line after the last chunk.
+      if (data.size() - pos < 2) {
+        if (pos < data.size() && data[pos] != '\r') break;
+        return more();
+      }
+      if (data.substr(pos, 2) != "\r\n") break;
+      pos += 2;
+      if (chunk_state_ == ChunkState::kTrailer) {
+        *used = pos;
+        finished_ = true;
+        return last_ = Step::kRequest;
+      }
+      chunk_state_ = ChunkState::kSize;
+    }
+  }
+  // A byte where CRLF belongs: after data, a malformed body; after the last chunk, a trailer.
+  return Refuse(400, chunk_state_ == ChunkState::kTrailer ? "trailer fields" : "malformed body");
 }
 
 HttpRequest HttpRequestReader::TakeRequest() {
@@ -170,7 +226,7 @@ HttpRequest HttpRequestReader::TakeRequest() {
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
   for (const auto& f : msg) req.headers[Lower(f.name_string())] = std::string(f.value());
-  req.body = std::move(msg.body());
+  req.body = chunked_ ? std::move(body_) : std::move(msg.body());
   return req;
 }
 

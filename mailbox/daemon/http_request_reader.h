@@ -16,7 +16,8 @@ namespace portal {
 // parses; around it are the checks Beast does not make, strict where RFC 9112 lets a server be:
 // no bare LF, no obs-fold, the header section (leading empty lines included) within its limit,
 // no second copy of a header the handlers read, Host in HTTP/1.1, Transfer-Encoding only
-// "chunked" and never with Content-Length, TE only "trailers", no Trailer, no trailer fields.
+// "chunked" and never with Content-Length, TE only "trailers", no Trailer; a chunked body is
+// decoded here, strictly: no chunk extensions, no trailer fields.
 // One reader reads one request; bytes after it stay with the caller for the next reader.
 class HttpRequestReader {
  public:
@@ -56,14 +57,18 @@ class HttpRequestReader {
   Step Refuse(int status, std::string problem);
   Step FeedHeader(std::string_view data, size_t* used);
   Step FeedBody(std::string_view data, size_t* used);
-  size_t FieldCount() const;
+  Step FeedChunks(std::string_view data, size_t* used);
 
   Limits limits_;
   boost::beast::http::request_parser<boost::beast::http::string_body> parser_;
   bool saw_bytes_ = false;
   bool header_done_ = false;
   bool finished_ = false;
-  size_t header_fields_ = 0;
+  bool chunked_ = false;
+  enum class ChunkState { kSize, kData, kDataEnd, kTrailer };
+  ChunkState chunk_state_ = ChunkState::kSize;
+  uint64_t chunk_left_ = 0;
+  std::string body_;  // A chunked body, decoded.
   Step last_ = Step::kMore;
   Refusal refusal_;
 };

@@ -401,6 +401,11 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
       {"tel = \"+15550100000\"", "tel = \"555-0100\"", "help_line.tel"},
       {"https://example.org/help/", "https://example.org/help", "site.base_url"},
       {"pattern = \"^M[0-9]{6}$\"", "pattern = \"^M[0-9\"", "mrn.pattern"},
+      // Found by the toml_config fuzzer: a count past a long's range overflowed inside
+      // std::regex (tests/fuzz/regressions/toml_config/).
+      {"pattern = \"^M[0-9]{6}$\"", "pattern = \"^M[0-9]{40000000000000000000}$\"",
+       "mrn.pattern: repeats more than 1000 times"},
+      {"pattern = \"^M[0-9]{6}$\"", "pattern = \"^M[0-9]{6,1001}$\"", "mrn.pattern: repeats"},
       {"since_year = 2003", "since_year = 2003\nmax_age_years = 2", "release.sections.id"},
       {"id = \"clinic-a\"", "id = \"Clinic A\"", "messaging.providers.id"},
       {"language = \"en\"", "language = \"English\"", "site.language"},
