@@ -18,6 +18,12 @@ const PortalConfig& ProjectConfig() {
   return *config;
 }
 
+bool NamesFileAndLine(const std::string& message, const std::string& file) {
+  if (!message.starts_with(file + ":")) return false;
+  const size_t digits = message.find_first_not_of("0123456789", file.size() + 1);
+  return digits != std::string::npos && digits > file.size() + 1 && message[digits] == ':';
+}
+
 void PropertyFailed(const char* what) {
   std::fprintf(stderr, "fuzz: property failed: %s\n", what);
   std::abort();

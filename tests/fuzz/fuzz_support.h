@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/config.h"
@@ -17,6 +18,9 @@ inline std::string_view AsText(const uint8_t* data, size_t size) {
 // and profile fields, the release policy its [release] rules). Aborts if it does not load: a
 // target must never run on a half-made config.
 const PortalConfig& ProjectConfig();
+
+// True when `message` starts "FILE:LINE: " for `file` (the house style of parse errors).
+bool NamesFileAndLine(const std::string& message, const std::string& file);
 
 // Stops the run (abort: libFuzzer saves the input) when a property does not hold. `what` names
 // the property; never print the input, the corpus may be shared.

@@ -13,10 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   portal::PortalConfig config;
   const portal::Status st = portal::ParseConfig(portal::fuzz::AsText(data, size), file, &config);
   if (!st.ok()) {
-    const std::string& m = st.message();
-    FUZZ_CHECK(m.starts_with(file + ":"));
-    const size_t digits = m.find_first_not_of("0123456789", file.size() + 1);
-    FUZZ_CHECK(digits != std::string::npos && digits > file.size() + 1 && m[digits] == ':');
+    FUZZ_CHECK(portal::fuzz::NamesFileAndLine(st.message(), file));
     return 0;
   }
   FUZZ_CHECK(config.site.base_url.ends_with("/"));
