@@ -61,7 +61,8 @@ std::string Planted(const std::string& patient) {
          "error\"," +
          lab + ",\"code\":{\"text\":\"ZRETRZ result\"}," + subject +
          ",\"effectiveDateTime\":\"2025-01-02T10:00:00Z\",\"issued\":\"2025-01-03T10:00:00Z\","
-         "\"valueQuantity\":{\"value\":7.25,\"unit\":\"ZRETRZ\"}}\n";
+         "\"valueQuantity\":{\"value\":7.25,\"unit\":\"mmol/L\",\"system\":\"http://"
+         "unitsofmeasure.org\",\"code\":\"mmol/L\"}}\n";
 }
 
 size_t Count(const std::string& haystack, const std::string& needle) {
