@@ -122,8 +122,8 @@ constexpr size_t kMaxMrnPatternBytes = 256;
 bool HasLargeRepeat(const std::string& pattern) {
   for (size_t at = pattern.find('{'); at != std::string::npos; at = pattern.find('{', at + 1)) {
     size_t p = at + 1;
-    while (p < pattern.size() && (std::isdigit(static_cast<unsigned char>(pattern[p])) ||
-                                  pattern[p] == ',')) {
+    while (p < pattern.size() &&
+           (std::isdigit(static_cast<unsigned char>(pattern[p])) || pattern[p] == ',')) {
       size_t digits = 0;
       long value = 0;
       for (; p < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[p])); ++p) {

@@ -1,8 +1,9 @@
 // The FHIR extract reader (generator/records/extract_reader.h) on bytes written by another
 // vendor's EHR: an input with a line break is read as a Bulk Data .ndjson file, one without as a
-// .json Bundle or resource. Properties: it never crashes; every resource it delivers has a valid type and id,
-// minified JSON text that parses back to that type and id, and the hash of that text; no error
-// repeats a value of the record (the seeds carry the marker QX7 in names, notes and values).
+// .json Bundle or resource. Properties: it never crashes; every resource it delivers has a valid
+// type and id, minified JSON text that parses back to that type and id, and the hash of that text;
+// no error repeats a value of the record (the seeds carry the marker QX7 in names, notes and
+// values).
 
 #include <nlohmann/json.hpp>
 
@@ -82,7 +83,8 @@ void CheckErrors(const CheckingSink& sink, std::string_view text) {
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   for (std::string e : sink.errors) {
     for (const auto& n : by_length) {
-      for (size_t at = e.find(n); at != std::string::npos; at = e.find(n, at)) e.erase(at, n.size());
+      for (size_t at = e.find(n); at != std::string::npos; at = e.find(n, at))
+        e.erase(at, n.size());
     }
     for (const auto& v : values) FUZZ_CHECK(e.find(v) == std::string::npos);
   }
