@@ -13,6 +13,10 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// Delimiters are never changed (a {{=...=}} tag is refused).
+constexpr std::string_view kOpen = "{{";
+constexpr std::string_view kClose = "}}";
+
 struct Tag {
   char type = 0;  // 0 for a variable; else one of # ^ / > ! = & {
   std::string name;
@@ -27,7 +31,7 @@ class Linter {
   Status Run() {
     size_t pos = 0;
     while (true) {
-      const size_t at = text_.find(open_, pos);
+      const size_t at = text_.find(kOpen, pos);
       if (at == std::string_view::npos) break;
       AdvanceLine(at);
       Tag tag;
@@ -53,11 +57,11 @@ class Linter {
   }
 
   Status ReadTag(size_t at, Tag* tag) {
-    size_t p = at + open_.size();
-    std::string close = close_;
-    if (p < text_.size() && text_[p] == '{' && open_ == "{{") {
+    size_t p = at + kOpen.size();
+    std::string_view close = kClose;
+    if (p < text_.size() && text_[p] == '{') {
       tag->type = '{';
-      close = "}" + close_;
+      close = "}}}";
       ++p;
     } else {
       // mstch reads the tag's kind after any white space ("{{ # a}}" opens a section).
@@ -71,11 +75,11 @@ class Linter {
       }
     }
     const size_t end = text_.find(close, p);
-    if (end == std::string_view::npos) return Error(line_, "tag '" + open_ + "' is never closed");
+    if (end == std::string_view::npos) return Error(line_, "tag '{{' is never closed");
     std::string_view body = text_.substr(p, end - p);
     // A tag opened inside another: mstch and a reader would disagree on where each ends.
-    if (body.find(open_) != std::string_view::npos) {
-      return Error(line_, "tag '" + open_ + "' opened inside another tag");
+    if (body.find(kOpen) != std::string_view::npos) {
+      return Error(line_, "tag '{{' opened inside another tag");
     }
     if (tag->type == '=') {
       if (body.empty() || body.back() != '=') return Error(line_, "malformed delimiter change");
@@ -129,8 +133,6 @@ class Linter {
   std::string file_;
   int line_offset_;
   MustacheLintResult* out_;
-  std::string open_ = "{{";
-  std::string close_ = "}}";
   int line_ = 1;
   size_t counted_ = 0;
   std::vector<MustacheTagRef> sections_;
