@@ -20,22 +20,32 @@ namespace {
 
 using portal::fuzz::AsText;
 
-// Strings of the input holding the marker: values (which may be PHI) and names (keys, ids and
-// resource types, which an error may name).
-void Collect(const nlohmann::json& j, const std::string& key, std::set<std::string>* values,
-             std::set<std::string>* names) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) {
-      if (k.find("QX7") != std::string::npos) names->insert(k);
-      Collect(v, k, values, names);
+// Strings of `text` holding the marker: values (which may be PHI) and names (keys, ids and
+// resource types, which an error may name). Read through nlohmann's parse events, so a key
+// given twice contributes both its values (the reader may have kept either).
+void Collect(std::string_view text, std::set<std::string>* values, std::set<std::string>* names) {
+  std::vector<std::string> keys;  // The key being read at each open object or array.
+  std::string key;
+  auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& j) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start || event == E::array_start) {
+      keys.push_back(key);
+    } else if (event == E::object_end || event == E::array_end) {
+      key = keys.empty() ? std::string() : keys.back();
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == E::key) {
+      key = j.get<std::string>();
+      if (key.find("QX7") != std::string::npos) names->insert(key);
+    } else if (event == E::value && j.is_string()) {
+      const auto& s = j.get_ref<const std::string&>();
+      if (s.find("QX7") != std::string::npos) {
+        (key == "id" || key == "resourceType" ? names : values)->insert(s);
+      }
     }
-  } else if (j.is_array()) {
-    for (const auto& v : j) Collect(v, key, values, names);
-  } else if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s.find("QX7") == std::string::npos) return;
-    (key == "id" || key == "resourceType" ? names : values)->insert(s);
-  }
+    return true;
+  };
+  const auto doc = nlohmann::json::parse(text, callback, /*allow_exceptions=*/false);
+  (void)doc;
 }
 
 class CheckingSink : public portal::ExtractSink {
@@ -72,10 +82,10 @@ void CheckErrors(const CheckingSink& sink, std::string_view text) {
   for (size_t at = 0; at <= text.size();) {
     size_t end = text.find('\n', at);
     if (end == std::string_view::npos) end = text.size();
-    Collect(nlohmann::json::parse(text.substr(at, end - at), nullptr, false), "", &values, &names);
+    Collect(text.substr(at, end - at), &values, &names);
     at = end + 1;
   }
-  Collect(nlohmann::json::parse(text, nullptr, false), "", &values, &names);
+  Collect(text, &values, &names);
   // An error may name keys and ids (a duplicate key's path, a resource's id): those are
   // taken out first, then no marked value may be left in it.
   std::vector<std::string> by_length(names.begin(), names.end());
