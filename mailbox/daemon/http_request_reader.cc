@@ -43,14 +43,6 @@ std::string HeaderProblem(std::string_view raw) {
   return "";
 }
 
-// A bare LF ends a line for some parsers and not for others: refused.
-bool HasBareLf(std::string_view head) {
-  for (size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return true;
-  }
-  return false;
-}
-
 // The same for the header as Beast read it.
 template <typename Fields>
 std::string FieldsProblem(const http::request_header<Fields>& h) {
@@ -96,22 +88,32 @@ HttpRequestReader::Step HttpRequestReader::Feed(std::string_view data, size_t* u
 }
 
 HttpRequestReader::Step HttpRequestReader::FeedHeader(std::string_view data, size_t* used) {
+  // The caller keeps every byte until the header is read, so `data` only grows between calls:
+  // each check goes on from where the last call stopped (a client sending a byte at a time
+  // costs linear time, not quadratic).
   // Empty lines before the request line are ignored (RFC 9112 2.2); they count
   // towards the section's size, so the answer never depends on how the bytes arrived.
-  size_t start = 0;
-  while (data.substr(start).starts_with("\r\n")) start += 2;
-  const size_t end = data.find("\r\n\r\n", start);
-  const std::string_view head =
-      end == std::string_view::npos ? data.substr(start) : data.substr(start, end + 2 - start);
+  while (data.substr(lead_).starts_with("\r\n")) lead_ += 2;
+  const size_t start = lead_;
+  const size_t from = std::max(start, searched_ >= 3 ? searched_ - 3 : 0);
+  const size_t end = data.find("\r\n\r\n", from);
+  const size_t head_end = end == std::string_view::npos ? data.size() : end + 2;
   // Only the bytes within the limit are looked at, so the answer to a long section with a bare
   // LF is the same however its bytes arrived.
   const size_t within = limits_.max_header_bytes > start ? limits_.max_header_bytes - start : 0;
-  if (HasBareLf(head.substr(0, within))) return Refuse(400, "bare LF");
+  const size_t check_end = std::min(head_end, start + within);
+  // A bare LF ends a line for some parsers and not for others: refused.
+  for (size_t i = std::max(start, checked_); i < check_end; ++i) {
+    if (data[i] == '\n' && (i == start || data[i - 1] != '\r')) return Refuse(400, "bare LF");
+  }
+  checked_ = std::max(checked_, check_end);
   if (end == std::string_view::npos) {
+    searched_ = data.size();
     // Without its end, the section is longer than what is here.
     if (data.size() > limits_.max_header_bytes) return Refuse(431, "headers too large");
     return Step::kMore;
   }
+  const std::string_view head = data.substr(start, head_end - start);
   const size_t section = end + 4;
   if (section > limits_.max_header_bytes) return Refuse(431, "headers too large");
   if (std::string problem = HeaderProblem(head); !problem.empty()) return Refuse(400, problem);

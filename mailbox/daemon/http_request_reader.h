@@ -41,7 +41,9 @@ class HttpRequestReader {
   explicit HttpRequestReader(Limits limits);
 
   // Reads from `data`, the connection's unread bytes, and sets *used to how many it consumed
-  // (the caller drops them and keeps the rest). After kRequest or kRefused it reads nothing more.
+  // (the caller drops them and keeps the rest). Until kHeader nothing is consumed and each call
+  // must see the bytes of the last one again, then what arrived since: the reader goes on from
+  // where it stopped. After kRequest or kRefused it reads nothing more.
   Step Feed(std::string_view data, size_t* used);
 
   bool saw_bytes() const { return saw_bytes_; }  // A timeout now cuts a request off.
@@ -62,6 +64,11 @@ class HttpRequestReader {
   Limits limits_;
   boost::beast::http::request_parser<boost::beast::http::string_body> parser_;
   bool saw_bytes_ = false;
+  // The header section so far: leading empty lines' bytes, how far the end was looked for, how
+  // far bare LFs were.
+  size_t lead_ = 0;
+  size_t searched_ = 0;
+  size_t checked_ = 0;
   bool header_done_ = false;
   bool finished_ = false;
   bool chunked_ = false;

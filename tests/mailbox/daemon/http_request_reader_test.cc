@@ -75,6 +75,7 @@ BOOST_AUTO_TEST_CASE(reads_a_chunked_body_and_ignores_leading_empty_lines) {
 BOOST_AUTO_TEST_CASE(refuses_what_rfc_9112_lets_a_server_refuse) {
   const std::pair<std::string, std::string> cases[] = {
       {"GET / HTTP/1.1\nHost: a\n\n", "refused 400 bare LF"},
+      {"\r\n\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "refused 400 bare LF"},
       {"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n", "refused 400 obs-fold"},
       {"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", "refused 400 duplicate host"},
       {"GET / HTTP/1.1\r\nX-Real-IP: 1\r\nHost: a\r\nx-real-ip: 2\r\n\r\n",
