@@ -24,15 +24,16 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 int Run(const std::vector<std::string>& argv) {
+  // Made before fork: nothing may allocate between fork and exec.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     // dup2, not freopen: freopen would flush the parent's buffered stdout a second time.
     const int null_fd = open("/dev/null", O_WRONLY);
     dup2(null_fd, 1);
     dup2(null_fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

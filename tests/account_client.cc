@@ -64,6 +64,10 @@ std::string RandomBytes(size_t n) {
 
 // Runs argv (no shell) with `input` on its stdin; stdout and stderr captured together.
 CommandResult RunWithInput(const std::vector<std::string>& argv, const std::string& input) {
+  // Made before fork: nothing may allocate between fork and exec (tests/test_util.cc).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int in[2], out[2];
   BOOST_REQUIRE(pipe(in) == 0 && pipe(out) == 0);
   const pid_t pid = fork();
@@ -73,9 +77,6 @@ CommandResult RunWithInput(const std::vector<std::string>& argv, const std::stri
     dup2(out[1], 1);
     dup2(out[1], 2);
     for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

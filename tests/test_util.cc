@@ -53,6 +53,12 @@ void ReplaceInFile(const fs::path& path, const std::string& from, const std::str
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv) {
+  // Everything the child needs is made before fork: a child of a threaded process may only
+  // make async-signal-safe calls (no allocation) before exec, or it can deadlock on a lock
+  // another thread held at the fork (it did, under ASan's allocator).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int fds[2];
   BOOST_REQUIRE(pipe(fds) == 0);
   const pid_t pid = fork();
@@ -62,9 +68,6 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
     dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

@@ -116,26 +116,31 @@ std::string EnrollToken(const PortalFixture& f, const std::string& mrn,
 std::string AsNobody(const fs::path& root, const fs::path& var, const fs::path& patients,
                      const std::string& token) {
   BOOST_REQUIRE(::chmod(root.c_str(), 0711) == 0);  // The test's temp root: traversable.
+  // The paths are made before fork: nothing may allocate in the child (tests/test_util.cc).
+  const std::string summary = patients / token / "summary.html.pgp";
+  const std::string index = patients.parent_path() / "site" / "index.html";
+  const std::string token_dir = patients / token, records = var / "records.sqlite";
+  const std::string patients_dir = patients, var_dir = var;
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
-    const auto can_open = [](const fs::path& p) {
+    const auto can_open = [](const std::string& p) {
       const int fd = ::open(p.c_str(), O_RDONLY);
       char c;
       const bool ok = fd >= 0 && ::read(fd, &c, 1) == 1;
       if (fd >= 0) ::close(fd);
       return ok;
     };
-    const auto can_list = [](const fs::path& p) {
+    const auto can_list = [](const std::string& p) {
       DIR* d = ::opendir(p.c_str());
       if (d != nullptr) ::closedir(d);
       return d != nullptr;
     };
-    if (!can_open(patients / token / "summary.html.pgp")) ::_exit(11);  // nginx serves it.
-    if (!can_open(patients.parent_path() / "site" / "index.html")) ::_exit(12);
-    if (can_list(patients)) ::_exit(13);          // The tokens stay unlisted.
-    if (can_list(patients / token)) ::_exit(14);  // A folder's names too.
-    if (can_list(var) || can_open(var / "records.sqlite")) ::_exit(15);
+    if (!can_open(summary)) ::_exit(11);  // nginx serves it.
+    if (!can_open(index)) ::_exit(12);
+    if (can_list(patients_dir)) ::_exit(13);  // The tokens stay unlisted.
+    if (can_list(token_dir)) ::_exit(14);     // A folder's names too.
+    if (can_list(var_dir) || can_open(records)) ::_exit(15);
     ::_exit(0);
   }
   int status = 0;

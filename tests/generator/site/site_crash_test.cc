@@ -38,9 +38,10 @@ void Build(const fs::path& config, const fs::path& out) {
 }
 
 pid_t Start(const fs::path& config, const fs::path& out) {
+  // Made before fork: nothing may allocate between fork and exec (tests/test_util.cc).
+  const std::string c = config.string(), o = out.string();
   const pid_t pid = fork();
   if (pid == 0) {
-    const std::string c = config.string(), o = out.string();
     // dup2, not freopen: freopen would flush the test's buffered output a second time.
     const int null_fd = open("/dev/null", O_WRONLY);
     dup2(null_fd, 1);
