@@ -64,10 +64,7 @@ std::string RandomBytes(size_t n) {
 
 // Runs argv (no shell) with `input` on its stdin; stdout and stderr captured together.
 CommandResult RunWithInput(const std::vector<std::string>& argv, const std::string& input) {
-  // Made before fork: nothing may allocate between fork and exec (tests/test_util.cc).
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = ExecArgs(argv);  // Before fork (tests/test_util.h says why).
   int in[2], out[2];
   BOOST_REQUIRE(pipe(in) == 0 && pipe(out) == 0);
   const pid_t pid = fork();

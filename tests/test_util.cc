@@ -52,13 +52,15 @@ void ReplaceInFile(const fs::path& path, const std::string& from, const std::str
   Spit(path, text);
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv) {
-  // Everything the child needs is made before fork: a child of a threaded process may only
-  // make async-signal-safe calls (no allocation) before exec, or it can deadlock on a lock
-  // another thread held at the fork (it did, under ASan's allocator).
+std::vector<char*> ExecArgs(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  return args;
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  std::vector<char*> args = ExecArgs(argv);  // Before fork (ExecArgs says why).
   int fds[2];
   BOOST_REQUIRE(pipe(fds) == 0);
   const pid_t pid = fork();

@@ -38,6 +38,12 @@ struct CommandResult {
 // Runs argv (no shell) and captures its output.
 CommandResult RunCommand(const std::vector<std::string>& argv);
 
+// execv's argument array over `argv` (which must outlive it), ending in nullptr. Made before
+// fork: a child of a threaded process may only make async-signal-safe calls (no allocation)
+// before exec, or it can deadlock on a lock another thread held at the fork (it did, under
+// ASan's allocator: docs/fuzzing.md).
+std::vector<char*> ExecArgs(const std::vector<std::string>& argv);
+
 // Every regular file below `dir`, relative path -> contents.
 std::map<std::string, std::string> ReadTree(const std::filesystem::path& dir);
 

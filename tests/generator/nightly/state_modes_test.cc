@@ -116,7 +116,8 @@ std::string EnrollToken(const PortalFixture& f, const std::string& mrn,
 std::string AsNobody(const fs::path& root, const fs::path& var, const fs::path& patients,
                      const std::string& token) {
   BOOST_REQUIRE(::chmod(root.c_str(), 0711) == 0);  // The test's temp root: traversable.
-  // The paths are made before fork: nothing may allocate in the child (tests/test_util.cc).
+  // The paths are made before fork: nothing may allocate in the child (ExecArgs,
+  // tests/test_util.h).
   const std::string summary = patients / token / "summary.html.pgp";
   const std::string index = patients.parent_path() / "site" / "index.html";
   const std::string token_dir = patients / token, records = var / "records.sqlite";

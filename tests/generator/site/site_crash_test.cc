@@ -38,7 +38,7 @@ void Build(const fs::path& config, const fs::path& out) {
 }
 
 pid_t Start(const fs::path& config, const fs::path& out) {
-  // Made before fork: nothing may allocate between fork and exec (tests/test_util.cc).
+  // Made before fork: nothing may allocate between fork and exec (ExecArgs, tests/test_util.h).
   const std::string c = config.string(), o = out.string();
   const pid_t pid = fork();
   if (pid == 0) {
