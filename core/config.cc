@@ -207,11 +207,16 @@ bool IsAppPath(const std::string& path) {
   return std::regex_match(path, kPath) && path.find("..") == std::string::npos;
 }
 
+// An optional integer `key` that must lie in min..max.
+void Bounded(TomlTableReader& r, const char* key, long long* v, long long min, long long max) {
+  r.Int(key, v, false);
+  if (*v < min || *v > max) {
+    r.Fail(key, "must be " + std::to_string(min) + " to " + std::to_string(max));
+  }
+}
+
 void ReadAccounts(TomlTableReader r, PortalConfig::Accounts* a, Status* st) {
-  auto bounded = [&](const char* key, long long* v, long long max) {
-    r.Int(key, v, false);
-    if (*v < 1 || *v > max) r.Fail(key, "must be 1 to " + std::to_string(max));
-  };
+  auto bounded = [&](const char* key, long long* v, long long max) { Bounded(r, key, v, 1, max); };
   bounded("activation_code_days", &a->activation_code_days, 365);
   bounded("email_code_minutes", &a->email_code_minutes, 24 * 60);
   bounded("email_code_tries", &a->email_code_tries, 100);
@@ -257,10 +262,7 @@ void ReadApp(TomlTableReader r, PortalConfig::App* a, Status* st) {
            "spaces");
   }
   auto bounded = [&](const char* key, long long* v, long long min, long long max) {
-    r.Int(key, v, false);
-    if (*v < min || *v > max) {
-      r.Fail(key, "must be " + std::to_string(min) + " to " + std::to_string(max));
-    }
+    Bounded(r, key, v, min, max);
   };
   bounded("kdf_passes", &a->kdf_passes, 1, 16);
   bounded("kdf_memory_kib", &a->kdf_memory_kib, 19456, 1048576);
@@ -313,6 +315,49 @@ void ReadNotifications(TomlTableReader r, const fs::path& base, PortalConfig::No
   if (n->retry_initial_seconds < 1 || n->retry_max_seconds < n->retry_initial_seconds) {
     r.Fail("retry_max_seconds", "must be at least retry_initial_seconds, which is at least 1");
   }
+  *st = r.Finish();
+}
+
+void ReadEhr(TomlTableReader r, const fs::path& base, const fs::path& state_dir,
+             PortalConfig::Ehr* e, Status* st) {
+  e->enabled = true;
+  r.String("base_url", &e->base_url);
+  static const std::regex kUrl("https?://[^/?#\\s]+(/[^?#\\s]*)?");
+  if (!std::regex_match(e->base_url, kUrl)) r.Fail("base_url", "must be an absolute http(s) URL");
+  while (e->base_url.ends_with('/')) e->base_url.pop_back();
+  r.String("level", &e->level, false);
+  static const std::regex kLevel("system|Patient|Group/[A-Za-z0-9\\-.]{1,64}");
+  if (!std::regex_match(e->level, kLevel)) {
+    r.Fail("level", "must be system, Patient or Group/<id>");
+  }
+  static const std::regex kType("[A-Z][A-Za-z]{1,63}");
+  r.StringArray("types", &e->types, false);
+  for (const auto& type : e->types) {
+    if (!std::regex_match(type, kType)) r.Fail("types", "'" + type + "' is not a type name");
+  }
+  r.String("client_id", &e->client_id, false);
+  std::string key;
+  r.String("key_file", &key, false);
+  e->key_file = key.empty() ? state_dir / "ehr" / "ehr-key.pem" : ResolvePath(base, key);
+  r.String("token_url", &e->token_url, false);
+  if (!e->token_url.empty() && !std::regex_match(e->token_url, kUrl)) {
+    r.Fail("token_url", "must be an absolute http(s) URL");
+  }
+  r.String("scope_syntax", &e->scope_syntax, false);
+  if (e->scope_syntax != "v1" && e->scope_syntax != "v2")
+    r.Fail("scope_syntax", "must be v1 or v2");
+  auto bounded = [&](const char* key, long long* v, long long min, long long max) {
+    Bounded(r, key, v, min, max);
+  };
+  bounded("connect_timeout_seconds", &e->connect_timeout_seconds, 1, 600);
+  bounded("request_timeout_seconds", &e->request_timeout_seconds, 1, 3600);
+  bounded("stall_timeout_seconds", &e->stall_timeout_seconds, 1, 3600);
+  bounded("max_wait_minutes", &e->max_wait_minutes, 1, 7 * 24 * 60);
+  bounded("max_retry_after_seconds", &e->max_retry_after_seconds, 1, 24 * 3600);
+  bounded("retries", &e->retries, 0, 100);
+  bounded("retry_initial_seconds", &e->retry_initial_seconds, 0, 3600);
+  bounded("concurrency", &e->concurrency, 1, 16);
+  bounded("max_file_mib", &e->max_file_mib, 1, 1024 * 1024);
   *st = r.Finish();
 }
 
@@ -437,6 +482,11 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
       ReadNotifications(r.Child(*t, "notifications"), base, &cfg->notifications, &st);
     }
   }
+  if (st.ok()) {
+    if (const toml::table* t = r.Table("ehr", /*required=*/false)) {
+      ReadEhr(r.Child(*t, "ehr"), base, cfg->paths.state_dir, &cfg->ehr, &st);
+    }
+  }
   section("summary", [&](TomlTableReader c) {
     c.StringArray("notices", &cfg->summary_notices);
     st = c.Finish();
@@ -446,6 +496,14 @@ Status ReadRoot(const toml::table& root, const fs::path& path, PortalConfig* cfg
 }
 
 }  // namespace
+
+std::vector<std::string> DefaultEhrTypes(const PortalConfig& config) {
+  std::set<std::string> types = {"Patient", "Medication", "DiagnosticReport", "Observation"};
+  for (const auto& section : config.release.sections) {
+    for (const auto& m : section.match) types.insert(m.substr(0, m.find(':')));
+  }
+  return {types.begin(), types.end()};
+}
 
 bool SetBaseUrl(const std::string& url, PortalConfig::Site* site) {
   static const std::regex kUrl("https?://[^/?#\\s]+(/[^?#\\s]*)?/");

@@ -177,6 +177,31 @@ struct PortalConfig {
     long long poll_seconds = 30;  // How often portal-mailboxd queues the digest and sends.
   };
 
+  // Pulling the extracts from the EHR (FHIR Bulk Data $export with SMART Backend Services;
+  // `portal-gen pull`, and the nightly run's first phase). Optional: without the section
+  // nothing is pulled and extracts are dropped into paths.extracts_dir by hand.
+  struct Ehr {
+    bool enabled = false;          // The section is present.
+    std::string base_url;          // The FHIR base, absolute http(s), without a trailing '/'.
+    std::string level = "system";  // "system", "Patient" or "Group/<id>".
+    // _type; default: Patient, Medication, DiagnosticReport, Observation and every type the
+    // release sections match (DefaultEhrTypes).
+    std::vector<std::string> types;
+    std::string client_id;            // "" = the server needs no authorization.
+    std::filesystem::path key_file;   // Default <state_dir>/ehr/ehr-key.pem (0600).
+    std::string token_url;            // "" = from <base_url>/.well-known/smart-configuration.
+    std::string scope_syntax = "v1";  // "v1": system/Type.read; "v2": system/Type.rs.
+    long long connect_timeout_seconds = 30;
+    long long request_timeout_seconds = 120;   // A kick-off, status or token request.
+    long long stall_timeout_seconds = 120;     // A download receiving nothing this long is cut.
+    long long max_wait_minutes = 720;          // For the export to finish.
+    long long max_retry_after_seconds = 3600;  // A longer Retry-After is clamped to this.
+    long long retries = 6;                     // Per request, with exponential backoff.
+    long long retry_initial_seconds = 2;
+    long long concurrency = 2;      // Downloads at once.
+    long long max_file_mib = 4096;  // A bigger file is refused.
+  };
+
   std::filesystem::path config_path;
   Hospital hospital;
   HelpLine help_line;
@@ -193,7 +218,11 @@ struct PortalConfig {
   App app;
   Staff staff;
   Notifications notifications;
+  Ehr ehr;
 };
+
+// The _type list pulled when [ehr] types is not set: what the summaries read.
+std::vector<std::string> DefaultEhrTypes(const PortalConfig& config);
 
 // Sets site.base_url and the derived base_path; false (nothing changed) unless `url` is an
 // absolute http(s) URL ending in '/'.

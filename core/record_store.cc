@@ -1,5 +1,10 @@
 #include "core/record_store.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace portal {
 
 namespace {
@@ -176,6 +181,16 @@ Status RecordStore::AllPatients(std::vector<std::string>* ids) {
     if (!row) break;
     ids->push_back(q->Text(0));
   }
+  return Status::Ok();
+}
+
+Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::IoError(path.string() + ": cannot stat: " + std::strerror(errno));
+  }
+  out->size = static_cast<int64_t>(st.st_size);
+  out->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return Status::Ok();
 }
 

@@ -68,4 +68,7 @@ class RecordStore {
   std::unique_ptr<SqliteDb> db_;
 };
 
+// Size and modification time of the extract file at `path`, as the record store remembers them.
+Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out);
+
 }  // namespace portal

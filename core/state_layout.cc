@@ -109,7 +109,10 @@ StateLayout::StateLayout(const fs::path& state_dir)
       directory_db(state_dir / "directory.sqlite"),
       accounts_pepper(state_dir / "accounts.pepper"),
       intake_dir(state_dir / "gnupg" / "intake"),
-      reply_copies_dir(state_dir / "replies-staff") {}
+      reply_copies_dir(state_dir / "replies-staff"),
+      ehr_dir(state_dir / "ehr"),
+      ehr_key(state_dir / "ehr" / "ehr-key.pem"),
+      ehr_pull_state(state_dir / "ehr" / "pull-state.json") {}
 
 Status InitStateDir(const PortalConfig& config, InitReport* report) {
   const StateLayout layout(config.paths.state_dir);

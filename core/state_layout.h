@@ -39,6 +39,14 @@ struct StateLayout {
   // replies-staff/<receipt>/: each reply also sealed to the staff keys, so `reply --resend` can
   // seal it again after the patient's key changed (0700 folders; portal-staff only).
   std::filesystem::path reply_copies_dir;
+  // ehr/ (0700): what the portal needs to pull from the EHR (SMART Backend Services).
+  std::filesystem::path ehr_dir;
+  // ehr/ehr-key.pem: the portal's private key for the EHR's token endpoint (PKCS#8, 0600;
+  // portal-staff ehr-key create, core/ehr_key.h).
+  std::filesystem::path ehr_key;
+  // ehr/pull-state.json: the committed _since, the export in flight, the moves and the files
+  // awaiting ingest (generator/ehr/pull_state.h).
+  std::filesystem::path ehr_pull_state;
 };
 
 // The one name of a pinned public key's file: <keys_dir>/<FINGERPRINT>.asc (enrolment writes it,

@@ -2,6 +2,7 @@
 #include "core/clock.h"
 #include "core/command_table.h"
 #include "core/state_permissions.h"
+#include "generator/ehr/pull_command.h"
 #include "generator/nightly/nightly_command.h"
 #include "generator/records/ingest_command.h"
 #include "generator/site/site_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   portal::RegisterSiteCommand(&table);
   portal::RegisterIngestCommand(&table, clock);
   portal::RegisterSummaryCommands(&table, clock);
+  portal::RegisterPullCommand(&table, clock);
   portal::RegisterNightlyCommand(&table, clock);
   return table.Run(argc, argv);
 }

@@ -7,18 +7,13 @@
 #include <sstream>
 
 #include "core/base64.h"
+#include "tests/test_checks.h"
 #include "tests/test_util.h"
 
 namespace portal::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define REQUIRE_OK(expr)                                          \
-  do {                                                            \
-    const ::portal::Status st_ = (expr);                          \
-    BOOST_REQUIRE_MESSAGE(st_.ok(), #expr ": " << st_.message()); \
-  } while (0)
 
 // The derivation of docs/architecture.md, written apart from the C++ one. The HKDF is checked
 // first against RFC 5869 test case 3 (empty salt and info), the one our empty salt relies on.

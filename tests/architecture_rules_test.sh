@@ -24,6 +24,7 @@ forbid_include mailbox/daemon/ 'mailbox/staff/' "daemon/ and staff/ never includ
 forbid_include mailbox/staff/ 'mailbox/daemon/' "daemon/ and staff/ never include each other"
 forbid_include generator/site/ 'generator/(records|summaries|nightly)/' "site/ knows only core/"
 forbid_include generator/records/ 'generator/(site|summaries|nightly)/' "records/ knows only core/"
+forbid_include generator/ehr/ 'generator/(site|records|summaries|nightly)/' "ehr/ knows only core/"
 forbid_include generator/summaries/ 'generator/(site|nightly)/' "summaries/ never includes site/ or nightly/"
 forbid_include core/templates/ 'core/(gpg|sqlite_db|record_store|enrollment_registry)' \
   "templates know no state"

@@ -1,21 +1,13 @@
 #include "tests/smtp_sink.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <regex>
-#include <thread>
 
 #include "tests/test_util.h"
-
-extern char** environ;
 
 namespace portal::testing {
 
@@ -67,53 +59,13 @@ ArrivedMail ParseMail(std::string text) {
 }
 
 bool SmtpSink::Start(std::string* why) {
-  const std::string python = "/usr/bin/python3";
-  std::vector<std::string> args = {python,
-                                   "-m",
-                                   "aiosmtpd",
-                                   "-n",
-                                   "-l",
-                                   "127.0.0.1:" + std::to_string(port_),
-                                   "-c",
-                                   "aiosmtpd.handlers.Mailbox",
-                                   (dir_ / "maildir").string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string log = (dir_ / "aiosmtpd.log").string();
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  const int rc = posix_spawn(&pid_, python.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    pid_ = -1;
-    *why = "cannot start " + python;
-    return false;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Accepts(port_)) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      *why = "aiosmtpd exited: " + Slurp(log);
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  *why = "aiosmtpd did not listen within 20 s: " + Slurp(log);
-  Stop();
-  return false;
+  return process_.Start(
+      {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port_), "-c",
+       "aiosmtpd.handlers.Mailbox", (dir_ / "maildir").string()},
+      dir_ / "aiosmtpd.log", "aiosmtpd", [this] { return Accepts(port_); }, why);
 }
 
-void SmtpSink::Stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
-}
+void SmtpSink::Stop() { process_.Stop(); }
 
 std::vector<ArrivedMail> SmtpSink::Mails() const {
   std::vector<ArrivedMail> mails;

@@ -1,12 +1,12 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "tests/server_process.h"
 
 namespace portal::testing {
 
@@ -40,7 +40,7 @@ class SmtpSink {
  private:
   std::filesystem::path dir_;
   uint16_t port_;
-  pid_t pid_ = -1;
+  ServerProcess process_;
 };
 
 }  // namespace portal::testing

@@ -12,6 +12,7 @@
 #include "core/sha256.h"
 #include "core/state_layout.h"
 #include "core/templates/template_set.h"
+#include "generator/ehr/pull.h"
 #include "generator/nightly/nightly_directory.h"
 #include "generator/nightly/nightly_ingest.h"
 #include "generator/nightly/nightly_plan.h"
@@ -63,7 +64,9 @@ class NightlyRun {
                      "another portal-gen nightly is running on this state directory (" +
                          layout_.nightly_lock.string() + "); this run did nothing"));
     InstallMstchEscape();
+    PullFromEhr(clock);
     PORTAL_RETURN_IF_ERROR(IngestNewExtracts(config_, layout_, clock, sink_, report_));
+    PORTAL_RETURN_IF_ERROR(CommitPull());
     if (options_.shard == 0) {
       PORTAL_RETURN_IF_ERROR(UpdatePatientDirectory(config_, layout_, options_.as_of, options_.full,
                                                     clock, sink_, report_));
@@ -85,6 +88,39 @@ class NightlyRun {
   }
 
  private:
+  // The pull phase (shard 0, when [ehr] is configured). A failed pull is reported and the run
+  // goes on with the extracts already there (the site, replies and expiries still matter); the
+  // run then ends with the pull's error.
+  void PullFromEhr(const Clock& clock) {
+    if (!config_.ehr.enabled || options_.shard != 0) return;
+    report_->pulled = true;
+    PullOptions o;
+    const Status st = Pull(config_, clock, o, &report_->pull);
+    if (!st.ok()) {
+      pull_status_ = st;
+      report_->pull_error = st.message();
+      sink_->Problem("pull: " + st.message());
+    }
+    report_->clock.Mark("pull");
+    sink_->Phase("pull", st.ok() ? report_->pull.Line() : "failed; ingesting what is there");
+  }
+
+  // After ingest: the pulled export's transactionTime becomes the next pull's _since once every
+  // one of its files is in the record store.
+  Status CommitPull() {
+    if (!report_->pulled) return Status::Ok();
+    std::string committed;
+    size_t waiting = 0;
+    PORTAL_RETURN_IF_ERROR(CommitPulledExtracts(config_, &committed, &waiting));
+    if (!committed.empty()) {
+      report_->pull.committed = committed;
+      sink_->Phase("pull",
+                   "the export of " + committed + " is ingested: the next pull starts there");
+    }
+    report_->pull.waiting_files = waiting;
+    return Status::Ok();
+  }
+
   // The site phase: only shard 0 renders the site.
   Status RenderSite() {
     if (options_.shard == 0) {
@@ -208,6 +244,9 @@ class NightlyRun {
   }
 
   Status Outcome() const {
+    if (!pull_status_.ok()) {
+      return pull_status_.WithPrefix("pull (the run went on with the extracts already there)");
+    }
     if (report_->records_failed == 0 && report_->failed == 0) return Status::Ok();
     return Status::InvalidInput(std::to_string(report_->records_failed) + " records and " +
                                 std::to_string(report_->failed) +
@@ -226,6 +265,7 @@ class NightlyRun {
   std::unique_ptr<NightlyState> state_;
   NightlyPlanInputs in_;
   std::set<std::string> enrolled_tokens_;
+  Status pull_status_ = Status::Ok();
 };
 
 }  // namespace

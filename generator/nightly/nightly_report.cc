@@ -17,6 +17,10 @@ std::string NightlyReport::ToJson() const {
   j["shard"] = std::to_string(shard) + "/" + std::to_string(shard_count);
   j["jobs"] = jobs;
   j["full"] = full;
+  if (pulled) {
+    j["pull"] = nlohmann::ordered_json::parse(pull.ToJson());
+    j["pull"]["error"] = pull_error;
+  }
   j["ingest"] = {
       {"files_read", extract_files_read},     {"files_already_read", extract_files_known},
       {"records_read", records_read},         {"records_failed", records_failed},
@@ -54,6 +58,9 @@ std::string NightlyReport::HumanSummary() const {
       std::to_string(unchanged_proxy) + ", " + std::to_string(removed_proxy) + "); patients " +
       std::to_string(Skipped()) + " skipped" + (skip.empty() ? "" : " (" + skip + ")") + ", " +
       std::to_string(failed) + " failed\n";
+  if (pulled) {
+    out += "nightly: pull: " + (pull_error.empty() ? pull.Line() : "failed: " + pull_error) + "\n";
+  }
   out += "nightly: extracts: " + std::to_string(extract_files_read) + " files read (" +
          std::to_string(extract_files_known) + " already read), " + std::to_string(records_read) +
          " records, " + std::to_string(records_failed) + " failed, " +

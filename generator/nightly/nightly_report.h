@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/phase_clock.h"
+#include "generator/ehr/pull.h"
 #include "generator/records/ingest_report.h"
 
 namespace portal {
@@ -18,6 +19,10 @@ struct NightlyReport {
   int shard_count = 1;
   int jobs = 1;
   bool full = false;
+
+  bool pulled = false;  // [ehr] is configured and this shard pulls (shard 0).
+  PullReport pull;
+  std::string pull_error;  // Why the pull failed ("" if it did not).
 
   size_t extract_files_read = 0;
   size_t extract_files_known = 0;  // Already read by an earlier run, unchanged: skipped.

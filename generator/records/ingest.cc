@@ -1,10 +1,5 @@
 #include "generator/records/ingest.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -169,16 +164,6 @@ Status Finish(RecordStoreWriter* store, IngestReport* report) {
 }
 
 }  // namespace
-
-Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return Status::IoError(path.string() + ": cannot stat: " + std::strerror(errno));
-  }
-  out->size = static_cast<int64_t>(st.st_size);
-  out->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  return Status::Ok();
-}
 
 namespace {
 

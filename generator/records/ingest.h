@@ -12,9 +12,6 @@
 
 namespace portal {
 
-// Size and modification time of an extract file, as the record store remembers them.
-Status StatExtractFile(const std::filesystem::path& path, RecordStore::ExtractFile* out);
-
 // `portal-gen ingest`: reads the extracts into the record store under the config's state
 // directory, in one transaction. Each patient's data is taken whole or not at all: a patient
 // with any bad record keeps their previous state. A path that cannot be read stops the run with

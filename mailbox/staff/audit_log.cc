@@ -48,12 +48,14 @@ constexpr char kColumns[] =
     "seq, at, staff_fingerprint, os_user, action, document, detail, prev_hash, hash, version, "
     "signature";
 
-constexpr std::array<std::string_view, 18> kActions = {
+constexpr std::array<std::string_view, 19> kActions = {
     "claim", "release", "view", "accept", "reject", "complete", "export", "reply", "inbox-read",
     "purge", "staff-add", "staff-remove",
     // Patients' accounts (issue 13).
     "activation-code", "account-view", "account-lock", "account-unlock", "account-remove",
-    "reply-resend"};
+    "reply-resend",
+    // The EHR key (issue 17).
+    "ehr-key-create"};
 constexpr size_t kMaxDetail = 500;
 constexpr size_t kMaxOsUser = 200;
 

@@ -25,7 +25,7 @@ struct AuditEntry {
   std::string os_user;
   // claim, release, view, accept, reject, complete, export, reply, inbox-read, purge,
   // staff-add, staff-remove, activation-code, account-view, account-lock, account-unlock,
-  // account-remove or reply-resend.
+  // account-remove, reply-resend or ehr-key-create.
   std::string action;
   std::string document;   // A receipt id (32 lower-case hex digits) or "".
   std::string detail;     // Short non-PHI text, e.g. "fields: email, address"; at most 500 bytes.

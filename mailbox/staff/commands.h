@@ -16,6 +16,7 @@
 //   notify send                                         notify_command.cc
 //   activation-code                                     activation_code_command.cc
 //   account show|lock|unlock|remove                     account_commands.cc
+//   ehr-key create|show                                 ehr_key_command.cc
 // The commands working the queue share work_session.h.
 #include "core/clock.h"
 #include "core/command_table.h"
@@ -38,5 +39,6 @@ void RegisterPurgeCommand(CommandTable* table, const Clock& clock);
 void RegisterNotifyCommand(CommandTable* table, const Clock& clock);
 void RegisterActivationCodeCommand(CommandTable* table, const Clock& clock);
 void RegisterAccountCommands(CommandTable* table, const Clock& clock);
+void RegisterEhrKeyCommands(CommandTable* table, const Clock& clock);
 
 }  // namespace portal

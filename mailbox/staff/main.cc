@@ -33,5 +33,6 @@ int main(int argc, char** argv) {
   portal::RegisterNotifyCommand(&table, clock);
   portal::RegisterActivationCodeCommand(&table, clock);
   portal::RegisterAccountCommands(&table, clock);
+  portal::RegisterEhrKeyCommands(&table, clock);
   return table.Run(argc, argv);
 }

@@ -525,5 +525,201 @@ BOOST_AUTO_TEST_CASE(the_project_config_loads_and_matches_the_seed_faq) {
   CheckApp(cfg.app, PortalConfig::App{});
 }
 
+// kValid with an [ehr] section of `body` lines (kValid ends on its own line).
+std::string WithEhr(const std::string& body) { return std::string(kValid) + "[ehr]\n" + body; }
+
+// The line of the file `text` ends on (its last line ends with '\n').
+int LastLine(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+BOOST_AUTO_TEST_CASE(without_an_ehr_section_nothing_is_pulled) {
+  TempDir dir;
+  PortalConfig cfg;
+  const Status st = LoadText(dir, kValid, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(!cfg.ehr.enabled);
+  BOOST_TEST(cfg.ehr.base_url.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_ehr_section_with_only_base_url_gets_the_defaults) {
+  TempDir dir;
+  PortalConfig cfg;
+  const Status st = LoadText(dir, WithEhr("base_url = \"https://ehr.example.org/fhir\"\n"), &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  const PortalConfig::Ehr& e = cfg.ehr;
+  BOOST_TEST(e.enabled);
+  BOOST_TEST(e.base_url == "https://ehr.example.org/fhir");
+  // The defaults, written out (core/config.h).
+  BOOST_TEST(e.level == "system");
+  BOOST_TEST(e.types.empty());  // DefaultEhrTypes is pulled.
+  BOOST_TEST(e.client_id.empty());
+  BOOST_TEST(e.key_file == dir.path() / "conf" / "state" / "ehr" / "ehr-key.pem");
+  BOOST_TEST(e.token_url.empty());
+  BOOST_TEST(e.scope_syntax == "v1");
+  BOOST_TEST(e.connect_timeout_seconds == 30);
+  BOOST_TEST(e.request_timeout_seconds == 120);
+  BOOST_TEST(e.stall_timeout_seconds == 120);
+  BOOST_TEST(e.max_wait_minutes == 720);
+  BOOST_TEST(e.max_retry_after_seconds == 3600);
+  BOOST_TEST(e.retries == 6);
+  BOOST_TEST(e.retry_initial_seconds == 2);
+  BOOST_TEST(e.concurrency == 2);
+  BOOST_TEST(e.max_file_mib == 4096);
+}
+
+BOOST_AUTO_TEST_CASE(every_ehr_key_is_read) {
+  TempDir dir;
+  PortalConfig cfg;
+  const Status st = LoadText(dir,
+                             WithEhr("base_url = \"http://127.0.0.1:8080/fhir/r4/\"\n"
+                                     "level = \"Group/backus-1.all\"\n"
+                                     "types = [\"Patient\", \"Observation\"]\n"
+                                     "client_id = \"portal\"\n"
+                                     "key_file = \"keys/ehr.pem\"\n"
+                                     "token_url = \"https://auth.example.org/token\"\n"
+                                     "scope_syntax = \"v2\"\n"
+                                     "connect_timeout_seconds = 5\n"
+                                     "request_timeout_seconds = 6\n"
+                                     "stall_timeout_seconds = 7\n"
+                                     "max_wait_minutes = 8\n"
+                                     "max_retry_after_seconds = 9\n"
+                                     "retries = 0\n"
+                                     "retry_initial_seconds = 0\n"
+                                     "concurrency = 16\n"
+                                     "max_file_mib = 1\n"),
+                             &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  const PortalConfig::Ehr& e = cfg.ehr;
+  BOOST_TEST(e.enabled);
+  BOOST_TEST(e.base_url == "http://127.0.0.1:8080/fhir/r4");  // The trailing '/' dropped.
+  BOOST_TEST(e.level == "Group/backus-1.all");
+  BOOST_TEST((e.types == std::vector<std::string>{"Patient", "Observation"}));
+  BOOST_TEST(e.client_id == "portal");
+  BOOST_TEST(e.key_file == dir.path() / "conf" / "keys" / "ehr.pem");
+  BOOST_TEST(e.token_url == "https://auth.example.org/token");
+  BOOST_TEST(e.scope_syntax == "v2");
+  BOOST_TEST(e.connect_timeout_seconds == 5);
+  BOOST_TEST(e.request_timeout_seconds == 6);
+  BOOST_TEST(e.stall_timeout_seconds == 7);
+  BOOST_TEST(e.max_wait_minutes == 8);
+  BOOST_TEST(e.max_retry_after_seconds == 9);
+  BOOST_TEST(e.retries == 0);
+  BOOST_TEST(e.retry_initial_seconds == 0);
+  BOOST_TEST(e.concurrency == 16);
+  BOOST_TEST(e.max_file_mib == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_ehr_base_url_loses_its_trailing_slash) {
+  TempDir dir;
+  PortalConfig cfg;
+  for (const auto& [written, kept] : std::vector<std::pair<std::string, std::string>>{
+           {"https://ehr.example.org/fhir/", "https://ehr.example.org/fhir"},
+           {"https://ehr.example.org/", "https://ehr.example.org"},
+           {"https://ehr.example.org", "https://ehr.example.org"},
+           {"http://ehr:8080/a/b/", "http://ehr:8080/a/b"}}) {
+    const Status st = LoadText(dir, WithEhr("base_url = \"" + written + "\"\n"), &cfg);
+    BOOST_REQUIRE_MESSAGE(st.ok(), written << ": " << st.message());
+    BOOST_TEST(cfg.ehr.base_url == kept);
+    BOOST_TEST(cfg.ehr.enabled);
+  }
+  // Level "Patient" is the other level without an id.
+  const Status st = LoadText(
+      dir, WithEhr("base_url = \"https://ehr.example.org/fhir\"\nlevel = \"Patient\"\n"), &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(cfg.ehr.level == "Patient");
+}
+
+BOOST_AUTO_TEST_CASE(bad_ehr_values_are_named_with_file_and_line) {
+  TempDir dir;
+  PortalConfig cfg;
+  const std::string base = "base_url = \"https://ehr.example.org/fhir\"\n";
+  struct Case {
+    std::string body;  // After [ehr]; the bad key is on the last line.
+    std::string expect;
+  } cases[] = {
+      {"base_url = \"ehr.example.org/fhir\"\n", "ehr.base_url: must be an absolute http(s) URL"},
+      {"base_url = \"ftp://ehr.example.org/fhir\"\n", "ehr.base_url: must be"},
+      {"base_url = \"https://ehr.example.org/fhir?x=1\"\n", "ehr.base_url: must be"},
+      {"base_url = \"https://ehr.example.org/fhir#x\"\n", "ehr.base_url: must be"},
+      {"base_url = \"https://ehr.example.org/my fhir\"\n", "ehr.base_url: must be"},
+      {"base_url = \"https:///fhir\"\n", "ehr.base_url: must be"},
+      {"base_url = \"\"\n", "ehr.base_url: must be"},
+      {"base_url = 5\n", "ehr.base_url: expected a string"},
+      {base + "level = \"Group/\"\n", "ehr.level: must be system, Patient or Group/<id>"},
+      {base + "level = \"Practitioner\"\n", "ehr.level: must be"},
+      {base + "level = \"System\"\n", "ehr.level: must be"},
+      {base + "level = \"Group/a b\"\n", "ehr.level: must be"},
+      {base + "level = \"Group/a/b\"\n", "ehr.level: must be"},
+      {base + "level = \"Group/" + std::string(65, 'a') + "\"\n", "ehr.level: must be"},
+      {base + "types = [\"Patient\", \"observation\"]\n", "ehr.types: 'observation' is not a type"},
+      {base + "types = [\"Patient\", \"Obs ervation\"]\n", "ehr.types:"},
+      {base + "types = [\"P\"]\n", "ehr.types:"},
+      {base + "types = [\"Patient,Observation\"]\n", "ehr.types:"},
+      {base + "types = \"Patient\"\n", "ehr.types: expected an array of strings"},
+      {base + "token_url = \"auth.example.org/token\"\n", "ehr.token_url: must be"},
+      {base + "scope_syntax = \"v3\"\n", "ehr.scope_syntax: must be v1 or v2"},
+      {base + "concurrency = 0\n", "ehr.concurrency: must be 1 to 16"},
+      {base + "concurrency = 17\n", "ehr.concurrency: must be 1 to 16"},
+      {base + "concurrency = \"2\"\n", "ehr.concurrency: expected an integer"},
+      {base + "connect_timeout_seconds = 0\n", "ehr.connect_timeout_seconds: must be 1 to 600"},
+      {base + "request_timeout_seconds = 3601\n", "ehr.request_timeout_seconds: must be"},
+      {base + "stall_timeout_seconds = 0\n", "ehr.stall_timeout_seconds: must be"},
+      {base + "max_wait_minutes = 10081\n", "ehr.max_wait_minutes: must be 1 to 10080"},
+      {base + "max_retry_after_seconds = 0\n", "ehr.max_retry_after_seconds: must be"},
+      {base + "retries = -1\n", "ehr.retries: must be 0 to 100"},
+      {base + "retries = 101\n", "ehr.retries: must be 0 to 100"},
+      {base + "retry_initial_seconds = -1\n", "ehr.retry_initial_seconds: must be"},
+      {base + "max_file_mib = 0\n", "ehr.max_file_mib: must be"},
+      {base + "colour = 1\n", "ehr.colour: unknown key"},
+      {base + "since = \"2026-01-01T00:00:00Z\"\n", "ehr.since: unknown key"},
+  };
+  for (const auto& c : cases) {
+    const std::string text = WithEhr(c.body);
+    const Status st = LoadText(dir, text, &cfg);
+    BOOST_TEST(!st.ok(), c.body);
+    BOOST_TEST((st.code() == Status::Code::kInvalidInput), c.body);
+    BOOST_TEST(st.message().find("portal.toml:" + std::to_string(LastLine(text)) + ": " +
+                                 c.expect) != std::string::npos,
+               c.body << " -> " << st.message());
+  }
+  // Without base_url the section is incomplete.
+  const Status st = LoadText(dir, WithEhr("level = \"system\"\n"), &cfg);
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(st.message().find("ehr.base_url: missing") != std::string::npos, st.message());
+}
+
+BOOST_AUTO_TEST_CASE(the_default_ehr_types_are_what_the_summaries_read) {
+  // kValid's one section matches laboratory Observations.
+  TempDir dir;
+  PortalConfig cfg;
+  BOOST_REQUIRE(LoadText(dir, kValid, &cfg).ok());
+  std::vector<std::string> types = DefaultEhrTypes(cfg);
+  std::sort(types.begin(), types.end());
+  BOOST_TEST((types == std::vector<std::string>{"DiagnosticReport", "Medication", "Observation",
+                                                "Patient"}));
+  // The project's config: its release sections' `match` types, written out from
+  // content/portal.toml, and the four the summaries always read.
+  Status st = LoadConfig(testing::SourceDir() / "content" / "portal.toml", &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  types = DefaultEhrTypes(cfg);
+  std::vector<std::string> sorted = types;
+  std::sort(sorted.begin(), sorted.end());
+  BOOST_TEST((sorted == std::vector<std::string>{
+                            "AllergyIntolerance", "Condition", "DiagnosticReport",
+                            "DocumentReference", "Encounter", "Immunization", "Medication",
+                            "MedicationRequest", "MedicationStatement", "Observation", "Patient"}));
+  BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()));  // No twice.
+  // A section with a type of its own adds it.
+  const std::string text =
+      Replace(kValid, "match = [\"Observation:", "match = [\"Procedure\", \"Observation:");
+  st = LoadText(dir, text, &cfg);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  types = DefaultEhrTypes(cfg);
+  std::sort(types.begin(), types.end());
+  BOOST_TEST((types == std::vector<std::string>{"DiagnosticReport", "Medication", "Observation",
+                                                "Patient", "Procedure"}));
+}
+
 }  // namespace
 }  // namespace portal

@@ -13,6 +13,7 @@
 #include "tests/account_client.h"
 #include "tests/mailbox_fixture.h"
 #include "tests/smtp_sink.h"
+#include "tests/test_checks.h"
 
 namespace portal::testing {
 namespace {
@@ -83,12 +84,6 @@ void SetTomlKey(const fs::path& config, const std::string& section, const std::s
 }
 
 json Json(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
-
-#define REQUIRE_OK(expr)                                          \
-  do {                                                            \
-    const ::portal::Status st_ = (expr);                          \
-    BOOST_REQUIRE_MESSAGE(st_.ok(), #expr ": " << st_.message()); \
-  } while (0)
 
 // The portal with mail on (a real SMTP server on loopback), the invented patients ingested and
 // the patient directory built by a nightly run, the daemon up.

@@ -17,6 +17,7 @@
 #include "core/sqlite_db.h"
 #include "tests/account_client.h"
 #include "tests/mailbox_fixture.h"
+#include "tests/test_checks.h"
 
 namespace portal::testing {
 namespace {
@@ -24,12 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Edits = std::vector<std::pair<std::string, std::string>>;
-
-#define REQUIRE_OK(expr)                                          \
-  do {                                                            \
-    const ::portal::Status st_ = (expr);                          \
-    BOOST_REQUIRE_MESSAGE(st_.ok(), #expr ": " << st_.message()); \
-  } while (0)
 
 // The wire format's one answer for any wrong detail of a code (docs/architecture.md).
 constexpr char kNoMatch[] =

@@ -15,18 +15,13 @@
 #include "core/parse_number.h"
 #include "tests/account_client.h"
 #include "tests/mailbox_fixture.h"
+#include "tests/test_checks.h"
 
 namespace portal::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-#define REQUIRE_OK(expr)                                          \
-  do {                                                            \
-    const ::portal::Status st_ = (expr);                          \
-    BOOST_REQUIRE_MESSAGE(st_.ok(), #expr ": " << st_.message()); \
-  } while (0)
 
 constexpr char kWrongDetail[] = "the Logon ID or password is not right";
 constexpr int64_t kSetUpAt = 1'700'000'000;  // When the test's codes and accounts were made.

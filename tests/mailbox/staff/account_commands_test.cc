@@ -24,6 +24,7 @@
 #include "core/time_zone.h"
 #include "tests/html_doc.h"
 #include "tests/mailbox_fixture.h"
+#include "tests/test_checks.h"
 
 namespace portal {
 namespace {
@@ -35,12 +36,6 @@ using testing::FakePatient;
 using testing::HtmlDoc;
 using testing::PatientLine;
 using Person = testing::PortalFixture::Person;
-
-#define REQUIRE_OK(expr)                                          \
-  do {                                                            \
-    const ::portal::Status st_ = (expr);                          \
-    BOOST_REQUIRE_MESSAGE(st_.ok(), #expr ": " << st_.message()); \
-  } while (0)
 
 // What the copied content/portal.toml says, written out.
 constexpr char kRegisterUrl[] = "https://www.backushospital.org/portal-help/account/register";
@@ -65,12 +60,6 @@ std::string Normalized(const std::string& grouped) {
     if (c != '-') out += c;
   }
   return out;
-}
-
-unsigned Mode(const fs::path& path) {
-  struct stat st {};
-  BOOST_REQUIRE_MESSAGE(::stat(path.c_str(), &st) == 0, path);
-  return st.st_mode & 07777;
 }
 
 struct Fixture : testing::MailboxFixture {
@@ -341,7 +330,7 @@ BOOST_FIXTURE_TEST_CASE(the_letter_is_one_private_page_with_the_code_and_its_qr_
                  "Ottilie <b>&amp; Brandauer", "--letter", letter.string(), "--json"}));
   const std::string code = made["code"].get<std::string>();
   BOOST_TEST(made["letter"] == true);
-  BOOST_TEST(Mode(letter) == 0600u);
+  BOOST_TEST(::portal::testing::FileMode(letter) == 0600u);
   const std::string html = testing::Slurp(letter);
   HtmlDoc doc(html);
 

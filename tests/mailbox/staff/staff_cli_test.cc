@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "tests/portal_fixture.h"
+#include "tests/test_checks.h"
 
 namespace portal {
 namespace {
@@ -70,12 +71,6 @@ fs::path PinnedKey(const PortalFixture& f, const std::string& fingerprint) {
   return f.var / "keys" / (fingerprint + ".asc");
 }
 
-unsigned Mode(const fs::path& path) {
-  struct stat st {};
-  BOOST_REQUIRE_MESSAGE(::stat(path.c_str(), &st) == 0, path);
-  return st.st_mode & 07777;
-}
-
 // The one-line error of a failed command: exit code, prefix, and `phrase` in it.
 void ExpectError(const CommandResult& r, int exit_code, const std::string& phrase) {
   BOOST_TEST(r.exit_code == exit_code, r.out);
@@ -121,7 +116,7 @@ BOOST_AUTO_TEST_CASE(init_is_idempotent_and_keeps_state_private) {
   for (const fs::path& dir :
        {f.var, f.var / "keys", f.var / "gnupg" / "portal", f.var / "gnupg" / "inspect",
         f.var / "gnupg" / "mailbox", f.var / "gnupg" / "verify"}) {
-    BOOST_TEST(Mode(dir) == 0700u, dir);
+    BOOST_TEST(::portal::testing::FileMode(dir) == 0700u, dir);
   }
   const std::string published = Slurp(f.var / "portal-signing-key.asc");
   BOOST_TEST(published.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"), published);
