@@ -114,11 +114,14 @@ Status FinishMoves(const PortalConfig& config, const fs::path& state_path, PullS
   return SavePullState(state_path, *state);
 }
 
-// Whether the record store has read every pending file as it is now.
-Status PendingIngested(const PortalConfig& config, const PullState& state, bool* ingested,
-                       size_t* waiting) {
-  *ingested = false;
-  *waiting = state.pending.files.size();
+// If the record store has read every pending file as it is now, the pending export's
+// transactionTime becomes the committed `since` (saved to `state_path`); *committed is it (""
+// otherwise), *waiting the pending files not read yet.
+Status CommitPending(const PortalConfig& config, const fs::path& state_path, PullState* state,
+                     std::string* committed, size_t* waiting) {
+  committed->clear();
+  *waiting = 0;
+  if (state->pending.transaction_time.empty()) return Status::Ok();
   std::map<std::string, RecordStore::ExtractFile> known;
   const StateLayout layout(config.paths.state_dir);
   std::error_code ec;
@@ -127,15 +130,17 @@ Status PendingIngested(const PortalConfig& config, const PullState& state, bool*
     PORTAL_RETURN_IF_ERROR(RecordStore::Open(layout.records_db, &store));
     PORTAL_RETURN_IF_ERROR(store->ExtractFiles(&known));
   }
-  size_t read = 0;
-  for (const auto& f : state.pending.files) {
+  for (const auto& f : state->pending.files) {
     auto it = known.find(Key(config.paths.extracts_dir / f.name));
-    if (it != known.end() && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns) {
-      ++read;
+    if (it == known.end() || it->second.size != f.size || it->second.mtime_ns != f.mtime_ns) {
+      ++*waiting;
     }
   }
-  *waiting = state.pending.files.size() - read;
-  *ingested = *waiting == 0;
+  if (*waiting > 0) return Status::Ok();
+  state->since = state->pending.transaction_time;
+  state->pending = PullState::Export();
+  PORTAL_RETURN_IF_ERROR(SavePullState(state_path, *state));
+  *committed = state->since;
   return Status::Ok();
 }
 
@@ -200,16 +205,8 @@ class PullRun {
   }
 
   Status Commit() {
-    if (state_.pending.files.empty() && state_.pending.transaction_time.empty()) {
-      return Status::Ok();
-    }
-    bool ingested = false;
-    PORTAL_RETURN_IF_ERROR(PendingIngested(config_, state_, &ingested, &report_->waiting_files));
-    if (!ingested) return Status::Ok();
-    state_.since = state_.pending.transaction_time;
-    report_->committed = state_.since;
-    state_.pending = PullState::Export();
-    return SavePullState(layout_.ehr_pull_state, state_);
+    return CommitPending(config_, layout_.ehr_pull_state, &state_, &report_->committed,
+                         &report_->waiting_files);
   }
 
   Status Setup() {
@@ -464,20 +461,10 @@ Status Pull(const PortalConfig& config, const Clock& clock, const PullOptions& o
 
 Status CommitPulledExtracts(const PortalConfig& config, std::string* committed,
                             size_t* waiting_files) {
-  committed->clear();
-  *waiting_files = 0;
   const StateLayout layout(config.paths.state_dir);
   PullState state;
   PORTAL_RETURN_IF_ERROR(LoadPullState(layout.ehr_pull_state, &state));
-  if (state.pending.transaction_time.empty()) return Status::Ok();
-  bool ingested = false;
-  PORTAL_RETURN_IF_ERROR(PendingIngested(config, state, &ingested, waiting_files));
-  if (!ingested) return Status::Ok();
-  state.since = state.pending.transaction_time;
-  state.pending = PullState::Export();
-  PORTAL_RETURN_IF_ERROR(SavePullState(layout.ehr_pull_state, state));
-  *committed = state.since;
-  return Status::Ok();
+  return CommitPending(config, layout.ehr_pull_state, &state, committed, waiting_files);
 }
 
 std::string PullReport::ToJson() const {
