@@ -78,13 +78,16 @@ void BulkClient::Sleep(int64_t seconds) {
 
 // Retry-After when the server sent a usable one, else exponential backoff from
 // retry_initial_seconds; always within 0..max_retry_after_seconds.
+bool BulkClient::ServerRetryAfter(const HttpResponse& r, int64_t* seconds) const {
+  int64_t now = options_.clock->Now(), date = 0;
+  if (ParseHttpDate(r.Header("date"), &date)) now = date;  // The server's clock, if it says.
+  return ParseRetryAfter(r.Header("retry-after"), now, seconds);
+}
+
 int64_t BulkClient::WaitFor(const HttpResponse& r, int attempt) const {
   const auto& ehr = *options_.ehr;
-  int64_t now = options_.clock->Now();
-  int64_t date = 0;
-  if (ParseHttpDate(r.Header("date"), &date)) now = date;
   int64_t wait = 0;
-  if (!ParseRetryAfter(r.Header("retry-after"), now, &wait)) {
+  if (!ServerRetryAfter(r, &wait)) {
     wait = ehr.retry_initial_seconds << std::min(attempt, 20);
   }
   return std::clamp<int64_t>(wait, 0, ehr.max_retry_after_seconds);
@@ -169,9 +172,7 @@ Status BulkClient::Poll(const std::string& status_url, BulkManifest* manifest, O
     }
     // In progress: Retry-After if given, else a gentle backoff capped at a minute.
     int64_t wait = 0;
-    int64_t now = options_.clock->Now(), date = 0;
-    if (ParseHttpDate(r.Header("date"), &date)) now = date;
-    if (!ParseRetryAfter(r.Header("retry-after"), now, &wait)) {
+    if (!ServerRetryAfter(r, &wait)) {
       wait = std::min<int64_t>(60, int64_t{1} << std::min(poll, 6));
     }
     wait = std::clamp<int64_t>(wait, 1, options_.ehr->max_retry_after_seconds);

@@ -70,6 +70,9 @@ class BulkClient {
   // Sends `call` (adding the token when `with_token`), again after transport failures, 429,
   // 5xx with no fatal outcome, and once after a 401 with a new token; *r is the last answer.
   Status Send(HttpCall call, bool with_token, HttpResponse* r);
+  // The answer's Retry-After in seconds (an HTTP-date read against its own Date header, else
+  // our clock); false when it has none that parses.
+  bool ServerRetryAfter(const HttpResponse& r, int64_t* seconds) const;
   int64_t WaitFor(const HttpResponse& r, int attempt) const;
   void Sleep(int64_t seconds);
 
